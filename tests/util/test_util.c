@@ -1,0 +1,96 @@
+/* test_util.c: see test_util.h. */
+#include "test_util.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ev_fs.h"
+
+extern char **environ;
+
+void tu_mkdtemp(char *out, const char *tag) {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(out, 256, "%s/evlake-test-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", tag);
+    if (!mkdtemp(out)) {
+        perror("mkdtemp");
+        abort();
+    }
+}
+
+void tu_rmtree(const char *path) {
+    ev_error err;
+    if (ev_remove_tree(path, &err) != EV_OK) fprintf(stderr, "%s\n", err.msg);
+}
+
+const char *tu_evlake_bin(void) {
+    const char *b = getenv("EVLAKE_BIN");
+    return b && *b ? b : "build/release/evlake";
+}
+
+
+int tu_run_cli(ev_buf *out, ev_buf *err, const char *fmt, ...) {
+    char line[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    char *argv[256];
+    int argc = 0;
+    argv[argc++] = (char *)tu_evlake_bin();
+    for (char *tok = strtok(line, " "); tok && argc < 255; tok = strtok(NULL, " ")) argv[argc++] = tok;
+    argv[argc] = NULL;
+
+    int po[2], pe[2];
+    assert_int_equal(pipe(po), 0);
+    assert_int_equal(pipe(pe), 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+    posix_spawn_file_actions_addclose(&fa, po[0]);
+    posix_spawn_file_actions_addclose(&fa, pe[0]);
+    pid_t pid;
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    assert_int_equal(rc, 0);
+    close(po[1]);
+    close(pe[1]);
+    struct pollfd pfd[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
+    int open_fds = 2;
+    while (open_fds > 0) {
+        if (poll(pfd, 2, -1) < 0 && errno != EINTR) break;
+        for (int i = 0; i < 2; i++) {
+            if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP))) continue;
+            char tmp[65536];
+            ssize_t r = read(pfd[i].fd, tmp, sizeof tmp);
+            if (r <= 0) {
+                close(pfd[i].fd);
+                pfd[i].fd = -1;
+                open_fds--;
+                continue;
+            }
+            ev_buf *b = i == 0 ? out : err;
+            if (b) assert_int_equal(ev_buf_append(b, tmp, (size_t)r), EV_OK);
+        }
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (out) assert_int_equal(ev_buf_append(out, "", 1), EV_OK), out->len--;
+    if (err) assert_int_equal(ev_buf_append(err, "", 1), EV_OK), err->len--;
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+}
+
+size_t tu_count_lines(const uint8_t *data, size_t len) {
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) n += data[i] == '\n';
+    if (len && data[len - 1] != '\n') n++;
+    return n;
+}

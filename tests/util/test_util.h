@@ -1,0 +1,29 @@
+/* test_util.h: helpers shared by the test programs (temporary directories, running the CLI). */
+#ifndef EV_TEST_UTIL_H
+#define EV_TEST_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "ev_alloc.h"
+
+/* Creates a fresh temporary directory (under $TMPDIR or /tmp) into `out` (>= 256 bytes). */
+void tu_mkdtemp(char *out, const char *tag);
+/* rm -rf. */
+void tu_rmtree(const char *path);
+
+/* Runs the evlake binary ($EVLAKE_BIN, else build/release/evlake) with printf-built arguments
+ * (split on spaces; no quoting), capturing stdout and stderr into the buffers (may be NULL).
+ * Returns the exit status, or 128+signal. */
+int tu_run_cli(ev_buf *out, ev_buf *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Path of the evlake binary under test. */
+const char *tu_evlake_bin(void);
+
+/* Returns the number of lines in a NUL-free buffer (a last line without '\n' counts). */
+size_t tu_count_lines(const uint8_t *data, size_t len);
+
+#endif

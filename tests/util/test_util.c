@@ -34,6 +34,8 @@ const char *tu_evlake_bin(void) {
 }
 
 
+static int run_argv(char **argv, ev_buf *out, ev_buf *err);
+
 int tu_run_cli(ev_buf *out, ev_buf *err, const char *fmt, ...) {
     char line[8192];
     va_list ap;
@@ -45,7 +47,21 @@ int tu_run_cli(ev_buf *out, ev_buf *err, const char *fmt, ...) {
     argv[argc++] = (char *)tu_evlake_bin();
     for (char *tok = strtok(line, " "); tok && argc < 255; tok = strtok(NULL, " ")) argv[argc++] = tok;
     argv[argc] = NULL;
+    return run_argv(argv, out, err);
+}
 
+int tu_run_sh(ev_buf *out, ev_buf *err, const char *fmt, ...) {
+    char script[16384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(script, sizeof script, fmt, ap);
+    va_end(ap);
+    setenv("EVLAKE", tu_evlake_bin(), 1);
+    char *argv[] = {"/bin/sh", "-c", script, NULL};
+    return run_argv(argv, out, err);
+}
+
+static int run_argv(char **argv, ev_buf *out, ev_buf *err) {
     int po[2], pe[2];
     assert_int_equal(pipe(po), 0);
     assert_int_equal(pipe(pe), 0);

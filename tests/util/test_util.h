@@ -20,6 +20,10 @@ void tu_rmtree(const char *path);
  * Returns the exit status, or 128+signal. */
 int tu_run_cli(ev_buf *out, ev_buf *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Runs `/bin/sh -c script` (printf-built), capturing output like tu_run_cli. In the script,
+ * $EVLAKE is the binary under test. Returns the exit status, or 128+signal. */
+int tu_run_sh(ev_buf *out, ev_buf *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Path of the evlake binary under test. */
 const char *tu_evlake_bin(void);
 

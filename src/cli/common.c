@@ -1,0 +1,29 @@
+/* common.c: what every subcommand shares: error printing and help detection (see cli.h). */
+#include <stdarg.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_fail(const char *cmd, const ev_error *err) {
+    fprintf(stderr, "evlake %s: %s\n", cmd, err->msg[0] ? err->msg : ev_status_name(err->code));
+    int code = ev_status_exit_code(err->code);
+    return code ? code : 2;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "evlake %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see evlake %s --help)\n", cmd);
+    va_end(ap);
+    return 1;
+}
+
+int cli_wants_help(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--")) break;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) return 1;
+    }
+    return 0;
+}

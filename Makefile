@@ -38,7 +38,7 @@ TEST_LDLIBS := -lcmocka
 # LIB_SRCS may be narrowed on the command line to build one layer while others are in progress.
 LIB_SRCS ?= $(filter-out src/cli/%,$(wildcard src/*/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)
-TEST_SRCS := $(wildcard tests/*/test_*.c)
+TEST_SRCS := $(filter-out tests/util/%,$(wildcard tests/*/test_*.c))
 TEST_UTIL_SRCS := $(wildcard tests/util/*.c)
 FUZZ_TARGETS := $(notdir $(patsubst %/,%,$(dir $(wildcard fuzz/*/fuzz.c))))
 BENCH_SRCS := $(wildcard bench/*.c)

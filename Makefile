@@ -112,4 +112,4 @@ format:
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_UTIL_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_UTIL_OBJS:.o=.d) $(TEST_BINS:=.d) $(REPLAY_BINS:=.d) $(BENCH_BINS:=.d)

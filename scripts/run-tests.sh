@@ -9,7 +9,7 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
 passed=0; failed=0
 tmp=$(mktemp)
-for t in $(find "$build/tests" -type f -name 'test_*' 2>/dev/null | sort); do
+for t in $(find "$build/tests" -type f -name 'test_*' ! -name '*.d' -perm -u+x 2>/dev/null | sort); do
   start=$(date +%s)
   "$t" >"$tmp" 2>&1; rc=$?
   p=$(sed -n 's/.*\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$tmp" | tail -1)
@@ -24,7 +24,7 @@ for t in $(find "$build/tests" -type f -name 'test_*' 2>/dev/null | sort); do
     echo "ok   $t ($p passed, ${secs}s)"
   fi
 done
-for r in $(find "$build/fuzz" -type f -name 'replay_*' 2>/dev/null | sort); do
+for r in $(find "$build/fuzz" -type f -name 'replay_*' ! -name '*.d' -perm -u+x 2>/dev/null | sort); do
   target=${r##*/replay_}
   n=$(find "fuzz/$target/corpus" -type f | wc -l)
   "$r" fuzz/"$target"/corpus/* >"$tmp" 2>&1; rc=$?

@@ -9,7 +9,7 @@ srcs=$(ls src/*/*.c | grep -v '^src/cli/')
 mkdir -p build/fuzz-bin
 for t in "$@"; do
   echo "== fuzz $t (${secs}s)"
-  $cc -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $cppflags \
+  $cc -g -O1 -fsanitize=fuzzer,address,undefined,float-cast-overflow -fno-sanitize-recover=all $cppflags \
     -o build/fuzz-bin/$t fuzz/$t/fuzz.c $srcs $ldlibs
   work=build/fuzz-run/$t; rm -rf "$work"; mkdir -p "$work/corpus"
   cp fuzz/$t/corpus/* "$work/corpus/" 2>/dev/null || true

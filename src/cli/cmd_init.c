@@ -41,7 +41,7 @@ static ev_status init_lake(const char *home, ev_error *err) {
     int ndb = 0;
     ev_status st = cat_count_databases(c, &ndb, err);
     if (st == EV_OK)
-        printf("%s  %s (schema v%d, %d database%s)\n", existed ? "kept    " : "created ", path,
+        printf("%s %s (schema v%d, %d database%s)\n", existed ? "kept    " : "created ", path,
                cat_schema_version(c), ndb, ndb == 1 ? "" : "s");
     cat_close(c);
     if (st == EV_OK) printf("lake ready at %s\n", home);

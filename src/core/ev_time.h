@@ -18,6 +18,10 @@
 #define EV_USEC_PER_HOUR (60 * EV_USEC_PER_MIN)
 #define EV_USEC_PER_DAY (24 * EV_USEC_PER_HOUR)
 
+/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z: the range parsing accepts. */
+#define EV_TIME_MIN INT64_C(-62135596800000000)
+#define EV_TIME_MAX INT64_C(253402300799999999)
+
 typedef struct ev_civil {
     int year, month, day;      /* month 1-12, day 1-31 */
     int hour, minute, second;  /* 0-23, 0-59, 0-59 */
@@ -34,7 +38,7 @@ void ev_time_to_civil(int64_t usec, ev_civil *out);
 /* Parses ISO-8601 in the forms raw events and CLI users write:
  *   YYYY-MM-DD, YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]] [Z | ±HH:MM | ±HHMM | ±HH]
  * The fraction may have 1-9 digits (truncated to microseconds). No offset means UTC.
- * The whole of s[0..len) must match. Returns EV_OK or EV_ERR_INPUT (no error text: callers know
+ * The whole of s[0..len) must match, and the instant must lie in years 0001-9999 UTC. Returns EV_OK or EV_ERR_INPUT (no error text: callers know
  * where the string came from and say so). */
 ev_status ev_time_parse(const char *s, size_t len, int64_t *out_usec) EV_WUR;
 

@@ -125,7 +125,10 @@ ev_status ev_time_parse(const char *s, size_t len, int64_t *out_usec) {
         }
     }
     if (p != end) return EV_ERR_INPUT;
-    *out_usec = ev_time_from_civil(&c) - offset;
+    /* Keep to years 0001-9999 in UTC, the range Python, Trino and Parquet readers agree on. */
+    int64_t t = ev_time_from_civil(&c) - offset;
+    if (t < EV_TIME_MIN || t > EV_TIME_MAX) return EV_ERR_INPUT;
+    *out_usec = t;
     return EV_OK;
 }
 
@@ -198,7 +201,7 @@ int64_t ev_time_monotonic(void) {
 ev_status ev_duration_parse(const char *s, int64_t *out_usec) {
     char *end = NULL;
     double v = strtod(s, &end);
-    if (end == s || v < 0) return EV_ERR_INPUT;
+    if (end == s || !(v >= 0)) return EV_ERR_INPUT; /* also rejects NaN */
     double unit = 1e6;
     if (strcmp(end, "") == 0 || strcmp(end, "s") == 0) unit = 1e6;
     else if (strcmp(end, "ms") == 0) unit = 1e3;
@@ -207,7 +210,7 @@ ev_status ev_duration_parse(const char *s, int64_t *out_usec) {
     else if (strcmp(end, "d") == 0) unit = 86400e6;
     else return EV_ERR_INPUT;
     double us = v * unit;
-    if (us > 9e18) return EV_ERR_INPUT;
+    if (!(us <= 9e18)) return EV_ERR_INPUT;
     *out_usec = (int64_t)us;
     return EV_OK;
 }

@@ -106,12 +106,15 @@ static void test_time_parse_forms(void **state) {
     assert_int_equal(parse_ok("2025-11-20 00:00"), INT64_C(1763596800000000));
     const char *bad[] = {"", "2025", "2025-13-01", "2025-02-29", "2025-11-19T24:00:00",
                          "2025-11-19T17:44:54.", "2025-11-19T17:44:54+", "2025-11-19T17:44:54 junk",
-                         "2025-11-19T17:44:54.1234567890Z", "20251119", "2025-11-19T1:2:3"};
+                         "2025-11-19T17:44:54.1234567890Z", "20251119", "2025-11-19T1:2:3",
+                         "0000-01-01T00:00:00Z", "0001-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int64_t t;
         assert_int_equal(ev_time_parse(bad[i], strlen(bad[i]), &t), EV_ERR_INPUT);
     }
     assert_int_equal(parse_ok("2024-02-29T00:00:00Z"), INT64_C(1709164800000000));
+    assert_int_equal(parse_ok("0001-01-01T00:00:00Z"), EV_TIME_MIN);
+    assert_int_equal(parse_ok("9999-12-31T23:59:59.999999Z"), EV_TIME_MAX);
 }
 
 static void test_time_format(void **state) {
@@ -137,6 +140,10 @@ static void test_time_format(void **state) {
     assert_int_equal(ev_duration_parse("1.5h", &d), EV_OK);
     assert_int_equal(d, 5400 * EV_USEC_PER_SEC);
     assert_int_equal(ev_duration_parse("5 parsecs", &d), EV_ERR_INPUT);
+    assert_int_equal(ev_duration_parse("nan", &d), EV_ERR_INPUT);
+    assert_int_equal(ev_duration_parse("inf", &d), EV_ERR_INPUT);
+    assert_int_equal(ev_duration_parse("-3s", &d), EV_ERR_INPUT);
+    assert_int_equal(ev_duration_parse("1e308d", &d), EV_ERR_INPUT);
     assert_int_equal(ev_time_floor(-1, 10), -10);
     assert_int_equal(ev_time_floor(19, 10), 10);
 }

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         memcpy(dur, data, size);
         dur[size] = '\0';
         int64_t us;
-        (void)ev_duration_parse(dur, &us);
+        if (ev_duration_parse(dur, &us) == EV_OK && us < 0) abort();
     }
     return 0;
 }

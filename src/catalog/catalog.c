@@ -1,15 +1,8 @@
 /* catalog.c: opening, migrating and querying the SQLite catalog (see catalog.h). */
-#include "catalog.h"
-
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
-struct cat {
-    const ev_allocator *alloc;
-    sqlite3 *db;
-    int version;
-};
+#include "cat_int.h"
 
 /* Migration N brings the schema from version N-1 to N. Append, never edit a released one. */
 static const char *const migrations[] = {
@@ -19,6 +12,58 @@ static const char *const migrations[] = {
     "  created_at INTEGER NOT NULL DEFAULT (unixepoch()));"
     "INSERT INTO databases(name, location, description)"
     "  VALUES ('analytics', 'analytics', 'processed clickstream (the classic pipeline''s analytics db)');",
+
+    /* 2: tables and their files; jobs, bookmarks, runs and the quarantine; query history.
+     * Partition values are kept as the Hive path fragment ("year=2025/month=11/day=20/hour=00"),
+     * which is also each partition's location below the table's. Files are the single source of
+     * truth for what a table holds: a reader lists them in one read transaction (a snapshot). */
+    "CREATE TABLE tables("
+    "  id INTEGER PRIMARY KEY, db TEXT NOT NULL REFERENCES databases(name) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL, location TEXT NOT NULL, format TEXT NOT NULL DEFAULT 'parquet',"
+    "  serde TEXT, properties TEXT NOT NULL DEFAULT '{}', managed_by TEXT,"
+    "  created_at INTEGER NOT NULL DEFAULT (unixepoch()), updated_at INTEGER NOT NULL DEFAULT (unixepoch()),"
+    "  UNIQUE(db, name));"
+    "CREATE TABLE columns("
+    "  table_id INTEGER NOT NULL REFERENCES tables(id) ON DELETE CASCADE, pos INTEGER NOT NULL,"
+    "  name TEXT NOT NULL, type TEXT NOT NULL, is_partition INTEGER NOT NULL DEFAULT 0, comment TEXT,"
+    "  PRIMARY KEY(table_id, pos));"
+    "CREATE TABLE partitions("
+    "  id INTEGER PRIMARY KEY, table_id INTEGER NOT NULL REFERENCES tables(id) ON DELETE CASCADE,"
+    "  spec TEXT NOT NULL, location TEXT NOT NULL,"
+    "  row_count INTEGER NOT NULL DEFAULT 0, file_count INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL DEFAULT (unixepoch()), UNIQUE(table_id, spec));"
+    "CREATE TABLE job_runs("
+    "  id INTEGER PRIMARY KEY, job TEXT NOT NULL, status TEXT NOT NULL,"
+    "  started_at INTEGER NOT NULL, ended_at INTEGER, pid INTEGER,"
+    "  objects INTEGER NOT NULL DEFAULT 0, lines INTEGER NOT NULL DEFAULT 0, rows INTEGER NOT NULL DEFAULT 0,"
+    "  quarantined INTEGER NOT NULL DEFAULT 0, bytes_in INTEGER NOT NULL DEFAULT 0,"
+    "  bytes_out INTEGER NOT NULL DEFAULT 0, files INTEGER NOT NULL DEFAULT 0, error TEXT);"
+    "CREATE INDEX job_runs_by_job ON job_runs(job, id);"
+    "CREATE TABLE files("
+    "  id INTEGER PRIMARY KEY, table_id INTEGER NOT NULL REFERENCES tables(id) ON DELETE CASCADE,"
+    "  partition_id INTEGER REFERENCES partitions(id) ON DELETE CASCADE,"
+    "  path TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, row_count INTEGER NOT NULL,"
+    "  run_id INTEGER REFERENCES job_runs(id), stats TEXT NOT NULL DEFAULT '{}',"
+    "  created_at INTEGER NOT NULL DEFAULT (unixepoch()));"
+    "CREATE INDEX files_by_table ON files(table_id, partition_id);"
+    "CREATE INDEX files_by_run ON files(run_id);"
+    "CREATE TABLE bookmarks("
+    "  job TEXT NOT NULL, object_key TEXT NOT NULL, size INTEGER NOT NULL, mtime INTEGER NOT NULL,"
+    "  run_id INTEGER NOT NULL REFERENCES job_runs(id), lines INTEGER NOT NULL, rows INTEGER NOT NULL,"
+    "  quarantined INTEGER NOT NULL, PRIMARY KEY(job, object_key));"
+    "CREATE INDEX bookmarks_by_run ON bookmarks(run_id);"
+    "CREATE TABLE quarantine("
+    "  id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES job_runs(id), job TEXT NOT NULL,"
+    "  object_key TEXT NOT NULL, line INTEGER NOT NULL, byte_offset INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL, raw BLOB NOT NULL, UNIQUE(job, object_key, line));"
+    "CREATE INDEX quarantine_by_run ON quarantine(run_id);"
+    "CREATE TABLE quarantine_staging("
+    "  run_id INTEGER NOT NULL, batch INTEGER NOT NULL, job TEXT NOT NULL, object_key TEXT NOT NULL,"
+    "  line INTEGER NOT NULL, byte_offset INTEGER NOT NULL, reason TEXT NOT NULL, raw BLOB NOT NULL);"
+    "CREATE INDEX quarantine_staging_by_batch ON quarantine_staging(run_id, batch);"
+    "CREATE TABLE query_history("
+    "  id INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, ended_at INTEGER, status TEXT NOT NULL,"
+    "  sql TEXT NOT NULL, database TEXT, rows INTEGER, bytes_scanned INTEGER, error TEXT, result_path TEXT);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -26,7 +71,7 @@ static const char *const migrations[] = {
 int cat_current_schema_version(void) { return NMIGRATIONS; }
 int cat_schema_version(const cat *c) { return c->version; }
 
-static ev_status sql_exec(cat *c, const char *sql, const char *what, ev_error *err) {
+ev_status cat_exec(cat *c, const char *sql, const char *what, ev_error *err) {
     char *msg = NULL;
     if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         ev_status st = ev_error_set(err, EV_ERR_IO, "catalog: %s: %s", what, msg ? msg : "unknown error");
@@ -50,10 +95,10 @@ static ev_status migrate(cat *c, ev_error *err) {
         char what[64], bump[64];
         snprintf(what, sizeof what, "migration %d", v + 1);
         snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
-        EV_TRY(sql_exec(c, "BEGIN IMMEDIATE", what, err));
-        ev_status st = sql_exec(c, migrations[v], what, err);
-        if (st == EV_OK) st = sql_exec(c, bump, what, err);
-        if (st == EV_OK) st = sql_exec(c, "COMMIT", what, err);
+        EV_TRY(cat_exec(c, "BEGIN IMMEDIATE", what, err));
+        ev_status st = cat_exec(c, migrations[v], what, err);
+        if (st == EV_OK) st = cat_exec(c, bump, what, err);
+        if (st == EV_OK) st = cat_exec(c, "COMMIT", what, err);
         if (st != EV_OK) {
             sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
             return st;
@@ -68,6 +113,7 @@ ev_status cat_open(const char *path, const ev_allocator *alloc, cat **out, ev_er
     cat *c = ev_calloc(alloc, 1, sizeof *c);
     if (!c) return ev_error_set(err, EV_ERR_NOMEM, "out of memory opening the catalog");
     c->alloc = alloc;
+    snprintf(c->path, sizeof c->path, "%s", path);
     ev_status st = EV_OK;
     if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
@@ -76,7 +122,7 @@ ev_status cat_open(const char *path, const ev_allocator *alloc, cat **out, ev_er
         goto fail;
     }
     sqlite3_busy_timeout(c->db, 10000);
-    if ((st = sql_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
+    if ((st = cat_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
                        "setup", err)) != EV_OK ||
         (st = migrate(c, err)) != EV_OK) {
         ev_error_prefix(err, "catalog '%s'", path);
@@ -103,3 +149,33 @@ ev_status cat_count_databases(cat *c, int *out, ev_error *err) {
     sqlite3_finalize(stmt);
     return EV_OK;
 }
+
+ev_status cat_prepare(cat *c, const char *sql, sqlite3_stmt **stmt, ev_error *err) {
+    if (sqlite3_prepare_v2(c->db, sql, -1, stmt, NULL) != SQLITE_OK)
+        return ev_error_set(err, EV_ERR_IO, "catalog '%s': %s", c->path, sqlite3_errmsg(c->db));
+    return EV_OK;
+}
+
+ev_status cat_step_done(cat *c, sqlite3_stmt *stmt, const char *what, ev_error *err) {
+    int rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) return EV_OK;
+    if (rc == SQLITE_CONSTRAINT)
+        return ev_error_set(err, EV_ERR_EXISTS, "catalog: %s: %s", what, sqlite3_errmsg(c->db));
+    if (rc == SQLITE_BUSY)
+        return ev_error_set(err, EV_ERR_BUSY, "catalog: %s: the catalog is locked by another writer", what);
+    return ev_error_set(err, EV_ERR_IO, "catalog: %s: %s", what, sqlite3_errmsg(c->db));
+}
+
+const char *cat_column_text(sqlite3_stmt *stmt, int col, ev_arena *arena) {
+    const unsigned char *t = sqlite3_column_text(stmt, col);
+    if (!t) return NULL;
+    return ev_arena_strndup(arena, (const char *)t, (size_t)sqlite3_column_bytes(stmt, col));
+}
+
+ev_status cat_begin(cat *c, ev_error *err) { return cat_exec(c, "BEGIN IMMEDIATE", "begin", err); }
+ev_status cat_commit(cat *c, ev_error *err) { return cat_exec(c, "COMMIT", "commit", err); }
+void cat_rollback(cat *c) {
+    if (!sqlite3_get_autocommit(c->db)) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+}
+ev_status cat_begin_read(cat *c, ev_error *err) { return cat_exec(c, "BEGIN DEFERRED", "begin read", err); }

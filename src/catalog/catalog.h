@@ -9,6 +9,8 @@
 #ifndef EV_CATALOG_H
 #define EV_CATALOG_H
 
+#include <stdint.h>
+
 #include "ev_alloc.h"
 #include "ev_status.h"
 
@@ -25,5 +27,140 @@ int cat_current_schema_version(void);
 
 /* Number of databases registered (init registers the default `analytics`). */
 ev_status cat_count_databases(cat *c, int *out, ev_error *err) EV_WUR;
+
+/* ---- transactions ----
+ * cat_begin takes the write lock (BEGIN IMMEDIATE): one writer at a time, readers go on.
+ * cat_begin_read opens a read transaction: everything read until cat_commit/cat_rollback sees one
+ * snapshot, however many commits land meanwhile (WAL). */
+ev_status cat_begin(cat *c, ev_error *err) EV_WUR;
+ev_status cat_begin_read(cat *c, ev_error *err) EV_WUR;
+ev_status cat_commit(cat *c, ev_error *err) EV_WUR;
+void cat_rollback(cat *c); /* no-op outside a transaction */
+
+/* ---- tables ---- */
+typedef struct cat_column_def {
+    const char *name;
+    const char *type; /* Athena type name: string, int, bigint, double, timestamp, ... */
+    int is_partition;
+} cat_column_def;
+
+/* A table as stored. Strings and arrays live in the arena passed to cat_table_get. */
+typedef struct cat_table {
+    int64_t id;
+    const char *db, *name;
+    const char *location;   /* store key prefix ("analytics/events") or URI */
+    const char *format;     /* parquet | json */
+    const char *serde;      /* NULL unless a SerDe was given */
+    const char *managed_by; /* the job that writes it, or NULL */
+    cat_column_def *columns; /* data columns first, then partition keys, in order */
+    size_t ncolumns;
+    size_t npartition_keys;
+} cat_table;
+
+/* Registers a table (and its columns) in `def->db`. With if_not_exists, an existing table of that
+ * name is kept and its id returned; otherwise EV_ERR_EXISTS. */
+ev_status cat_table_create(cat *c, const cat_table *def, int if_not_exists, int64_t *table_id,
+                           ev_error *err) EV_WUR;
+/* Looks a table up (names compare case-insensitively). EV_ERR_NOT_FOUND if absent. */
+ev_status cat_table_get(cat *c, const char *db, const char *name, ev_arena *arena, cat_table **out,
+                        ev_error *err) EV_WUR;
+
+/* ---- files: what a table holds ---- */
+typedef struct cat_file_info {
+    int64_t id;
+    const char *path;           /* store key of the file */
+    const char *partition_spec; /* "year=2025/month=11/day=20/hour=00", or "" unpartitioned */
+    uint64_t size, rows;
+    int64_t run_id;             /* 0 when not written by a job run */
+    const char *stats;          /* JSON: {"column": {"min": .., "max": .., "nulls": n}, ...} */
+} cat_file_info;
+
+/* Calls fn for each file of the table, by partition then path. Strings are valid during the call.
+ * A non-zero return stops the walk (EV_ERR_CANCELLED). */
+typedef int (*cat_file_fn)(const cat_file_info *f, void *ctx);
+ev_status cat_table_files(cat *c, int64_t table_id, cat_file_fn fn, void *ctx, ev_error *err) EV_WUR;
+
+/* Adds a file to a table inside the caller's write transaction, creating its partition if new and
+ * adding to the partition's counts. partition_location is the partition's store prefix. */
+ev_status cat_file_add(cat *c, int64_t table_id, const char *partition_spec, const char *partition_location,
+                       const cat_file_info *f, ev_error *err) EV_WUR;
+
+/* Totals over a table's files. */
+ev_status cat_table_totals(cat *c, int64_t table_id, uint64_t *files, uint64_t *rows, uint64_t *partitions,
+                           ev_error *err) EV_WUR;
+
+/* ---- jobs: runs, bookmarks, quarantine ---- */
+typedef struct cat_run_counts {
+    uint64_t objects, lines, rows, quarantined, bytes_in, bytes_out, files;
+} cat_run_counts;
+
+/* Records a RUNNING run of `job` for this process; returns its id. */
+ev_status cat_run_start(cat *c, const char *job, int64_t *run_id, ev_error *err) EV_WUR;
+/* Ends a run with a status (SUCCEEDED, FAILED, ...), its counts and an error text (may be NULL). */
+ev_status cat_run_finish(cat *c, int64_t run_id, const char *status, const cat_run_counts *n, const char *error,
+                         ev_error *err) EV_WUR;
+/* Adds counts to a run (inside the caller's transaction, with the batch they describe). */
+ev_status cat_run_add_counts(cat *c, int64_t run_id, const cat_run_counts *n, ev_error *err) EV_WUR;
+/* Marks RUNNING runs of `job` whose process is gone as FAILED ("interrupted"); *count receives how
+ * many. Their committed batches stay; what they had not committed is orphaned on disk. */
+ev_status cat_runs_mark_interrupted(cat *c, const char *job, int *count, ev_error *err) EV_WUR;
+
+/* Records that `job` has processed an object (inside the batch's transaction). */
+typedef struct cat_bookmark {
+    const char *object_key;
+    uint64_t size;
+    int64_t mtime_usec;
+    int64_t run_id;
+    uint64_t lines, rows, quarantined;
+} cat_bookmark;
+ev_status cat_bookmark_add(cat *c, const char *job, const cat_bookmark *b, ev_error *err) EV_WUR;
+/* Calls fn for every bookmark of the job, by key. Strings are valid during the call. */
+typedef int (*cat_bookmark_fn)(const cat_bookmark *b, void *ctx);
+ev_status cat_bookmarks(cat *c, const char *job, cat_bookmark_fn fn, void *ctx, ev_error *err) EV_WUR;
+
+/* A quarantined line: its object, 1-based line number, byte offset in the object's decompressed
+ * stream, the reason, and the raw bytes (kept exactly). Inside the batch's transaction. */
+typedef struct cat_quarantine_entry {
+    const char *object_key;
+    uint64_t line, byte_offset;
+    const char *reason;
+    const void *raw;
+    size_t raw_len;
+} cat_quarantine_entry;
+ev_status cat_quarantine_add(cat *c, int64_t run_id, const char *job, const cat_quarantine_entry *q,
+                             ev_error *err) EV_WUR;
+
+/* Quarantine staging: workers stage bad lines as they find them (bounded memory, their own
+ * connection and short transactions); the batch's commit moves them into the quarantine. */
+ev_status cat_quarantine_stage(cat *c, int64_t run_id, uint32_t batch, const char *job, const cat_quarantine_entry *q,
+                               ev_error *err) EV_WUR;
+/* Inside the commit transaction: moves the batch's staged lines into the quarantine. */
+ev_status cat_quarantine_commit_batch(cat *c, int64_t run_id, uint32_t batch, ev_error *err) EV_WUR;
+/* Recovery (under the job's lock): drops lines staged by runs that never committed them. */
+ev_status cat_quarantine_staging_clear(cat *c, const char *job, ev_error *err) EV_WUR;
+/* Sums of the bookmarks of a job: objects, lines, rows, quarantined. */
+ev_status cat_job_totals(cat *c, const char *job, uint64_t *objects, uint64_t *lines, uint64_t *rows,
+                         uint64_t *quarantined, ev_error *err) EV_WUR;
+/* 1 if a file with this store key belongs to any table. */
+ev_status cat_file_known(cat *c, const char *path, int *known, ev_error *err) EV_WUR;
+
+/* A run as recorded. Strings valid during the callback. */
+typedef struct cat_run {
+    int64_t id;
+    const char *job, *status, *error;
+    int64_t started_usec, ended_usec; /* ended 0 while running */
+    cat_run_counts n;
+} cat_run;
+typedef int (*cat_run_fn)(const cat_run *r, void *ctx);
+/* The newest `limit` runs of `job` (all jobs if NULL), newest first. */
+ev_status cat_job_runs(cat *c, const char *job, int limit, cat_run_fn fn, void *ctx, ev_error *err) EV_WUR;
+
+/* Rewind: forgets every run of `job` with id > keep_through_run (their bookmarks, quarantine and
+ * files), inside the caller's transaction; fn is called with each forgotten file's path so the
+ * caller can delete it after the commit. */
+ev_status cat_job_forget_runs_after(cat *c, const char *job, int64_t keep_through_run, cat_file_fn fn, void *ctx,
+                                    ev_error *err) EV_WUR;
+/* The id of the last run of `job` that started at or before `t_usec` (0 if none). */
+ev_status cat_job_last_run_before(cat *c, const char *job, int64_t t_usec, int64_t *run_id, ev_error *err) EV_WUR;
 
 #endif

@@ -56,6 +56,14 @@ ev_status store_delete(store *s, const char *key, ev_error *err) EV_WUR;
 typedef int (*store_list_fn)(const store_object_info *info, void *ctx);
 ev_status store_list(store *s, const char *prefix, store_list_fn fn, void *ctx, ev_error *err) EV_WUR;
 
+/* Like store_list, but visits only hidden objects (a last key segment starting with '.') that are
+ * not in-flight writer temporaries: the staged files of a commit protocol. */
+ev_status store_list_hidden(store *s, const char *prefix, store_list_fn fn, void *ctx, ev_error *err) EV_WUR;
+
+/* Renames an object atomically (replacing `to` if it exists) and makes the rename durable.
+ * EV_ERR_NOT_FOUND if `from` does not exist. */
+ev_status store_rename(store *s, const char *from, const char *to, ev_error *err) EV_WUR;
+
 /* Removes temporary objects left under `prefix` by writers of dead processes; returns the count. */
 ev_status store_sweep_temporaries(store *s, const char *prefix, size_t *removed, ev_error *err) EV_WUR;
 

@@ -182,6 +182,7 @@ typedef struct list_walk {
     const char *prefix;
     size_t prefix_len;
     int sweep;        /* remove dead temporaries instead of listing */
+    int hidden;       /* list hidden non-temporary objects instead of visible ones */
     size_t removed;
     ev_error *err;
 } list_walk;
@@ -222,7 +223,7 @@ static ev_status visit_entry(list_walk *w, char *key, size_t key_len, const char
     if (!S_ISREG(sb.st_mode) || sub_len < w->prefix_len) goto out;
     if (w->sweep) {
         if (temporary_is_dead(name) && unlink(path) == 0) w->removed++;
-    } else if (name[0] != '.') {
+    } else if ((name[0] != '.') != w->hidden && !(w->hidden && strstr(name, ".tmp-"))) {
         store_object_info info = {key, (uint64_t)sb.st_size,
                                   (int64_t)sb.st_mtim.tv_sec * 1000000 + sb.st_mtim.tv_nsec / 1000};
         if (w->fn(&info, w->ctx) != 0) {
@@ -284,12 +285,29 @@ static ev_status run_walk(list_walk *w) {
 }
 
 ev_status store_list(store *s, const char *prefix, store_list_fn fn, void *ctx, ev_error *err) {
-    list_walk w = {s, fn, ctx, prefix, strlen(prefix), 0, 0, err};
+    list_walk w = {s, fn, ctx, prefix, strlen(prefix), 0, 0, 0, err};
     return run_walk(&w);
 }
 
+ev_status store_list_hidden(store *s, const char *prefix, store_list_fn fn, void *ctx, ev_error *err) {
+    list_walk w = {s, fn, ctx, prefix, strlen(prefix), 0, 1, 0, err};
+    return run_walk(&w);
+}
+
+ev_status store_rename(store *s, const char *from, const char *to, ev_error *err) {
+    char a[STORE_PATH_MAX], b[STORE_PATH_MAX], dir[STORE_PATH_MAX];
+    EV_TRY(key_path(s, from, a, err));
+    EV_TRY(key_path(s, to, b, err));
+    ev_path_dirname(b, dir, sizeof dir);
+    EV_TRY(ev_mkdir_p(dir, err));
+    if (rename(a, b) != 0)
+        return ev_error_errno(err, errno == ENOENT ? EV_ERR_NOT_FOUND : EV_ERR_IO, errno,
+                              "cannot rename object '%s' to '%s'", from, to);
+    return ev_fsync_dir(dir, err);
+}
+
 ev_status store_sweep_temporaries(store *s, const char *prefix, size_t *removed, ev_error *err) {
-    list_walk w = {s, NULL, NULL, prefix, strlen(prefix), 1, 0, err};
+    list_walk w = {s, NULL, NULL, prefix, strlen(prefix), 1, 0, 0, err};
     ev_status st = run_walk(&w);
     if (removed) *removed = w.removed;
     return st;

@@ -1,0 +1,181 @@
+/* cat_tables.c: tables, columns, partitions and files in the catalog (see catalog.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cat_int.h"
+
+ev_status cat_table_create(cat *c, const cat_table *def, int if_not_exists, int64_t *table_id, ev_error *err) {
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "SELECT id FROM tables WHERE db = ?1 COLLATE NOCASE AND name = ?2 COLLATE NOCASE", &st, err));
+    sqlite3_bind_text(st, 1, def->db, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, def->name, -1, SQLITE_STATIC);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) *table_id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (found) {
+        if (if_not_exists) return EV_OK;
+        return ev_error_set(err, EV_ERR_EXISTS, "Table '%s.%s' already exists", def->db, def->name);
+    }
+    EV_TRY(cat_prepare(c, "INSERT INTO tables(db, name, location, format, serde, managed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                       &st, err));
+    sqlite3_bind_text(st, 1, def->db, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, def->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, def->location, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, def->format ? def->format : "parquet", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, def->serde, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, def->managed_by, -1, SQLITE_STATIC);
+    ev_status rc = cat_step_done(c, st, "create table", err);
+    if (rc == EV_ERR_EXISTS && err && strstr(err->msg, "FOREIGN KEY"))
+        return ev_error_set(err, EV_ERR_NOT_FOUND, "Database '%s' does not exist", def->db);
+    EV_TRY(rc);
+    *table_id = sqlite3_last_insert_rowid(c->db);
+    for (size_t i = 0; i < def->ncolumns; i++) {
+        EV_TRY(cat_prepare(c, "INSERT INTO columns(table_id, pos, name, type, is_partition) VALUES (?1, ?2, ?3, ?4, ?5)",
+                           &st, err));
+        sqlite3_bind_int64(st, 1, *table_id);
+        sqlite3_bind_int(st, 2, (int)i);
+        sqlite3_bind_text(st, 3, def->columns[i].name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, def->columns[i].type, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 5, def->columns[i].is_partition);
+        EV_TRY(cat_step_done(c, st, "add column", err));
+    }
+    return EV_OK;
+}
+
+ev_status cat_table_get(cat *c, const char *db, const char *name, ev_arena *arena, cat_table **out, ev_error *err) {
+    *out = NULL;
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "SELECT id, db, name, location, format, serde, managed_by FROM tables "
+                          "WHERE db = ?1 COLLATE NOCASE AND name = ?2 COLLATE NOCASE", &st, err));
+    sqlite3_bind_text(st, 1, db, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return ev_error_set(err, EV_ERR_NOT_FOUND, "Table '%s.%s' does not exist", db, name);
+    }
+    cat_table *t = ev_arena_alloc(arena, sizeof *t);
+    if (!t) {
+        sqlite3_finalize(st);
+        return ev_error_set(err, EV_ERR_NOMEM, "out of memory reading table %s.%s", db, name);
+    }
+    memset(t, 0, sizeof *t);
+    t->id = sqlite3_column_int64(st, 0);
+    t->db = cat_column_text(st, 1, arena);
+    t->name = cat_column_text(st, 2, arena);
+    t->location = cat_column_text(st, 3, arena);
+    t->format = cat_column_text(st, 4, arena);
+    t->serde = cat_column_text(st, 5, arena);
+    t->managed_by = cat_column_text(st, 6, arena);
+    sqlite3_finalize(st);
+    EV_TRY(cat_prepare(c, "SELECT name, type, is_partition FROM columns WHERE table_id = ?1 ORDER BY pos", &st, err));
+    sqlite3_bind_int64(st, 1, t->id);
+    size_t cap = 16;
+    t->columns = ev_arena_alloc(arena, cap * sizeof *t->columns);
+    while (t->columns && sqlite3_step(st) == SQLITE_ROW) {
+        if (t->ncolumns == cap) {
+            cat_column_def *grown = ev_arena_alloc(arena, 2 * cap * sizeof *grown);
+            if (!grown) {
+                t->columns = NULL;
+                break;
+            }
+            memcpy(grown, t->columns, cap * sizeof *grown);
+            t->columns = grown;
+            cap *= 2;
+        }
+        cat_column_def *col = &t->columns[t->ncolumns++];
+        col->name = cat_column_text(st, 0, arena);
+        col->type = cat_column_text(st, 1, arena);
+        col->is_partition = sqlite3_column_int(st, 2);
+        t->npartition_keys += (size_t)col->is_partition;
+    }
+    sqlite3_finalize(st);
+    if (!t->columns) return ev_error_set(err, EV_ERR_NOMEM, "out of memory reading table %s.%s", db, name);
+    *out = t;
+    return EV_OK;
+}
+
+ev_status cat_table_files(cat *c, int64_t table_id, cat_file_fn fn, void *ctx, ev_error *err) {
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "SELECT f.id, f.path, coalesce(p.spec, ''), f.size, f.row_count, coalesce(f.run_id, 0), f.stats "
+                          "FROM files f LEFT JOIN partitions p ON p.id = f.partition_id "
+                          "WHERE f.table_id = ?1 ORDER BY p.spec, f.path", &st, err));
+    sqlite3_bind_int64(st, 1, table_id);
+    ev_status rc = EV_OK;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        cat_file_info f = {sqlite3_column_int64(st, 0),
+                           (const char *)sqlite3_column_text(st, 1),
+                           (const char *)sqlite3_column_text(st, 2),
+                           (uint64_t)sqlite3_column_int64(st, 3),
+                           (uint64_t)sqlite3_column_int64(st, 4),
+                           sqlite3_column_int64(st, 5),
+                           (const char *)sqlite3_column_text(st, 6)};
+        if (fn(&f, ctx) != 0) {
+            rc = EV_ERR_CANCELLED;
+            break;
+        }
+    }
+    if (rc == EV_OK && step != SQLITE_DONE)
+        rc = ev_error_set(err, EV_ERR_IO, "catalog: listing files: %s", sqlite3_errmsg(c->db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static ev_status partition_id(cat *c, int64_t table_id, const char *spec, const char *location, int64_t *id,
+                              ev_error *err) {
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "INSERT INTO partitions(table_id, spec, location) VALUES (?1, ?2, ?3) "
+                          "ON CONFLICT(table_id, spec) DO UPDATE SET spec = excluded.spec RETURNING id", &st, err));
+    sqlite3_bind_int64(st, 1, table_id);
+    sqlite3_bind_text(st, 2, spec, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, location, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        ev_status rc = ev_error_set(err, EV_ERR_IO, "catalog: adding partition %s: %s", spec, sqlite3_errmsg(c->db));
+        sqlite3_finalize(st);
+        return rc;
+    }
+    *id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return EV_OK;
+}
+
+ev_status cat_file_add(cat *c, int64_t table_id, const char *partition_spec, const char *partition_location,
+                       const cat_file_info *f, ev_error *err) {
+    int64_t pid = 0;
+    if (partition_spec && *partition_spec) EV_TRY(partition_id(c, table_id, partition_spec, partition_location, &pid, err));
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "INSERT INTO files(table_id, partition_id, path, size, row_count, run_id, stats) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st, err));
+    sqlite3_bind_int64(st, 1, table_id);
+    if (pid) sqlite3_bind_int64(st, 2, pid);
+    else sqlite3_bind_null(st, 2);
+    sqlite3_bind_text(st, 3, f->path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)f->size);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)f->rows);
+    if (f->run_id) sqlite3_bind_int64(st, 6, f->run_id);
+    else sqlite3_bind_null(st, 6);
+    sqlite3_bind_text(st, 7, f->stats ? f->stats : "{}", -1, SQLITE_STATIC);
+    EV_TRY(cat_step_done(c, st, "add file", err));
+    if (!pid) return EV_OK;
+    EV_TRY(cat_prepare(c, "UPDATE partitions SET row_count = row_count + ?2, file_count = file_count + 1, "
+                          "bytes = bytes + ?3 WHERE id = ?1", &st, err));
+    sqlite3_bind_int64(st, 1, pid);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)f->rows);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)f->size);
+    return cat_step_done(c, st, "count partition", err);
+}
+
+ev_status cat_table_totals(cat *c, int64_t table_id, uint64_t *files, uint64_t *rows, uint64_t *partitions,
+                           ev_error *err) {
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "SELECT count(*), coalesce(sum(row_count), 0), count(DISTINCT partition_id) "
+                          "FROM files WHERE table_id = ?1", &st, err));
+    sqlite3_bind_int64(st, 1, table_id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *files = (uint64_t)sqlite3_column_int64(st, 0);
+        *rows = (uint64_t)sqlite3_column_int64(st, 1);
+        *partitions = (uint64_t)sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    return EV_OK;
+}

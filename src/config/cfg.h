@@ -2,8 +2,9 @@
  * cfg: the pipeline file (the CloudFormation stack's role): one declarative YAML file describing
  * storage, the generator, jobs, crawlers and the workgroup.
  *
- * For now this module provides the default file that `evlake init` writes; parsing and
- * validation (libyaml, errors with file:line:column) and plan/apply come with the scheduler.
+ * This header provides the default file that `evlake init` writes; parsing and validation
+ * (libyaml into a typed cfg_pipeline, errors with file:line:column) are in cfg_pipeline.h;
+ * plan/apply come with the scheduler.
  */
 #ifndef EV_CFG_H
 #define EV_CFG_H

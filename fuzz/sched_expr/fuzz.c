@@ -28,8 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     /* a few `after` instants derived from the input, including extremes */
     uint64_t h = 1469598103934665603u;
-    for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 1099511628211u;
-    const int64_t afters[] = {INT64_MIN, -1, 0, 1, (int64_t)(h % (UINT64_C(7258118400) * 1000000)),
+    for (size_t i = 0; i < size; i++)
+        h = (h ^ data[i]) * 1099511628211u;
+    const int64_t afters[] = {INT64_MIN,   -1,       0, 1, (int64_t)(h % (UINT64_C(7258118400) * 1000000)),
                               EV_TIME_MAX, INT64_MAX};
     int fired = 0;
     for (size_t i = 0; i < sizeof afters / sizeof afters[0]; i++) {

@@ -19,11 +19,11 @@
 #include "ev_fs.h"
 #include "ev_time.h"
 
-#define MAX_DEPTH 32      /* nesting deeper than this is not a pipeline file */
-#define MAX_NODES 20000   /* nor is a file with more nodes than this */
-#define MAX_ENTRIES 1000  /* jobs, crawlers or gold tables per section */
+#define MAX_DEPTH 32     /* nesting deeper than this is not a pipeline file */
+#define MAX_NODES 20000  /* nor is a file with more nodes than this */
+#define MAX_ENTRIES 1000 /* jobs, crawlers or gold tables per section */
 #define MAX_NAME 64
-#define QUOTE_MAX 80      /* longest value quoted in a message */
+#define QUOTE_MAX 80 /* longest value quoted in a message */
 
 /* ---- the node tree --------------------------------------------------------------------------- */
 
@@ -31,11 +31,11 @@ typedef enum ynode_kind { YN_SCALAR, YN_SEQ, YN_MAP } ynode_kind;
 
 typedef struct ynode {
     ynode_kind kind;
-    int line, col;   /* 1-based start mark */
-    int plain;       /* scalar written without quotes */
-    int quoted;      /* scalar in single or double quotes */
-    const char *s;   /* scalar value, NUL-terminated copy */
-    size_t len;      /* its length (may hold NULs from escapes) */
+    int line, col;       /* 1-based start mark */
+    int plain;           /* scalar written without quotes */
+    int quoted;          /* scalar in single or double quotes */
+    const char *s;       /* scalar value, NUL-terminated copy */
+    size_t len;          /* its length (may hold NULs from escapes) */
     struct ynode **kids; /* sequence items, or mapping keys and values alternating */
     size_t n, cap;
 } ynode;
@@ -52,8 +52,7 @@ static ev_status nomem(pctx *c) {
 }
 
 /* "<file>:<line>:<col>: <path>: <message>" for the node `at`. */
-static ev_status fail(pctx *c, const ynode *at, const char *path, const char *fmt, ...)
-    EV_PRINTF(4, 5);
+static ev_status fail(pctx *c, const ynode *at, const char *path, const char *fmt, ...) EV_PRINTF(4, 5);
 static ev_status fail(pctx *c, const ynode *at, const char *path, const char *fmt, ...) {
     char msg[768];
     va_list ap;
@@ -61,8 +60,7 @@ static ev_status fail(pctx *c, const ynode *at, const char *path, const char *fm
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (path && *path)
-        return ev_error_set(c->err, EV_ERR_INPUT, "%s:%d:%d: %s: %s", c->file, at->line, at->col,
-                            path, msg);
+        return ev_error_set(c->err, EV_ERR_INPUT, "%s:%d:%d: %s: %s", c->file, at->line, at->col, path, msg);
     return ev_error_set(c->err, EV_ERR_INPUT, "%s:%d:%d: %s", c->file, at->line, at->col, msg);
 }
 
@@ -84,8 +82,10 @@ static void line_col_of(const char *text, size_t len, size_t off, int *line, int
     int l = 1, cc = 1;
     for (size_t i = 0; i < off && i < len; i++) {
         unsigned char ch = (unsigned char)text[i];
-        if (ch == '\n') l++, cc = 1;
-        else if ((ch & 0xC0) != 0x80) cc++;
+        if (ch == '\n')
+            l++, cc = 1;
+        else if ((ch & 0xC0) != 0x80)
+            cc++;
     }
     *line = l;
     *col = cc;
@@ -96,15 +96,15 @@ static ev_status yaml_fail(pctx *c, const yaml_parser_t *yp, const char *text, s
     int line, col;
     if (yp->error == YAML_READER_ERROR) {
         line_col_of(text, len, yp->problem_offset, &line, &col);
-        return ev_error_set(c->err, EV_ERR_INPUT, "%s:%d:%d: YAML syntax error: %s", c->file, line,
-                            col, yp->problem ? yp->problem : "unreadable input");
+        return ev_error_set(c->err, EV_ERR_INPUT, "%s:%d:%d: YAML syntax error: %s", c->file, line, col,
+                            yp->problem ? yp->problem : "unreadable input");
     }
     line = (int)yp->problem_mark.line + 1;
     col = (int)yp->problem_mark.column + 1;
     if (yp->context)
-        return ev_error_set(c->err, EV_ERR_INPUT, "%s:%d:%d: YAML syntax error: %s %s (line %d)",
-                            c->file, line, col, yp->problem ? yp->problem : "invalid YAML",
-                            yp->context, (int)yp->context_mark.line + 1);
+        return ev_error_set(c->err, EV_ERR_INPUT, "%s:%d:%d: YAML syntax error: %s %s (line %d)", c->file,
+                            line, col, yp->problem ? yp->problem : "invalid YAML", yp->context,
+                            (int)yp->context_mark.line + 1);
     return ev_error_set(c->err, EV_ERR_INPUT, "%s:%d:%d: YAML syntax error: %s", c->file, line, col,
                         yp->problem ? yp->problem : "invalid YAML");
 }
@@ -127,10 +127,11 @@ static ev_status load_tree(pctx *c, const char *text, size_t len, ynode **root) 
         ynode at = {.line = (int)ev.start_mark.line + 1, .col = (int)ev.start_mark.column + 1};
         ynode *node = NULL;
         switch (ev.type) {
-        case YAML_STREAM_END_EVENT: done = 1; break;
+        case YAML_STREAM_END_EVENT:
+            done = 1;
+            break;
         case YAML_DOCUMENT_START_EVENT:
-            if (++docs > 1)
-                st = fail(c, &at, NULL, "a pipeline file holds one YAML document; found another");
+            if (++docs > 1) st = fail(c, &at, NULL, "a pipeline file holds one YAML document; found another");
             break;
         case YAML_ALIAS_EVENT:
             st = fail(c, &at, NULL, "YAML aliases (*%s) are not supported in a pipeline file",
@@ -139,18 +140,16 @@ static ev_status load_tree(pctx *c, const char *text, size_t len, ynode **root) 
         case YAML_SCALAR_EVENT:
         case YAML_SEQUENCE_START_EVENT:
         case YAML_MAPPING_START_EVENT: {
-            const yaml_char_t *anchor = ev.type == YAML_SCALAR_EVENT ? ev.data.scalar.anchor
-                                        : ev.type == YAML_SEQUENCE_START_EVENT
-                                            ? ev.data.sequence_start.anchor
-                                            : ev.data.mapping_start.anchor;
+            const yaml_char_t *anchor = ev.type == YAML_SCALAR_EVENT           ? ev.data.scalar.anchor
+                                        : ev.type == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.anchor
+                                                                               : ev.data.mapping_start.anchor;
             if (anchor) {
                 st = fail(c, &at, NULL, "YAML anchors (&%s) are not supported in a pipeline file",
                           (const char *)anchor);
                 break;
             }
             if (++c->nodes > MAX_NODES) {
-                st = fail(c, &at, NULL, "more than %d YAML nodes; this is not a pipeline file",
-                          MAX_NODES);
+                st = fail(c, &at, NULL, "more than %d YAML nodes; this is not a pipeline file", MAX_NODES);
                 break;
             }
             node = ev_arena_alloc(c->arena, sizeof *node);
@@ -173,8 +172,10 @@ static ev_status load_tree(pctx *c, const char *text, size_t len, ynode **root) 
             } else {
                 node->kind = ev.type == YAML_SEQUENCE_START_EVENT ? YN_SEQ : YN_MAP;
             }
-            if (depth > 0) st = add_kid(c, stack[depth - 1], node);
-            else *root = node;
+            if (depth > 0)
+                st = add_kid(c, stack[depth - 1], node);
+            else
+                *root = node;
             if (st == EV_OK && node->kind != YN_SCALAR) {
                 if (depth == MAX_DEPTH) {
                     st = fail(c, &at, NULL, "nesting deeper than %d levels", MAX_DEPTH);
@@ -188,7 +189,8 @@ static ev_status load_tree(pctx *c, const char *text, size_t len, ynode **root) 
         case YAML_MAPPING_END_EVENT:
             if (depth > 0) depth--;
             break;
-        default: break;
+        default:
+            break;
         }
         yaml_event_delete(&ev);
         if (st != EV_OK) break;
@@ -201,8 +203,8 @@ static ev_status load_tree(pctx *c, const char *text, size_t len, ynode **root) 
 
 static int is_null(const ynode *n) {
     return n->kind == YN_SCALAR && n->plain &&
-           (n->len == 0 || strcmp(n->s, "~") == 0 || strcmp(n->s, "null") == 0 ||
-            strcmp(n->s, "Null") == 0 || strcmp(n->s, "NULL") == 0);
+           (n->len == 0 || strcmp(n->s, "~") == 0 || strcmp(n->s, "null") == 0 || strcmp(n->s, "Null") == 0 ||
+            strcmp(n->s, "NULL") == 0);
 }
 
 static const char *kind_name(const ynode *n) {
@@ -217,16 +219,17 @@ static int edit_distance(const char *a, size_t la, const char *b, size_t lb) {
     if (la > MAX_NAME || lb > MAX_NAME) return 3;
     if ((la > lb ? la - lb : lb - la) > 2) return 3;
     int d[W][W];
-    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (int)j;
     for (size_t i = 1; i <= la; i++)
         for (size_t j = 1; j <= lb; j++) {
             int cost = a[i - 1] != b[j - 1];
             int v = d[i - 1][j] + 1;
             if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
             if (d[i - 1][j - 1] + cost < v) v = d[i - 1][j - 1] + cost;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < v)
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
                 v = d[i - 2][j - 2] + 1;
             d[i][j] = v;
         }
@@ -260,8 +263,10 @@ static const char *quote(const ynode *n, char *buf, size_t cap) {
 }
 
 static void join_path(char *out, size_t cap, const char *parent, const char *key) {
-    if (parent && *parent) snprintf(out, cap, "%s.%s", parent, key);
-    else snprintf(out, cap, "%s", key);
+    if (parent && *parent)
+        snprintf(out, cap, "%s.%s", parent, key);
+    else
+        snprintf(out, cap, "%s", key);
 }
 
 /* The values of a mapping with a fixed set of keys: vals[i] is the value of keys[i] or NULL.
@@ -269,25 +274,25 @@ static void join_path(char *out, size_t cap, const char *parent, const char *key
 static ev_status get_fields(pctx *c, const ynode *map, const char *path, const char *const *keys,
                             size_t nkeys, const ynode **vals) {
     const ynode *key_nodes[16] = {0};
-    for (size_t i = 0; i < nkeys; i++) vals[i] = NULL;
+    for (size_t i = 0; i < nkeys; i++)
+        vals[i] = NULL;
     if (map->kind != YN_MAP)
         return fail(c, map, path, "expected a mapping of settings, found %s", kind_name(map));
     for (size_t i = 0; i + 1 < map->n; i += 2) {
         const ynode *k = map->kids[i], *v = map->kids[i + 1];
         if (k->kind != YN_SCALAR) return fail(c, k, path, "keys must be plain names");
         size_t j = 0;
-        while (j < nkeys && !(strlen(keys[j]) == k->len && memcmp(keys[j], k->s, k->len) == 0)) j++;
+        while (j < nkeys && !(strlen(keys[j]) == k->len && memcmp(keys[j], k->s, k->len) == 0))
+            j++;
         char q[QUOTE_MAX + 8];
         if (j == nkeys) {
             const char *near = closest(k->s, k->len, keys, nkeys);
             if (near)
-                return fail(c, k, path, "unknown key '%s'; did you mean '%s'?",
-                            quote(k, q, sizeof q), near);
+                return fail(c, k, path, "unknown key '%s'; did you mean '%s'?", quote(k, q, sizeof q), near);
             return fail(c, k, path, "unknown key '%s'", quote(k, q, sizeof q));
         }
         if (vals[j])
-            return fail(c, k, path, "duplicate key '%s' (first at line %d)", keys[j],
-                        key_nodes[j]->line);
+            return fail(c, k, path, "duplicate key '%s' (first at line %d)", keys[j], key_nodes[j]->line);
         vals[j] = v;
         key_nodes[j] = k;
     }
@@ -307,8 +312,8 @@ static ev_status get_string(pctx *c, const ynode *n, const char *path, const cha
     return EV_OK;
 }
 
-static ev_status get_enum(pctx *c, const ynode *n, const char *path, const char *const *names,
-                          size_t count, int *out) {
+static ev_status get_enum(pctx *c, const ynode *n, const char *path, const char *const *names, size_t count,
+                          int *out) {
     const char *s;
     EV_TRY(get_string(c, n, path, &s));
     for (size_t i = 0; i < count; i++)
@@ -335,14 +340,16 @@ static ev_status get_uint(pctx *c, const ynode *n, const char *path, uint64_t lo
     size_t i = 0;
     for (; s[i] >= '0' && s[i] <= '9'; i++) {
         uint64_t digit = (uint64_t)(s[i] - '0');
-        if (v > (UINT64_MAX - digit) / 10) over = 1;
-        else v = v * 10 + digit;
+        if (v > (UINT64_MAX - digit) / 10)
+            over = 1;
+        else
+            v = v * 10 + digit;
     }
     if (i == 0 || s[i] != '\0')
         return fail(c, n, path, "expected a whole number, found '%s'", quote(n, q, sizeof q));
     if (over || v < lo || v > hi)
-        return fail(c, n, path, "%s is out of range %llu-%llu", quote(n, q, sizeof q),
-                    (unsigned long long)lo, (unsigned long long)hi);
+        return fail(c, n, path, "%s is out of range %llu-%llu", quote(n, q, sizeof q), (unsigned long long)lo,
+                    (unsigned long long)hi);
     *out = v;
     return EV_OK;
 }
@@ -351,15 +358,14 @@ static int valid_name(const char *s, size_t len) {
     if (len == 0 || len > MAX_NAME) return 0;
     for (size_t i = 0; i < len; i++) {
         char ch = s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '_' || ch == '-'))
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+              ch == '-'))
             return 0;
     }
     return 1;
 }
 
-static ev_status get_name(pctx *c, const ynode *n, const char *path, const char *what,
-                          const char **out) {
+static ev_status get_name(pctx *c, const ynode *n, const char *path, const char *what, const char **out) {
     char q[QUOTE_MAX + 8];
     if (n->kind != YN_SCALAR || is_null(n))
         return fail(c, n, path, "expected a %s, found %s", what, kind_name(n));
@@ -371,8 +377,7 @@ static ev_status get_name(pctx *c, const ynode *n, const char *path, const char 
 }
 
 /* "db.table". */
-static ev_status get_target(pctx *c, const ynode *n, const char *path, const char **db,
-                            const char **table) {
+static ev_status get_target(pctx *c, const ynode *n, const char *path, const char **db, const char **table) {
     const char *s;
     char q[QUOTE_MAX + 8];
     EV_TRY(get_string(c, n, path, &s));
@@ -417,8 +422,7 @@ static ev_status parse_storage(pctx *c, const ynode *n, cfg_storage *out) {
     return EV_OK;
 }
 
-static ev_status parse_events_range(pctx *c, const ynode *n, const char *path, int64_t *lo,
-                                    int64_t *hi) {
+static ev_status parse_events_range(pctx *c, const ynode *n, const char *path, int64_t *lo, int64_t *hi) {
     const char *s;
     char q[QUOTE_MAX + 8];
     EV_TRY(get_string(c, n, path, &s));
@@ -442,20 +446,16 @@ static ev_status parse_events_range(pctx *c, const ynode *n, const char *path, i
     if (a < 1 || b > max || a > max)
         return fail(c, n, path, "'%s': events per object must be 1-%lld", quote(n, q, sizeof q),
                     (long long)max);
-    if (a > b)
-        return fail(c, n, path, "'%s': the minimum is larger than the maximum",
-                    quote(n, q, sizeof q));
+    if (a > b) return fail(c, n, path, "'%s': the minimum is larger than the maximum", quote(n, q, sizeof q));
     *lo = a;
     *hi = b;
     return EV_OK;
 bad:
-    return fail(c, n, path, "expected N or MIN-MAX (as in 500000-750000), found '%s'",
-                quote(n, q, sizeof q));
+    return fail(c, n, path, "expected N or MIN-MAX (as in 500000-750000), found '%s'", quote(n, q, sizeof q));
 }
 
 static ev_status parse_generator(pctx *c, const ynode *n, cfg_generator *g) {
-    static const char *const keys[] = {"schedule", "profile", "events_per_object", "seed",
-                                       "bad_rate"};
+    static const char *const keys[] = {"schedule", "profile", "events_per_object", "seed", "bad_rate"};
     static const char *const profiles[] = {"starter", "realistic"};
     const ynode *v[5];
     EV_TRY(get_fields(c, n, "generator", keys, 5, v));
@@ -470,8 +470,7 @@ static ev_status parse_generator(pctx *c, const ynode *n, cfg_generator *g) {
     g->events_min = 500000;
     g->events_max = 750000;
     if (v[2])
-        EV_TRY(parse_events_range(c, v[2], "generator.events_per_object", &g->events_min,
-                                  &g->events_max));
+        EV_TRY(parse_events_range(c, v[2], "generator.events_per_object", &g->events_min, &g->events_max));
     g->seed = 42;
     if (v[3]) EV_TRY(get_uint(c, v[3], "generator.seed", 0, UINT64_MAX, &g->seed));
     g->bad_rate = 0;
@@ -481,8 +480,7 @@ static ev_status parse_generator(pctx *c, const ynode *n, cfg_generator *g) {
         EV_TRY(get_string(c, v[4], "generator.bad_rate", &s));
         char *end = NULL;
         double d = strtod(s, &end);
-        if (end == s || *end != '\0' || !isfinite(d) || !(s[0] >= '0' && s[0] <= '9') ||
-            !(d >= 0 && d <= 1))
+        if (end == s || *end != '\0' || !isfinite(d) || !(s[0] >= '0' && s[0] <= '9') || !(d >= 0 && d <= 1))
             return fail(c, v[4], "generator.bad_rate", "expected a fraction 0-1, found '%s'",
                         quote(v[4], q, sizeof q));
         g->bad_rate = d;
@@ -495,8 +493,7 @@ static ev_status parse_generator(pctx *c, const ynode *n, cfg_generator *g) {
 static ev_status section_entries(pctx *c, const ynode *n, const char *path, const char *what) {
     if (is_null(n)) return EV_OK;
     if (n->kind != YN_MAP)
-        return fail(c, n, path, "expected a mapping of %ss to settings, found %s", what,
-                    kind_name(n));
+        return fail(c, n, path, "expected a mapping of %ss to settings, found %s", what, kind_name(n));
     if (n->n / 2 > MAX_ENTRIES) return fail(c, n, path, "more than %d entries", MAX_ENTRIES);
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         const ynode *k = n->kids[i];
@@ -504,16 +501,15 @@ static ev_status section_entries(pctx *c, const ynode *n, const char *path, cons
         EV_TRY(get_name(c, k, path, what, &name));
         for (size_t j = 0; j < i; j += 2)
             if (strcmp(n->kids[j]->s, name) == 0)
-                return fail(c, k, path, "duplicate %s '%s' (first at line %d)", what, name,
-                            n->kids[j]->line);
+                return fail(c, k, path, "duplicate %s '%s' (first at line %d)", what, name, n->kids[j]->line);
     }
     return EV_OK;
 }
 
 static ev_status parse_job(pctx *c, const ynode *key, const ynode *n, cfg_job *j) {
-    static const char *const keys[] = {"source",      "target",      "partition_keys",
-                                       "format",      "compression", "schedule",
-                                       "bookmarks",   "max_retries", "retry_backoff"};
+    static const char *const keys[] = {"source",    "target",      "partition_keys",
+                                       "format",    "compression", "schedule",
+                                       "bookmarks", "max_retries", "retry_backoff"};
     static const char *const formats[] = {"parquet"};
     static const char *const compressions[] = {"zstd", "snappy", "gzip", "none"};
     static const char *const bookmarks[] = {"enabled", "disabled"};
@@ -545,13 +541,13 @@ static ev_status parse_job(pctx *c, const ynode *key, const ynode *n, cfg_job *j
         for (size_t i = 0; i < l->n; i++) {
             int which;
             EV_TRY(get_enum(c, l->kids[i], sub, part_names, 4, &which));
-            if (seen[which])
-                return fail(c, l->kids[i], sub, "'%s' is listed twice", part_names[which]);
+            if (seen[which]) return fail(c, l->kids[i], sub, "'%s' is listed twice", part_names[which]);
             seen[which] = 1;
             j->partition_keys[j->n_partition_keys++] = part_names[which];
         }
     } else {
-        for (int i = 0; i < 4; i++) j->partition_keys[j->n_partition_keys++] = part_names[i];
+        for (int i = 0; i < 4; i++)
+            j->partition_keys[j->n_partition_keys++] = part_names[i];
     }
     int e = 0;
     j->format = CFG_FORMAT_PARQUET;
@@ -591,8 +587,7 @@ static ev_status parse_job(pctx *c, const ynode *key, const ynode *n, cfg_job *j
         EV_TRY(get_string(c, v[8], sub, &s));
         if (ev_duration_parse(s, &j->retry_backoff_usec) != EV_OK ||
             j->retry_backoff_usec > 7 * EV_USEC_PER_DAY)
-            return fail(c, v[8], sub,
-                        "expected a duration up to 7d such as 30s, 5m or 1h, found '%s'",
+            return fail(c, v[8], sub, "expected a duration up to 7d such as 30s, 5m or 1h, found '%s'",
                         quote(v[8], q, sizeof q));
     }
     return EV_OK;
@@ -612,8 +607,7 @@ static ev_status parse_crawler(pctx *c, const ynode *key, const ynode *n, cfg_cr
     if (!v[0]) return missing(c, n, path, "target");
     join_path(sub, sizeof sub, path, "target");
     EV_TRY(get_target(c, v[0], sub, &cr->target_db, &cr->target_table));
-    if (v[1] && v[2])
-        return fail(c, v[2], path, "a crawler has a trigger or a schedule, not both");
+    if (v[1] && v[2]) return fail(c, v[2], path, "a crawler has a trigger or a schedule, not both");
     if (!v[1] && !v[2])
         return fail(c, n, path, "missing 'trigger' (on: JOB, state: SUCCEEDED) or 'schedule'");
     if (v[2]) {
@@ -652,8 +646,10 @@ static ev_status parse_bytes(pctx *c, const ynode *n, const char *path, uint64_t
     int over = 0;
     for (; s[i] >= '0' && s[i] <= '9'; i++) {
         uint64_t digit = (uint64_t)(s[i] - '0');
-        if (v > (UINT64_MAX - digit) / 10) over = 1;
-        else v = v * 10 + digit;
+        if (v > (UINT64_MAX - digit) / 10)
+            over = 1;
+        else
+            v = v * 10 + digit;
     }
     if (i == 0) goto bad;
     const char *u = s + i;
@@ -680,8 +676,7 @@ static ev_status parse_workgroup(pctx *c, const ynode *n, cfg_workgroup *w) {
     EV_TRY(get_fields(c, n, "workgroup", keys, 3, v));
     if (v[0]) EV_TRY(get_name(c, v[0], "workgroup.name", "workgroup name", &w->name));
     if (v[1]) EV_TRY(get_string(c, v[1], "workgroup.results", &w->results));
-    if (v[2])
-        EV_TRY(parse_bytes(c, v[2], "workgroup.bytes_scanned_limit", &w->bytes_scanned_limit));
+    if (v[2]) EV_TRY(parse_bytes(c, v[2], "workgroup.bytes_scanned_limit", &w->bytes_scanned_limit));
     return EV_OK;
 }
 
@@ -711,7 +706,8 @@ static ev_status check_triggers(pctx *c, cfg_pipeline *p, const ynode *crawlers)
         cfg_crawler *cr = &p->crawlers[i];
         if (cr->trigger != CFG_TRIGGER_ON_JOB) continue;
         size_t j = 0;
-        while (j < p->n_jobs && strcmp(p->jobs[j].name, cr->on_job) != 0) j++;
+        while (j < p->n_jobs && strcmp(p->jobs[j].name, cr->on_job) != 0)
+            j++;
         if (j < p->n_jobs) {
             cr->on_job_index = j;
             continue;
@@ -728,7 +724,8 @@ static ev_status check_triggers(pctx *c, cfg_pipeline *p, const ynode *crawlers)
         char path[160], q[QUOTE_MAX + 8];
         snprintf(path, sizeof path, "crawlers.%s.trigger.on", cr->name);
         const char *names[MAX_ENTRIES];
-        for (size_t k = 0; k < p->n_jobs; k++) names[k] = p->jobs[k].name;
+        for (size_t k = 0; k < p->n_jobs; k++)
+            names[k] = p->jobs[k].name;
         ynode name_node = {.kind = YN_SCALAR, .s = cr->on_job, .len = strlen(cr->on_job)};
         const char *near = closest(cr->on_job, strlen(cr->on_job), names, p->n_jobs);
         if (near)
@@ -739,16 +736,15 @@ static ev_status check_triggers(pctx *c, cfg_pipeline *p, const ynode *crawlers)
     return EV_OK;
 }
 
-ev_status cfg_pipeline_parse(const char *text, size_t len, const char *name_for_errors,
-                             ev_arena *arena, cfg_pipeline **out, ev_error *err) {
+ev_status cfg_pipeline_parse(const char *text, size_t len, const char *name_for_errors, ev_arena *arena,
+                             cfg_pipeline **out, ev_error *err) {
     static const char *const keys[] = {"version",  "storage",   "generator", "jobs",
                                        "crawlers", "workgroup", "gold"};
     pctx c = {name_for_errors ? name_for_errors : "pipeline", arena, err, 0};
     ynode *root = NULL;
     EV_TRY(load_tree(&c, text, len, &root));
     ynode top = {.kind = YN_SCALAR, .line = 1, .col = 1, .plain = 1, .s = ""}; /* "absent" */
-    if (!root || is_null(root))
-        return fail(&c, root ? root : &top, NULL, "the pipeline file is empty");
+    if (!root || is_null(root)) return fail(&c, root ? root : &top, NULL, "the pipeline file is empty");
     if (root->kind != YN_MAP)
         return fail(&c, root, NULL, "expected a mapping of sections (version, storage, ...), found %s",
                     kind_name(root));
@@ -821,8 +817,7 @@ ev_status cfg_pipeline_load(const char *path, ev_arena *arena, cfg_pipeline **ou
     ev_buf_init(&buf, arena->alloc);
     ev_status st = ev_read_file(path, &buf, err);
     if (st == EV_OK)
-        st = cfg_pipeline_parse(buf.data ? (const char *)buf.data : "", buf.len, path, arena, out,
-                                err);
+        st = cfg_pipeline_parse(buf.data ? (const char *)buf.data : "", buf.len, path, arena, out, err);
     ev_buf_free(&buf);
     return st;
 }
@@ -835,10 +830,14 @@ const cfg_job *cfg_pipeline_find_job(const cfg_pipeline *p, const char *name) {
 
 const char *cfg_compression_name(cfg_compression c) {
     switch (c) {
-    case CFG_COMPRESSION_ZSTD: return "zstd";
-    case CFG_COMPRESSION_SNAPPY: return "snappy";
-    case CFG_COMPRESSION_GZIP: return "gzip";
-    case CFG_COMPRESSION_NONE: return "none";
+    case CFG_COMPRESSION_ZSTD:
+        return "zstd";
+    case CFG_COMPRESSION_SNAPPY:
+        return "snappy";
+    case CFG_COMPRESSION_GZIP:
+        return "gzip";
+    case CFG_COMPRESSION_NONE:
+        return "none";
     }
     return "?";
 }

@@ -118,8 +118,8 @@ typedef struct cfg_crawler {
     const char *name;
     const char *target_db, *target_table;
     cfg_trigger_kind trigger;
-    const char *on_job;    /* CFG_TRIGGER_ON_JOB: the job's name ... */
-    size_t on_job_index;   /* ... and its index in cfg_pipeline.jobs */
+    const char *on_job;  /* CFG_TRIGGER_ON_JOB: the job's name ... */
+    size_t on_job_index; /* ... and its index in cfg_pipeline.jobs */
     cfg_run_state on_state;
     cfg_schedule schedule; /* CFG_TRIGGER_SCHEDULE */
     cfg_mark mark;
@@ -156,13 +156,12 @@ typedef struct cfg_pipeline {
 /* Parses and validates the pipeline file text[0..len) (need not be NUL-terminated); errors are
  * reported as "<name_for_errors>:<line>:<col>: <path>: <problem>". On success *out points into
  * `arena`. Errors: EV_ERR_INPUT (YAML syntax, schema or cross-reference problem), EV_ERR_NOMEM. */
-ev_status cfg_pipeline_parse(const char *text, size_t len, const char *name_for_errors,
-                             ev_arena *arena, cfg_pipeline **out, ev_error *err) EV_WUR;
+ev_status cfg_pipeline_parse(const char *text, size_t len, const char *name_for_errors, ev_arena *arena,
+                             cfg_pipeline **out, ev_error *err) EV_WUR;
 
 /* Reads the file at `path` and parses it as cfg_pipeline_parse does, naming errors by `path`.
  * Errors: those of ev_read_file (EV_ERR_IO, EV_ERR_NOT_FOUND ...) and of cfg_pipeline_parse. */
-ev_status cfg_pipeline_load(const char *path, ev_arena *arena, cfg_pipeline **out,
-                            ev_error *err) EV_WUR;
+ev_status cfg_pipeline_load(const char *path, ev_arena *arena, cfg_pipeline **out, ev_error *err) EV_WUR;
 
 /* The job named `name`, or NULL. */
 const cfg_job *cfg_pipeline_find_job(const cfg_pipeline *p, const char *name);

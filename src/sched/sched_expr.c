@@ -40,17 +40,24 @@ static ev_status fail_at(sched_parser *p, long at, const char *fmt, ...) {
     const char *ellipsis = n > QUOTE_MAX ? "..." : "";
     if (p->column) *p->column = at >= 0 ? (int)at + 1 : 0;
     if (at >= 0)
-        return ev_error_set(p->err, EV_ERR_INPUT, "%.*s%s: column %ld: %s", quoted, p->text, ellipsis,
-                            at + 1, msg);
+        return ev_error_set(p->err, EV_ERR_INPUT, "%.*s%s: column %ld: %s", quoted, p->text, ellipsis, at + 1,
+                            msg);
     return ev_error_set(p->err, EV_ERR_INPUT, "%.*s%s: %s", quoted, p->text, ellipsis, msg);
 }
 
-static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
-static char to_upper(char c) { return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c; }
+static int is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+static int is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+static char to_upper(char c) {
+    return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+}
 
 static void skip_space(sched_parser *p) {
-    while (p->pos < p->end && is_space(p->text[p->pos])) p->pos++;
+    while (p->pos < p->end && is_space(p->text[p->pos]))
+        p->pos++;
 }
 
 /* ---- bitmaps --------------------------------------------------------------------------------- */
@@ -60,8 +67,12 @@ typedef struct bits256 {
     uint64_t w[4];
 } bits256;
 
-static void bit_set(bits256 *b, int i) { b->w[i >> 6] |= UINT64_C(1) << (i & 63); }
-static int bit_get(const uint64_t *w, int i) { return (int)((w[i >> 6] >> (i & 63)) & 1); }
+static void bit_set(bits256 *b, int i) {
+    b->w[i >> 6] |= UINT64_C(1) << (i & 63);
+}
+static int bit_get(const uint64_t *w, int i) {
+    return (int)((w[i >> 6] >> (i & 63)) & 1);
+}
 
 /* ---- fields ---------------------------------------------------------------------------------- */
 
@@ -78,12 +89,9 @@ static const char *const month_names[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JU
 static const char *const day_names[] = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"};
 
 static const field_def fields[F_COUNT] = {
-    {"minutes", 0, 59, NULL},
-    {"hours", 0, 23, NULL},
-    {"day-of-month", 1, 31, NULL},
-    {"month", 1, 12, month_names},
-    {"day-of-week", 1, 7, day_names},
-    {"year", SCHED_YEAR_MIN, SCHED_YEAR_MAX, NULL},
+    {"minutes", 0, 59, NULL},         {"hours", 0, 23, NULL},
+    {"day-of-month", 1, 31, NULL},    {"month", 1, 12, month_names},
+    {"day-of-week", 1, 7, day_names}, {"year", SCHED_YEAR_MIN, SCHED_YEAR_MAX, NULL},
 };
 
 /* Reads a value (digits, or a 3-letter name where the field has names) in [p->pos, lim).
@@ -100,8 +108,7 @@ static ev_status read_value(sched_parser *p, size_t lim, const field_def *f, int
         }
         if (v < f->lo || v > f->hi)
             return fail_at(p, (long)start, "%s: %.*s is out of range %d-%d", f->name,
-                           (int)(p->pos - start > 12 ? 12 : p->pos - start), p->text + start, f->lo,
-                           f->hi);
+                           (int)(p->pos - start > 12 ? 12 : p->pos - start), p->text + start, f->lo, f->hi);
         *out = (int)v;
         return EV_OK;
     }
@@ -125,20 +132,16 @@ static ev_status read_value(sched_parser *p, size_t lim, const field_def *f, int
         if (day_field && c == '?')
             return fail_at(p, (long)start, "%s: ? must stand alone in its field", f->name);
         if (day_field)
-            return fail_at(p, (long)start,
-                           "%s: '%c' cannot be combined with other values in this field", f->name,
-                           c);
+            return fail_at(p, (long)start, "%s: '%c' cannot be combined with other values in this field",
+                           f->name, c);
         if (c == '?')
-            return fail_at(p, (long)start, "%s: ? is only allowed in day-of-month or day-of-week",
-                           f->name);
-        return fail_at(p, (long)start, "%s: '%c' is only allowed in day-of-month or day-of-week",
-                       f->name, c);
+            return fail_at(p, (long)start, "%s: ? is only allowed in day-of-month or day-of-week", f->name);
+        return fail_at(p, (long)start, "%s: '%c' is only allowed in day-of-month or day-of-week", f->name, c);
     }
     if (f->names)
-        return fail_at(p, (long)start, "%s: expected a number %d-%d or a name %s-%s", f->name, f->lo,
-                       f->hi, f->names[0], f->names[f->hi - f->lo]);
-    return fail_at(p, (long)start, "%s: expected a number %d-%d, found '%c'", f->name, f->lo, f->hi,
-                   c);
+        return fail_at(p, (long)start, "%s: expected a number %d-%d or a name %s-%s", f->name, f->lo, f->hi,
+                       f->names[0], f->names[f->hi - f->lo]);
+    return fail_at(p, (long)start, "%s: expected a number %d-%d, found '%c'", f->name, f->lo, f->hi, c);
 }
 
 /* Reads the n of a step "/n" (p->pos is just past the '/'). */
@@ -172,8 +175,7 @@ static ev_status parse_list(sched_parser *p, size_t lim, const field_def *f, bit
             b = f->hi;
             star = 1;
             if (p->pos < lim && p->text[p->pos] != ',' && p->text[p->pos] != '/')
-                return fail_at(p, (long)p->pos, "%s: unexpected '%c' after '*'", f->name,
-                               p->text[p->pos]);
+                return fail_at(p, (long)p->pos, "%s: unexpected '%c' after '*'", f->name, p->text[p->pos]);
         } else {
             EV_TRY(read_value(p, lim, f, &a));
             b = a;
@@ -183,8 +185,7 @@ static ev_status parse_list(sched_parser *p, size_t lim, const field_def *f, bit
                 size_t bpos = p->pos;
                 EV_TRY(read_value(p, lim, f, &b));
                 if (b < a)
-                    return fail_at(p, (long)bpos, "%s: range %d-%d ends before it starts", f->name,
-                                   a, b);
+                    return fail_at(p, (long)bpos, "%s: range %d-%d ends before it starts", f->name, a, b);
             }
         }
         if (p->pos < lim && p->text[p->pos] == '/') {
@@ -192,15 +193,14 @@ static ev_status parse_list(sched_parser *p, size_t lim, const field_def *f, bit
             EV_TRY(read_step(p, lim, f, &step));
             if (!star && !range) b = f->hi; /* "a/n": from a to the end of the field */
         }
-        for (int v = a; v <= b; v += step) bit_set(set, v - f->lo);
+        for (int v = a; v <= b; v += step)
+            bit_set(set, v - f->lo);
         if (p->pos >= lim) return EV_OK;
         char c = p->text[p->pos];
         if (c != ',') {
-            if (c == '?')
-                return fail_at(p, (long)p->pos, "%s: ? must stand alone in its field", f->name);
+            if (c == '?') return fail_at(p, (long)p->pos, "%s: ? must stand alone in its field", f->name);
             if (c == 'L' || c == 'W' || c == '#')
-                return fail_at(p, (long)p->pos,
-                               "%s: '%c' cannot be combined with other values in this field",
+                return fail_at(p, (long)p->pos, "%s: '%c' cannot be combined with other values in this field",
                                f->name, c);
             return fail_at(p, (long)p->pos, "%s: unexpected '%c'", f->name, c);
         }
@@ -233,8 +233,7 @@ static ev_status parse_dom(sched_parser *p, size_t lim, sched_cron *c, int *is_a
         for (size_t i = 0; i + 1 < len; i++)
             if (!is_digit(t[i]))
                 return fail_at(p, (long)(start + i),
-                               "%s: W takes a single day, as in 15W (nearest weekday to the 15th)",
-                               f->name);
+                               "%s: W takes a single day, as in 15W (nearest weekday to the 15th)", f->name);
         int d;
         EV_TRY(read_value(p, lim - 1, f, &d));
         c->dom_kind = SCHED_DOM_NEAREST_WEEKDAY;
@@ -271,13 +270,11 @@ static ev_status parse_dow(sched_parser *p, size_t lim, sched_cron *c, int *is_a
         size_t vend = hash ? (size_t)(hash - p->text) : lim - 1;
         for (size_t i = start; i < vend; i++)
             if (p->text[i] == ',' || p->text[i] == '-' || p->text[i] == '/' || p->text[i] == '*')
-                return fail_at(p, (long)i,
-                               "%s: '%c' cannot be combined with other values in this field",
+                return fail_at(p, (long)i, "%s: '%c' cannot be combined with other values in this field",
                                f->name, hash ? '#' : 'L');
         int d;
         EV_TRY(read_value(p, vend, f, &d));
-        if (p->pos != vend)
-            return fail_at(p, (long)p->pos, "%s: unexpected '%c'", f->name, p->text[p->pos]);
+        if (p->pos != vend) return fail_at(p, (long)p->pos, "%s: unexpected '%c'", f->name, p->text[p->pos]);
         if (!hash) {
             c->dow_kind = SCHED_DOW_LAST;
             c->dow_day = d;
@@ -286,8 +283,7 @@ static ev_status parse_dow(sched_parser *p, size_t lim, sched_cron *c, int *is_a
         }
         size_t kpos = vend + 1;
         if (lim - kpos != 1 || p->text[kpos] < '1' || p->text[kpos] > '5')
-            return fail_at(p, (long)kpos, "%s: expected 1-5 after '#' (the week of the month)",
-                           f->name);
+            return fail_at(p, (long)kpos, "%s: expected 1-5 after '#' (the week of the month)", f->name);
         c->dow_kind = SCHED_DOW_NTH;
         c->dow_day = d;
         c->dow_nth = p->text[kpos] - '0';
@@ -303,7 +299,9 @@ static ev_status parse_dow(sched_parser *p, size_t lim, sched_cron *c, int *is_a
 
 /* ---- the search ------------------------------------------------------------------------------ */
 
-static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+static int is_leap(int y) {
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 static int days_in_month(int y, int m) {
     static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -321,28 +319,36 @@ static int aws_weekday(int y, int m, int d) {
 static int nearest_weekday(int y, int m, int n, int dim) {
     if (n > dim) return 0;
     int w = aws_weekday(y, m, n);
-    if (w == 7) return n == 1 ? 3 : n - 1;   /* Saturday: Friday, or Monday the 3rd */
+    if (w == 7) return n == 1 ? 3 : n - 1;       /* Saturday: Friday, or Monday the 3rd */
     if (w == 1) return n == dim ? n - 2 : n + 1; /* Sunday: Monday, or Friday before */
     return n;
 }
 
 static int day_matches(const sched_cron *c, int y, int m, int d, int dim, int wd) {
     switch (c->dom_kind) {
-    case SCHED_DOM_SET: return (int)((c->mdays >> d) & 1);
-    case SCHED_DOM_LAST: return d == dim;
+    case SCHED_DOM_SET:
+        return (int)((c->mdays >> d) & 1);
+    case SCHED_DOM_LAST:
+        return d == dim;
     case SCHED_DOM_LAST_WEEKDAY: {
         int wl = aws_weekday(y, m, dim);
         int last = wl == 7 ? dim - 1 : wl == 1 ? dim - 2 : dim;
         return d == last;
     }
-    case SCHED_DOM_NEAREST_WEEKDAY: return d == nearest_weekday(y, m, c->dom_day, dim);
-    case SCHED_DOM_ANY: break;
+    case SCHED_DOM_NEAREST_WEEKDAY:
+        return d == nearest_weekday(y, m, c->dom_day, dim);
+    case SCHED_DOM_ANY:
+        break;
     }
     switch (c->dow_kind) {
-    case SCHED_DOW_SET: return (c->wdays >> wd) & 1;
-    case SCHED_DOW_LAST: return wd == c->dow_day && d + 7 > dim;
-    case SCHED_DOW_NTH: return wd == c->dow_day && (d - 1) / 7 + 1 == c->dow_nth;
-    case SCHED_DOW_ANY: break;
+    case SCHED_DOW_SET:
+        return (c->wdays >> wd) & 1;
+    case SCHED_DOW_LAST:
+        return wd == c->dow_day && d + 7 > dim;
+    case SCHED_DOW_NTH:
+        return wd == c->dow_day && (d - 1) / 7 + 1 == c->dow_nth;
+    case SCHED_DOW_ANY:
+        break;
     }
     return 0;
 }
@@ -423,7 +429,8 @@ static ev_status parse_rate(sched_parser *p, sched_expr *out) {
         return fail_at(p, (long)p->pos, "expected a space and a unit (minutes, hours or days)");
     skip_space(p);
     size_t upos = p->pos;
-    while (p->pos < p->end && !is_space(p->text[p->pos]) && p->text[p->pos] != ')') p->pos++;
+    while (p->pos < p->end && !is_space(p->text[p->pos]) && p->text[p->pos] != ')')
+        p->pos++;
     size_t uend = p->pos;
     static const struct {
         const char *one, *many;
@@ -435,12 +442,10 @@ static ev_status parse_rate(sched_parser *p, sched_expr *out) {
     int found = -1;
     for (int i = 0; i < 3; i++) {
         if (word_at(p, upos, uend, units[i].one)) {
-            if (v != 1)
-                return fail_at(p, (long)upos, "use '%s' for a rate other than 1", units[i].many);
+            if (v != 1) return fail_at(p, (long)upos, "use '%s' for a rate other than 1", units[i].many);
             found = i;
         } else if (word_at(p, upos, uend, units[i].many)) {
-            if (v == 1)
-                return fail_at(p, (long)upos, "use '%s' for a rate of 1", units[i].one);
+            if (v == 1) return fail_at(p, (long)upos, "use '%s' for a rate of 1", units[i].one);
             found = i;
         }
     }
@@ -450,12 +455,10 @@ static ev_status parse_rate(sched_parser *p, sched_expr *out) {
                        (int)(uend - upos > 20 ? 20 : uend - upos), p->text + upos);
     }
     skip_space(p);
-    if (p->pos >= p->end || p->text[p->pos] != ')')
-        return fail_at(p, (long)p->pos, "expected ')'");
+    if (p->pos >= p->end || p->text[p->pos] != ')') return fail_at(p, (long)p->pos, "expected ')'");
     p->pos++;
     skip_space(p);
-    if (p->pos != p->end)
-        return fail_at(p, (long)p->pos, "unexpected text after ')'");
+    if (p->pos != p->end) return fail_at(p, (long)p->pos, "unexpected text after ')'");
     out->kind = SCHED_RATE;
     out->rate_count = v;
     out->rate_unit = units[found].unit;
@@ -471,7 +474,8 @@ static ev_status parse_cron(sched_parser *p, sched_expr *out) {
         skip_space(p);
         size_t start = p->pos;
         size_t lim = start;
-        while (lim < p->end && !is_space(p->text[lim]) && p->text[lim] != ')') lim++;
+        while (lim < p->end && !is_space(p->text[lim]) && p->text[lim] != ')')
+            lim++;
         if (lim == start)
             return fail_at(p, (long)start,
                            "expected 6 fields (minutes hours day-of-month month day-of-week "
@@ -488,11 +492,20 @@ static ev_status parse_cron(sched_parser *p, sched_expr *out) {
             EV_TRY(parse_list(p, lim, f, &set));
         }
         switch (i) {
-        case F_MINUTE: c->minutes = set.w[0]; break;
-        case F_HOUR: c->hours = (uint32_t)set.w[0]; break;
-        case F_MONTH: c->months = (uint16_t)(set.w[0] << 1); break;
-        case F_YEAR: memcpy(c->years, set.w, sizeof c->years); break;
-        default: break;
+        case F_MINUTE:
+            c->minutes = set.w[0];
+            break;
+        case F_HOUR:
+            c->hours = (uint32_t)set.w[0];
+            break;
+        case F_MONTH:
+            c->months = (uint16_t)(set.w[0] << 1);
+            break;
+        case F_YEAR:
+            memcpy(c->years, set.w, sizeof c->years);
+            break;
+        default:
+            break;
         }
     }
     skip_space(p);
@@ -514,9 +527,8 @@ static ev_status parse_cron(sched_parser *p, sched_expr *out) {
     out->kind = SCHED_CRON;
     int64_t t;
     if (cron_next(c, INT64_MIN, &t) != EV_OK)
-        return fail_at(p, -1,
-                       "never fires: no minute in the years %d-%d matches every field",
-                       SCHED_YEAR_MIN, SCHED_YEAR_MAX);
+        return fail_at(p, -1, "never fires: no minute in the years %d-%d matches every field", SCHED_YEAR_MIN,
+                       SCHED_YEAR_MAX);
     return EV_OK;
 }
 
@@ -524,7 +536,8 @@ ev_status sched_expr_parse_at(const char *text, sched_expr *out, int *column, ev
     sched_parser p = {text, 0, strlen(text), column, err};
     if (column) *column = 0;
     memset(out, 0, sizeof *out);
-    while (p.end > 0 && is_space(text[p.end - 1])) p.end--;
+    while (p.end > 0 && is_space(text[p.end - 1]))
+        p.end--;
     skip_space(&p);
     if (p.pos == p.end) return fail_at(&p, -1, "empty schedule; expected rate(...) or cron(...)");
     if (p.end - p.pos >= 5 && memcmp(text + p.pos, "rate(", 5) == 0) {
@@ -568,8 +581,10 @@ static void put_set(outbuf *o, const uint64_t *w, int lo, int hi) {
     int n = hi - lo + 1, count = 0, first = -1, second = -1;
     for (int i = 0; i < n; i++)
         if (bit_get(w, i)) {
-            if (first < 0) first = i;
-            else if (second < 0) second = i;
+            if (first < 0)
+                first = i;
+            else if (second < 0)
+                second = i;
             count++;
         }
     if (count == n) {
@@ -581,8 +596,10 @@ static void put_set(outbuf *o, const uint64_t *w, int lo, int hi) {
         for (int i = 0; i < n && ok; i++)
             ok = bit_get(w, i) == (i >= first && (i - first) % step == 0);
         if (ok) {
-            if (first == 0) put(o, "*/%d", step);
-            else put(o, "%d/%d", lo + first, step);
+            if (first == 0)
+                put(o, "*/%d", step);
+            else
+                put(o, "%d/%d", lo + first, step);
             return;
         }
     }
@@ -593,11 +610,13 @@ static void put_set(outbuf *o, const uint64_t *w, int lo, int hi) {
             continue;
         }
         int j = i;
-        while (j + 1 < n && bit_get(w, j + 1)) j++;
+        while (j + 1 < n && bit_get(w, j + 1))
+            j++;
         if (j - i >= 2) {
             put(o, "%s%d-%d", sep ? "," : "", lo + i, lo + j);
         } else {
-            for (int k = i; k <= j; k++) put(o, "%s%d", sep || k > i ? "," : "", lo + k);
+            for (int k = i; k <= j; k++)
+                put(o, "%s%d", sep || k > i ? "," : "", lo + k);
         }
         sep = 1;
         i = j + 1;
@@ -621,10 +640,18 @@ size_t sched_expr_format(const sched_expr *e, char *out, size_t cap) {
         put_set(&o, w, 0, 23);
         put(&o, " ");
         switch (c->dom_kind) {
-        case SCHED_DOM_ANY: put(&o, "?"); break;
-        case SCHED_DOM_LAST: put(&o, "L"); break;
-        case SCHED_DOM_LAST_WEEKDAY: put(&o, "LW"); break;
-        case SCHED_DOM_NEAREST_WEEKDAY: put(&o, "%dW", c->dom_day); break;
+        case SCHED_DOM_ANY:
+            put(&o, "?");
+            break;
+        case SCHED_DOM_LAST:
+            put(&o, "L");
+            break;
+        case SCHED_DOM_LAST_WEEKDAY:
+            put(&o, "LW");
+            break;
+        case SCHED_DOM_NEAREST_WEEKDAY:
+            put(&o, "%dW", c->dom_day);
+            break;
         case SCHED_DOM_SET:
             w[0] = c->mdays >> 1;
             put_set(&o, w, 1, 31);
@@ -635,9 +662,15 @@ size_t sched_expr_format(const sched_expr *e, char *out, size_t cap) {
         put_set(&o, w, 1, 12);
         put(&o, " ");
         switch (c->dow_kind) {
-        case SCHED_DOW_ANY: put(&o, "?"); break;
-        case SCHED_DOW_LAST: put(&o, "%dL", c->dow_day); break;
-        case SCHED_DOW_NTH: put(&o, "%d#%d", c->dow_day, c->dow_nth); break;
+        case SCHED_DOW_ANY:
+            put(&o, "?");
+            break;
+        case SCHED_DOW_LAST:
+            put(&o, "%dL", c->dow_day);
+            break;
+        case SCHED_DOW_NTH:
+            put(&o, "%d#%d", c->dow_day, c->dow_nth);
+            break;
         case SCHED_DOW_SET:
             w[0] = (uint64_t)c->wdays >> 1;
             put_set(&o, w, 1, 7);
@@ -654,8 +687,7 @@ size_t sched_expr_format(const sched_expr *e, char *out, size_t cap) {
 int sched_expr_equal(const sched_expr *a, const sched_expr *b) {
     if (a->kind != b->kind) return 0;
     if (a->kind == SCHED_RATE)
-        return a->rate_count == b->rate_count && a->rate_unit == b->rate_unit &&
-               a->rate_usec == b->rate_usec;
+        return a->rate_count == b->rate_count && a->rate_unit == b->rate_unit && a->rate_usec == b->rate_usec;
     const sched_cron *x = &a->cron, *y = &b->cron;
     return x->minutes == y->minutes && x->hours == y->hours && x->mdays == y->mdays &&
            x->months == y->months && x->wdays == y->wdays &&

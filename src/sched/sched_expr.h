@@ -12,8 +12,9 @@
  *   cron(minutes hours day-of-month month day-of-week year)
  *       minutes 0-59, hours 0-23, day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 1-7 or
  *       SUN-SAT (1 = SUN, as AWS numbers them), year 1970-2199. In every field: `*`, a value,
- *       a range `a-b` (a <= b), steps `*∕n`, `a-b/n` and `a/n` (from a to the field's maximum),
- *       and comma lists of those. Exactly one of day-of-month and day-of-week is `?`.
+ *       a range `a-b` (a <= b), steps `a-b/n`, `a/n` (from a to the field's maximum) and
+ *       star-slash-n (from the field's minimum), and comma lists of those. Exactly one of
+ *       day-of-month and day-of-week is `?`.
  *       day-of-month also takes `L` (last day of the month), `LW` (last weekday of the month)
  *       and `nW` (the weekday nearest day n, never leaving the month, as Quartz defines it);
  *       day-of-week also takes `L` (= 7, Saturday, the last day of the week), `nL` (the last
@@ -45,11 +46,11 @@ typedef enum sched_unit { SCHED_UNIT_MINUTE = 1, SCHED_UNIT_HOUR, SCHED_UNIT_DAY
 
 /* How day-of-month selects days. */
 typedef enum sched_dom_kind {
-    SCHED_DOM_ANY = 0,         /* `?`: day-of-week decides */
-    SCHED_DOM_SET,             /* `mdays` bitmap (`*` sets every bit 1-31) */
-    SCHED_DOM_LAST,            /* `L` */
-    SCHED_DOM_LAST_WEEKDAY,    /* `LW` */
-    SCHED_DOM_NEAREST_WEEKDAY  /* `nW`, n in dom_day */
+    SCHED_DOM_ANY = 0,        /* `?`: day-of-week decides */
+    SCHED_DOM_SET,            /* `mdays` bitmap (`*` sets every bit 1-31) */
+    SCHED_DOM_LAST,           /* `L` */
+    SCHED_DOM_LAST_WEEKDAY,   /* `LW` */
+    SCHED_DOM_NEAREST_WEEKDAY /* `nW`, n in dom_day */
 } sched_dom_kind;
 
 /* How day-of-week selects days. */
@@ -61,11 +62,11 @@ typedef enum sched_dow_kind {
 } sched_dow_kind;
 
 typedef struct sched_cron {
-    uint64_t minutes; /* bit m for minute m, 0-59 */
-    uint32_t hours;   /* bit h, 0-23 */
-    uint32_t mdays;   /* bit d, 1-31 (SCHED_DOM_SET only) */
-    uint16_t months;  /* bit m, 1-12 */
-    uint8_t wdays;    /* bit w, 1-7 with 1 = SUN (SCHED_DOW_SET only) */
+    uint64_t minutes;  /* bit m for minute m, 0-59 */
+    uint32_t hours;    /* bit h, 0-23 */
+    uint32_t mdays;    /* bit d, 1-31 (SCHED_DOM_SET only) */
+    uint16_t months;   /* bit m, 1-12 */
+    uint8_t wdays;     /* bit w, 1-7 with 1 = SUN (SCHED_DOW_SET only) */
     uint64_t years[4]; /* bit (y - SCHED_YEAR_MIN), 1970-2199 */
     sched_dom_kind dom_kind;
     int dom_day; /* SCHED_DOM_NEAREST_WEEKDAY: 1-31 */
@@ -77,9 +78,9 @@ typedef struct sched_cron {
 typedef struct sched_expr {
     sched_kind kind;
     /* SCHED_RATE */
-    int64_t rate_count;  /* N, 1..SCHED_RATE_MAX */
+    int64_t rate_count; /* N, 1..SCHED_RATE_MAX */
     sched_unit rate_unit;
-    int64_t rate_usec;   /* the period in microseconds */
+    int64_t rate_usec; /* the period in microseconds */
     /* SCHED_CRON */
     sched_cron cron;
 } sched_expr;
@@ -105,8 +106,9 @@ ev_status sched_expr_parse_at(const char *text, sched_expr *out, int *column, ev
  * last year has passed, a rate past the int64 range); `*next_usec` is then untouched. */
 ev_status sched_expr_next(const sched_expr *e, int64_t after_usec, int64_t *next_usec) EV_WUR;
 
-/* Prints `e` canonically ("rate(5 minutes)", "cron(0 * ? * 2-6 *)"): numbers rather than names,
- * sets as `*`, `*∕n`, `a/n`, ranges and lists; parsing the output gives an equal expression.
+/* Prints `e` canonically ("rate(5 minutes)", "cron(0 * ? * 2-6 *)"): numbers rather than
+ * names, sets as `*`, star-slash-n, `a/n`, ranges and lists; parsing the output gives an equal
+ * expression.
  * snprintf-like: writes at most `cap` bytes including a NUL (when cap > 0) and returns the
  * length the full text needs (always < SCHED_EXPR_FORMAT_MAX). */
 size_t sched_expr_format(const sched_expr *e, char *out, size_t cap);

@@ -84,44 +84,43 @@ static void test_default_file(void **state) {
     ev_arena_destroy(&a);
 }
 
-static const char full_file[] =
-    "version: 1\n"
-    "storage: {location: s3://bucket/lake, raw_prefix: \"in/raw\"}\n"
-    "generator:\n"
-    "  schedule: 'cron(*/10 * ? * MON-FRI *)'\n"
-    "  profile: realistic\n"
-    "  events_per_object: 1000\n"
-    "  seed: 18446744073709551615\n"
-    "  bad_rate: 0.01\n"
-    "jobs:\n"
-    "  a:\n"
-    "    source: in/raw\n"
-    "    target: db-1.t_a\n"
-    "    partition_keys: [year, month]\n"
-    "    compression: snappy\n"
-    "    bookmarks: disabled\n"
-    "    max_retries: 3\n"
-    "    retry_backoff: 30s\n"
-    "  b:\n"
-    "    source: in/raw\n"
-    "    target: db.t_b\n"
-    "    compression: none\n"
-    "crawlers:\n"
-    "  on_fail:\n"
-    "    target: db.t_a\n"
-    "    trigger: {on: b, state: FAILED}\n"
-    "  nightly:\n"
-    "    target: db.t_b\n"
-    "    schedule: cron(0 3 * * ? *)\n"
-    "workgroup:\n"
-    "  bytes_scanned_limit: 512 MB\n"
-    "gold:\n"
-    "  daily_revenue:\n"
-    "    sql: |\n"
-    "      SELECT day, SUM(price) FROM events GROUP BY day\n"
-    "    refresh: on analytics.events\n"
-    "  top:\n"
-    "    sql: SELECT 1\n";
+static const char full_file[] = "version: 1\n"
+                                "storage: {location: s3://bucket/lake, raw_prefix: \"in/raw\"}\n"
+                                "generator:\n"
+                                "  schedule: 'cron(*/10 * ? * MON-FRI *)'\n"
+                                "  profile: realistic\n"
+                                "  events_per_object: 1000\n"
+                                "  seed: 18446744073709551615\n"
+                                "  bad_rate: 0.01\n"
+                                "jobs:\n"
+                                "  a:\n"
+                                "    source: in/raw\n"
+                                "    target: db-1.t_a\n"
+                                "    partition_keys: [year, month]\n"
+                                "    compression: snappy\n"
+                                "    bookmarks: disabled\n"
+                                "    max_retries: 3\n"
+                                "    retry_backoff: 30s\n"
+                                "  b:\n"
+                                "    source: in/raw\n"
+                                "    target: db.t_b\n"
+                                "    compression: none\n"
+                                "crawlers:\n"
+                                "  on_fail:\n"
+                                "    target: db.t_a\n"
+                                "    trigger: {on: b, state: FAILED}\n"
+                                "  nightly:\n"
+                                "    target: db.t_b\n"
+                                "    schedule: cron(0 3 * * ? *)\n"
+                                "workgroup:\n"
+                                "  bytes_scanned_limit: 512 MB\n"
+                                "gold:\n"
+                                "  daily_revenue:\n"
+                                "    sql: |\n"
+                                "      SELECT day, SUM(price) FROM events GROUP BY day\n"
+                                "    refresh: on analytics.events\n"
+                                "  top:\n"
+                                "    sql: SELECT 1\n";
 
 static void test_full_file(void **state) {
     (void)state;
@@ -183,8 +182,7 @@ static void check_broken(const char *from, const char *to, const char *want) {
     ev_arena_destroy(&a);
     free(text);
     if (st != EV_ERR_INPUT) fail_msg("'%s' -> '%s': status %d, want an input error", from, to, st);
-    if (strcmp(err.msg, want) != 0)
-        fail_msg("'%s' -> '%s':\n got  %s\n want %s", from, to, err.msg, want);
+    if (strcmp(err.msg, want) != 0) fail_msg("'%s' -> '%s':\n got  %s\n want %s", from, to, err.msg, want);
 }
 
 static void test_broken_files(void **state) {
@@ -353,8 +351,10 @@ static void test_out_of_memory(void **state) {
         cfg_pipeline *p = NULL;
         ev_error err;
         ev_status st = cfg_pipeline_parse(def, strlen(def), "x", &a, &p, &err);
-        if (st == EV_OK) saw_ok = 1;
-        else assert_int_equal(st, EV_ERR_NOMEM);
+        if (st == EV_OK)
+            saw_ok = 1;
+        else
+            assert_int_equal(st, EV_ERR_NOMEM);
         ev_arena_destroy(&a);
         assert_int_equal(lim.live_bytes, 0);
     }
@@ -363,9 +363,9 @@ static void test_out_of_memory(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_default_file),     cmocka_unit_test(test_full_file),
-        cmocka_unit_test(test_broken_files),     cmocka_unit_test(test_whole_file_errors),
-        cmocka_unit_test(test_load_from_disk),   cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_default_file),   cmocka_unit_test(test_full_file),
+        cmocka_unit_test(test_broken_files),   cmocka_unit_test(test_whole_file_errors),
+        cmocka_unit_test(test_load_from_disk), cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,12 +28,11 @@ static const char *next_of(const char *expr, const char *after, char *buf) {
     return buf;
 }
 
-#define NEXT(expr, after, want)                                                                    \
-    do {                                                                                           \
-        char b_[40];                                                                               \
-        const char *got_ = next_of(expr, after, b_);                                               \
-        if (strcmp(got_, want) != 0)                                                               \
-            fail_msg("%s after %s: got %s, want %s", expr, after, got_, want);                     \
+#define NEXT(expr, after, want)                                                                              \
+    do {                                                                                                     \
+        char b_[40];                                                                                         \
+        const char *got_ = next_of(expr, after, b_);                                                         \
+        if (strcmp(got_, want) != 0) fail_msg("%s after %s: got %s, want %s", expr, after, got_, want);      \
     } while (0)
 
 static void test_rate(void **state) {
@@ -131,10 +130,10 @@ static void test_cron_l_w_hash(void **state) {
     NEXT("cron(0 9 15W * ? *)", "2025-11-01T00:00:00Z", "2025-11-14T09:00:00Z"); /* 15th is Sat */
     NEXT("cron(0 9 15W * ? *)", "2026-02-01T00:00:00Z", "2026-02-16T09:00:00Z"); /* 15th is Sun */
     NEXT("cron(0 9 15W * ? *)", "2025-11-20T00:00:00Z", "2025-12-15T09:00:00Z"); /* Monday */
-    NEXT("cron(0 9 1W * ? *)", "2025-10-31T00:00:00Z", "2025-11-03T09:00:00Z"); /* 1st is Sat */
+    NEXT("cron(0 9 1W * ? *)", "2025-10-31T00:00:00Z", "2025-11-03T09:00:00Z");  /* 1st is Sat */
     NEXT("cron(0 9 30W * ? *)", "2025-11-01T00:00:00Z", "2025-11-28T09:00:00Z"); /* 30th is Sun */
     NEXT("cron(0 9 31W * ? *)", "2025-11-01T00:00:00Z", "2025-12-31T09:00:00Z"); /* no Nov 31 */
-    NEXT("cron(0 9 LW * ? *)", "2025-11-01T00:00:00Z", "2025-11-28T09:00:00Z"); /* 30th is Sun */
+    NEXT("cron(0 9 LW * ? *)", "2025-11-01T00:00:00Z", "2025-11-28T09:00:00Z");  /* 30th is Sun */
     NEXT("cron(0 9 LW * ? *)", "2025-11-28T09:00:00Z", "2025-12-31T09:00:00Z");
 }
 
@@ -198,19 +197,14 @@ static void test_errors(void **state) {
                 "cron(0 * ? * ? *): column 14: day-of-month and day-of-week cannot both be ?; "
                 "specify one of them",
                 14);
-    check_error("cron(60 * * * ? *)", "cron(60 * * * ? *): column 6: minutes: 60 is out of range 0-59",
-                6);
-    check_error("cron(0 24 * * ? *)", "cron(0 24 * * ? *): column 8: hours: 24 is out of range 0-23",
-                8);
-    check_error("cron(0 0 0 * ? *)",
-                "cron(0 0 0 * ? *): column 10: day-of-month: 0 is out of range 1-31", 10);
-    check_error("cron(0 0 1 13 ? *)", "cron(0 0 1 13 ? *): column 12: month: 13 is out of range 1-12",
-                12);
+    check_error("cron(60 * * * ? *)", "cron(60 * * * ? *): column 6: minutes: 60 is out of range 0-59", 6);
+    check_error("cron(0 24 * * ? *)", "cron(0 24 * * ? *): column 8: hours: 24 is out of range 0-23", 8);
+    check_error("cron(0 0 0 * ? *)", "cron(0 0 0 * ? *): column 10: day-of-month: 0 is out of range 1-31",
+                10);
+    check_error("cron(0 0 1 13 ? *)", "cron(0 0 1 13 ? *): column 12: month: 13 is out of range 1-12", 12);
     check_error("cron(0 0 1 FOO ? *)",
-                "cron(0 0 1 FOO ? *): column 12: month: expected a number 1-12 or a name JAN-DEC",
-                12);
-    check_error("cron(0 0 ? * 8 *)",
-                "cron(0 0 ? * 8 *): column 14: day-of-week: 8 is out of range 1-7", 14);
+                "cron(0 0 1 FOO ? *): column 12: month: expected a number 1-12 or a name JAN-DEC", 12);
+    check_error("cron(0 0 ? * 8 *)", "cron(0 0 ? * 8 *): column 14: day-of-week: 8 is out of range 1-7", 14);
     check_error("cron(0 0 1 * ? 1969)",
                 "cron(0 0 1 * ? 1969): column 16: year: 1969 is out of range 1970-2199", 16);
     check_error("cron(0 0 1 * ?)",
@@ -222,14 +216,12 @@ static void test_errors(void **state) {
                 "day-of-month month day-of-week year)",
                 18);
     check_error("cron(0 0 1 * ? *", "cron(0 0 1 * ? *: column 17: expected ')'", 17);
-    check_error("cron(0 0 1 * ? *) x", "cron(0 0 1 * ? *) x: column 19: unexpected text after ')'",
-                19);
-    check_error("cron(*/0 * * * ? *)",
-                "cron(*/0 * * * ? *): column 8: minutes: step 0 is out of range 1-60", 8);
+    check_error("cron(0 0 1 * ? *) x", "cron(0 0 1 * ? *) x: column 19: unexpected text after ')'", 19);
+    check_error("cron(*/0 * * * ? *)", "cron(*/0 * * * ? *): column 8: minutes: step 0 is out of range 1-60",
+                8);
     check_error("cron(30-10 * * * ? *)",
                 "cron(30-10 * * * ? *): column 9: minutes: range 30-10 ends before it starts", 9);
-    check_error("cron(0,,5 * * * ? *)", "cron(0,,5 * * * ? *): column 8: minutes: empty list item",
-                8);
+    check_error("cron(0,,5 * * * ? *)", "cron(0,,5 * * * ? *): column 8: minutes: empty list item", 8);
     check_error("cron(0 ? * * ? *)",
                 "cron(0 ? * * ? *): column 8: hours: ? is only allowed in day-of-month or "
                 "day-of-week",
@@ -256,8 +248,7 @@ static void test_errors(void **state) {
                 "cron(0 0 29 2 ? 2100): never fires: no minute in the years 1970-2199 matches "
                 "every field",
                 0);
-    check_error("rate(0 minutes)", "rate(0 minutes): column 6: the rate must be a whole number 1-1000000",
-                6);
+    check_error("rate(0 minutes)", "rate(0 minutes): column 6: the rate must be a whole number 1-1000000", 6);
     check_error("rate(1 minutes)", "rate(1 minutes): column 8: use 'minute' for a rate of 1", 8);
     check_error("rate(5 hour)", "rate(5 hour): column 8: use 'hours' for a rate other than 1", 8);
     check_error("rate(5 seconds)",
@@ -301,15 +292,17 @@ static int naive_match(const sched_cron *c, const ev_civil *t) {
     if (!((c->minutes >> t->minute) & 1) || !((c->hours >> t->hour) & 1)) return 0;
     if (!((c->months >> t->month) & 1)) return 0;
     int yi = t->year - SCHED_YEAR_MIN;
-    if (yi < 0 || yi > SCHED_YEAR_MAX - SCHED_YEAR_MIN || !((c->years[yi / 64] >> (yi % 64)) & 1))
-        return 0;
+    if (yi < 0 || yi > SCHED_YEAR_MAX - SCHED_YEAR_MIN || !((c->years[yi / 64] >> (yi % 64)) & 1)) return 0;
     int dim = naive_dim(t->year, t->month), wd = naive_wday(t->year, t->month, t->day);
     switch (c->dom_kind) {
-    case SCHED_DOM_SET: return (c->mdays >> t->day) & 1;
-    case SCHED_DOM_LAST: return t->day == dim;
+    case SCHED_DOM_SET:
+        return (c->mdays >> t->day) & 1;
+    case SCHED_DOM_LAST:
+        return t->day == dim;
     case SCHED_DOM_LAST_WEEKDAY: {
         int d = dim;
-        while (!naive_is_weekday(t->year, t->month, d)) d--;
+        while (!naive_is_weekday(t->year, t->month, d))
+            d--;
         return t->day == d;
     }
     case SCHED_DOM_NEAREST_WEEKDAY: {
@@ -319,23 +312,29 @@ static int naive_match(const sched_cron *c, const ev_civil *t) {
         if (naive_is_weekday(t->year, t->month, n)) return t->day == n;
         int best = 0;
         for (int dist = 1; dist <= 2 && !best; dist++) {
-            if (n - dist >= 1 && naive_is_weekday(t->year, t->month, n - dist)) best = n - dist;
+            if (n - dist >= 1 && naive_is_weekday(t->year, t->month, n - dist))
+                best = n - dist;
             else if (n + dist <= dim && naive_is_weekday(t->year, t->month, n + dist))
                 best = n + dist;
         }
         return t->day == best;
     }
-    case SCHED_DOM_ANY: break;
+    case SCHED_DOM_ANY:
+        break;
     }
     switch (c->dow_kind) {
-    case SCHED_DOW_SET: return (c->wdays >> wd) & 1;
-    case SCHED_DOW_LAST: return wd == c->dow_day && t->day + 7 > dim;
+    case SCHED_DOW_SET:
+        return (c->wdays >> wd) & 1;
+    case SCHED_DOW_LAST:
+        return wd == c->dow_day && t->day + 7 > dim;
     case SCHED_DOW_NTH: {
         int count = 0;
-        for (int d = 1; d <= t->day; d++) count += naive_wday(t->year, t->month, d) == wd;
+        for (int d = 1; d <= t->day; d++)
+            count += naive_wday(t->year, t->month, d) == wd;
         return wd == c->dow_day && count == c->dow_nth;
     }
-    case SCHED_DOW_ANY: break;
+    case SCHED_DOW_ANY:
+        break;
     }
     return 0;
 }
@@ -358,12 +357,14 @@ static void test_differential(void **state) {
     for (int iter = 0; iter < 300; iter++) {
 #define PICK(a) a[next_rand(&seed) % (sizeof a / sizeof a[0])]
         const char *d1 = PICK(dom), *d2 = PICK(dow);
-        if ((strcmp(d1, "?") == 0) == (iter % 2 == 0)) d2 = "?";
-        else d1 = "?", d2 = PICK(dow);
+        if ((strcmp(d1, "?") == 0) == (iter % 2 == 0))
+            d2 = "?";
+        else
+            d1 = "?", d2 = PICK(dow);
         if (strcmp(d1, "?") == 0 && strcmp(d2, "?") == 0) d2 = "*";
         char text[128];
-        snprintf(text, sizeof text, "cron(%s %s %s %s %s %s)", PICK(pool), PICK(hpool), d1, PICK(mon),
-                 d2, PICK(yr));
+        snprintf(text, sizeof text, "cron(%s %s %s %s %s %s)", PICK(pool), PICK(hpool), d1, PICK(mon), d2,
+                 PICK(yr));
         sched_expr e;
         ev_error err;
         if (sched_expr_parse(text, &e, &err) != EV_OK) continue; /* may never fire */
@@ -389,7 +390,8 @@ static void test_differential(void **state) {
                     continue;
                 }
             }
-            if (naive_match(&e.cron, &c)) fail_msg("%s after %lld: naive fires earlier", text, (long long)after);
+            if (naive_match(&e.cron, &c))
+                fail_msg("%s after %lld: naive fires earlier", text, (long long)after);
         }
         ev_time_to_civil(next, &c);
         if (!naive_match(&e.cron, &c)) fail_msg("%s: next does not match naively", text);

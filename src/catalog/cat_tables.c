@@ -179,3 +179,36 @@ ev_status cat_table_totals(cat *c, int64_t table_id, uint64_t *files, uint64_t *
     sqlite3_finalize(st);
     return EV_OK;
 }
+
+ev_status cat_table_partitions(cat *c, int64_t table_id, cat_partition_fn fn, void *ctx, ev_error *err) {
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "SELECT spec, location, row_count, file_count, bytes FROM partitions "
+                          "WHERE table_id = ?1 AND file_count > 0 ORDER BY spec", &st, err));
+    sqlite3_bind_int64(st, 1, table_id);
+    ev_status rc = EV_OK;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        cat_partition_info p = {(const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+                                (uint64_t)sqlite3_column_int64(st, 2), (uint64_t)sqlite3_column_int64(st, 3),
+                                (uint64_t)sqlite3_column_int64(st, 4)};
+        if (fn(&p, ctx) != 0) {
+            rc = EV_ERR_CANCELLED;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+ev_status cat_tables_list(cat *c, cat_table_name_fn fn, void *ctx, ev_error *err) {
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "SELECT db, name FROM tables ORDER BY db, name", &st, err));
+    ev_status rc = EV_OK;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (fn((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1), ctx) != 0) {
+            rc = EV_ERR_CANCELLED;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -65,6 +65,10 @@ ev_status cat_table_create(cat *c, const cat_table *def, int if_not_exists, int6
 ev_status cat_table_get(cat *c, const char *db, const char *name, ev_arena *arena, cat_table **out,
                         ev_error *err) EV_WUR;
 
+/* Calls fn(db, name, ctx) for every table, by database and name. */
+typedef int (*cat_table_name_fn)(const char *db, const char *name, void *ctx);
+ev_status cat_tables_list(cat *c, cat_table_name_fn fn, void *ctx, ev_error *err) EV_WUR;
+
 /* ---- files: what a table holds ---- */
 typedef struct cat_file_info {
     int64_t id;
@@ -88,6 +92,23 @@ ev_status cat_file_add(cat *c, int64_t table_id, const char *partition_spec, con
 /* Totals over a table's files. */
 ev_status cat_table_totals(cat *c, int64_t table_id, uint64_t *files, uint64_t *rows, uint64_t *partitions,
                            ev_error *err) EV_WUR;
+
+/* Calls fn for each partition of the table in spec order: its spec, location, rows and files. */
+typedef struct cat_partition_info {
+    const char *spec, *location;
+    uint64_t rows, files, bytes;
+} cat_partition_info;
+typedef int (*cat_partition_fn)(const cat_partition_info *p, void *ctx);
+ev_status cat_table_partitions(cat *c, int64_t table_id, cat_partition_fn fn, void *ctx, ev_error *err) EV_WUR;
+
+/* ---- DDL for other engines ---- */
+typedef enum cat_dialect { CAT_DIALECT_ATHENA, CAT_DIALECT_TRINO, CAT_DIALECT_SPARK, CAT_DIALECT_DUCKDB } cat_dialect;
+ev_status cat_dialect_parse(const char *name, cat_dialect *out) EV_WUR;
+/* Appends to `out` the statements that let `dialect` read the table from `base_uri` (the lake
+ * home as that engine sees it: "s3://bucket/lake", "file:///data/lake"): the database, the table
+ * and its partitions. */
+ev_status cat_table_ddl(cat *c, const cat_table *t, cat_dialect dialect, const char *base_uri, ev_buf *out,
+                        ev_error *err) EV_WUR;
 
 /* ---- jobs: runs, bookmarks, quarantine ---- */
 typedef struct cat_run_counts {

@@ -522,7 +522,9 @@ static void test_init_creates_and_keeps(void **state) {
     ev_buf_init(&err, NULL);
     assert_int_equal(tu_run_cli(&out, &err, "--home %s/lake init", home), 0);
     assert_non_null(strstr((char *)out.data, "created  "));
-    assert_non_null(strstr((char *)out.data, "catalog.db (schema v1, 1 database)"));
+    char want[64];
+    snprintf(want, sizeof want, "catalog.db (schema v%d, 1 database)", cat_current_schema_version());
+    assert_non_null(strstr((char *)out.data, want));
     const char *expect[] = {"pipeline.yml", "catalog.db", "raw", "analytics", "quarantine", "results"};
     for (size_t i = 0; i < 6; i++) {
         snprintf(path, sizeof path, "%s/lake/%s", home, expect[i]);

@@ -64,8 +64,8 @@ enum { GEN_STREAM_OBJECT = 1, GEN_STREAM_CHUNK = 2, GEN_STREAM_CATALOG = 3 };
 /* ---- formatting ---- */
 
 /* Writes an unsigned decimal; returns the new write position. */
-static inline char *gen_put_u32(char *p, uint32_t v) {
-    char tmp[10];
+static inline char *gen_put_u64(char *p, uint64_t v) {
+    char tmp[20];
     int n = 0;
     do {
         tmp[n++] = (char)('0' + v % 10);
@@ -84,7 +84,7 @@ static inline char *gen_put(char *p, const char *s, size_t n) {
 /* Python's repr of round(x, 2) for a price given in cents: 1234 -> "12.34", 1230 -> "12.3",
  * 1200 -> "12.0" (json.dumps prints the shortest repr of the float). */
 static inline char *gen_put_price(char *p, uint32_t cents) {
-    p = gen_put_u32(p, cents / 100);
+    p = gen_put_u64(p, cents / 100);
     *p++ = '.';
     uint32_t c = cents % 100;
     *p++ = (char)('0' + c / 10);
@@ -100,17 +100,6 @@ typedef struct gen_ts_cache {
 } gen_ts_cache;
 
 char *gen_put_timestamp(gen_ts_cache *c, char *p, int64_t usec);
-
-static inline char *gen_put_u64(char *p, uint64_t v) {
-    char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) *p++ = tmp[--n];
-    return p;
-}
 
 enum { GEN_ET_PAGE_VIEW, GEN_ET_ADD_TO_CART, GEN_ET_REMOVE_FROM_CART, GEN_ET_PURCHASE, GEN_ET_SEARCH };
 
@@ -130,6 +119,8 @@ typedef struct gen_event {
 #define GEN_LINE_MAX 320
 
 /* Renders `e` as the starter's json.dumps line (no newline); returns the new write position. */
+/* The line's first four fields, up to and including `"event_type": ` (shared with malformed lines). */
+char *gen_put_event_head(gen_ts_cache *tc, char *p, const gen_event *e);
 char *gen_put_event(gen_ts_cache *tc, char *p, const gen_event *e);
 
 /* The 30 product ids "p_1001".."p_6005" and the 6 categories (index = digit - 1). */

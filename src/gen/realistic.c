@@ -167,31 +167,22 @@ static char *put_bad_line(gen_ts_cache *tc, char *p, const gen_event *e, gen_rng
         return start + 10 + gen_below(r, (uint32_t)(len - 20));
     }
     case 1: /* wrong type */
-        p = GEN_PUT_LIT(p, "{\"timestamp\": \"");
-        p = gen_put_timestamp(tc, p, e->ts);
-        p = GEN_PUT_LIT(p, "\", \"user_id\": \"u_");
-        p = gen_put_u32(p, e->user);
-        p = GEN_PUT_LIT(p, "\", \"session_id\": \"s_");
-        p = gen_put_u64(p, e->session);
-        return GEN_PUT_LIT(p, "\", \"event_type\": \"purchase\", \"product_id\": \"p_1001\", \"quantity\": "
+        p = gen_put_event_head(tc, p, e);
+        return GEN_PUT_LIT(p, "\"purchase\", \"product_id\": \"p_1001\", \"quantity\": "
                               "\"two\", \"price\": 19.99, \"category\": \"electronics\", \"search_query\": null}");
     case 2: /* unknown event type */
-        p = GEN_PUT_LIT(p, "{\"timestamp\": \"");
-        p = gen_put_timestamp(tc, p, e->ts);
-        p = GEN_PUT_LIT(p, "\", \"user_id\": \"u_");
-        p = gen_put_u32(p, e->user);
-        return GEN_PUT_LIT(p, "\", \"session_id\": \"s_10000\", \"event_type\": \"hover\", \"product_id\": "
-                              "\"p_1001\", \"quantity\": null, \"price\": null, \"category\": \"electronics\", "
-                              "\"search_query\": null}");
+        p = gen_put_event_head(tc, p, e);
+        return GEN_PUT_LIT(p, "\"hover\", \"product_id\": \"p_1001\", \"quantity\": null, \"price\": null, "
+                              "\"category\": \"electronics\", \"search_query\": null}");
     case 3: /* missing timestamp */
         p = GEN_PUT_LIT(p, "{\"user_id\": \"u_");
-        p = gen_put_u32(p, e->user);
+        p = gen_put_u64(p, e->user);
         return GEN_PUT_LIT(p, "\", \"session_id\": \"s_10000\", \"event_type\": \"page_view\", \"product_id\": "
                               "\"p_1001\", \"quantity\": null, \"price\": null, \"category\": \"electronics\", "
                               "\"search_query\": null}");
     default: /* unparsable timestamp */
         p = GEN_PUT_LIT(p, "{\"timestamp\": \"yesterday at noon\", \"user_id\": \"u_");
-        p = gen_put_u32(p, e->user);
+        p = gen_put_u64(p, e->user);
         return GEN_PUT_LIT(p, "\", \"session_id\": \"s_10000\", \"event_type\": \"page_view\", \"product_id\": "
                               "\"p_1001\", \"quantity\": null, \"price\": null, \"category\": \"electronics\", "
                               "\"search_query\": null}");

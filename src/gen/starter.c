@@ -42,14 +42,18 @@ char *gen_put_timestamp(gen_ts_cache *c, char *p, int64_t usec) {
 static const char *const event_type_json[5] = {"\"page_view\"", "\"add_to_cart\"", "\"remove_from_cart\"",
                                                "\"purchase\"", "\"search\""};
 
-char *gen_put_event(gen_ts_cache *tc, char *p, const gen_event *e) {
+char *gen_put_event_head(gen_ts_cache *tc, char *p, const gen_event *e) {
     p = GEN_PUT_LIT(p, "{\"timestamp\": \"");
     p = gen_put_timestamp(tc, p, e->ts);
     p = GEN_PUT_LIT(p, "\", \"user_id\": \"u_");
-    p = gen_put_u32(p, e->user);
+    p = gen_put_u64(p, e->user);
     p = GEN_PUT_LIT(p, "\", \"session_id\": \"s_");
     p = gen_put_u64(p, e->session);
-    p = GEN_PUT_LIT(p, "\", \"event_type\": ");
+    return GEN_PUT_LIT(p, "\", \"event_type\": ");
+}
+
+char *gen_put_event(gen_ts_cache *tc, char *p, const gen_event *e) {
+    p = gen_put_event_head(tc, p, e);
     p = gen_put(p, event_type_json[e->type], strlen(event_type_json[e->type]));
     if (e->type == GEN_ET_SEARCH) {
         const char *q = gen_search_queries[e->query];
@@ -67,7 +71,7 @@ char *gen_put_event(gen_ts_cache *tc, char *p, const gen_event *e) {
         p = GEN_PUT_LIT(p, "\", \"quantity\": null, \"price\": null, \"category\": \"");
     } else {
         p = GEN_PUT_LIT(p, "\", \"quantity\": ");
-        p = gen_put_u32(p, e->quantity);
+        p = gen_put_u64(p, e->quantity);
         p = GEN_PUT_LIT(p, ", \"price\": ");
         p = gen_put_price(p, e->price_cents);
         p = GEN_PUT_LIT(p, ", \"category\": \"");

@@ -212,3 +212,15 @@ ev_status cat_tables_list(cat *c, cat_table_name_fn fn, void *ctx, ev_error *err
     sqlite3_finalize(st);
     return rc;
 }
+
+ev_status cat_partition_ensure(cat *c, int64_t table_id, const char *spec, const char *location, int *added,
+                               ev_error *err) {
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "INSERT OR IGNORE INTO partitions(table_id, spec, location) VALUES (?1, ?2, ?3)", &st, err));
+    sqlite3_bind_int64(st, 1, table_id);
+    sqlite3_bind_text(st, 2, spec, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, location, -1, SQLITE_STATIC);
+    EV_TRY(cat_step_done(c, st, "add partition", err));
+    *added = sqlite3_changes(c->db) > 0;
+    return EV_OK;
+}

@@ -89,6 +89,10 @@ ev_status cat_table_files(cat *c, int64_t table_id, cat_file_fn fn, void *ctx, e
 ev_status cat_file_add(cat *c, int64_t table_id, const char *partition_spec, const char *partition_location,
                        const cat_file_info *f, ev_error *err) EV_WUR;
 
+/* Registers a partition if it is new (inside the caller's write transaction); *added says so. */
+ev_status cat_partition_ensure(cat *c, int64_t table_id, const char *spec, const char *location, int *added,
+                               ev_error *err) EV_WUR;
+
 /* Totals over a table's files. */
 ev_status cat_table_totals(cat *c, int64_t table_id, uint64_t *files, uint64_t *rows, uint64_t *partitions,
                            ev_error *err) EV_WUR;

@@ -24,6 +24,12 @@ typedef int (*cli_cmd_fn)(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_init(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_gen(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_parquet(const cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_etl(const cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_status(const cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_ddl(const cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_daemon(const cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_plan(const cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_apply(const cli_ctx *ctx, int argc, char **argv);
 
 /* Prints "evlake <cmd>: <err->msg>" on stderr and returns the exit code for err->code. */
 int cli_fail(const char *cmd, const ev_error *err);

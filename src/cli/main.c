@@ -22,16 +22,16 @@ typedef struct cli_command {
 static const cli_command commands[] = {
     {"init", cli_cmd_init, "init [--home DIR]                 write the default pipeline file, catalog and folders", NULL},
     {"gen", cli_cmd_gen, "gen --objects N | --from T --to T   backfill raw objects; gen --live writes one per interval", NULL},
-    {"etl", NULL, "etl run|status|history|rewind|reset  the incremental ETL job with bookmarks", "issue 5"},
+    {"etl", cli_cmd_etl, "etl run|status|history|rewind|reset  the incremental ETL job with bookmarks", NULL},
     {"crawl", NULL, "crawl [TABLE|PATH]                infer schema and partitions, report drift", "issue 5"},
     {"sql", NULL, "sql -c SQL | -f FILE | (REPL)      Athena-dialect SQL over the lake", "issue 6"},
-    {"status", NULL, "status                            lag, last runs, row counts, reconciliation", "issue 5"},
+    {"status", cli_cmd_status, "status                            lag, last runs, row counts, reconciliation", NULL},
     {"compact", NULL, "compact [TABLE]                   merge small files per partition, atomically", "issue 5"},
-    {"ddl", NULL, "ddl --dialect athena|trino|spark|duckdb  DDL for other engines over the same lake", "issue 5"},
+    {"ddl", cli_cmd_ddl, "ddl --dialect athena|trino|spark|duckdb  DDL for other engines over the same lake", NULL},
     {"parquet", NULL, "parquet meta|cat FILE              inspect any Parquet file", "issue 4"},
-    {"plan", NULL, "plan                              what apply would change in the catalog", "issue 7"},
-    {"apply", NULL, "apply                             make the catalog match the pipeline file", "issue 7"},
-    {"daemon", NULL, "daemon [--clock-speed X]          run generator, jobs and crawlers on their triggers", "issue 7"},
+    {"plan", cli_cmd_plan, "plan                              what apply would change in the catalog", NULL},
+    {"apply", cli_cmd_apply, "apply                             make the catalog match the pipeline file", NULL},
+    {"daemon", cli_cmd_daemon, "daemon [--clock-speed X]          run generator, jobs and crawlers on their triggers", NULL},
     {"demo", NULL, "demo                              an accelerated pipeline end to end", "issue 7"},
 };
 

@@ -1,0 +1,94 @@
+/*
+ * etl: the incremental job that turns raw gzipped JSON Lines into partitioned Parquet (the Glue job
+ * with bookmarks), exactly once.
+ *
+ * A run takes the job's lock, recovers from any crashed run, lists the raw objects no bookmark
+ * covers (late objects in old partitions included), and processes them in batches. Each batch:
+ *   1. workers inflate and parse objects, and write Parquet files per hour partition under hidden
+ *      staging names (".<name>.pending"), fsynced; bad lines go to the quarantine staging area;
+ *   2. one catalog transaction adds the files, their partitions, the batch's bookmarks, its
+ *      quarantined lines and the run's counts: the commit point;
+ *   3. the staged files are renamed to their final names.
+ * After a crash before 2 the staged files are orphans, deleted by the next run, and the objects
+ * are still pending; after 2 the next run finishes the renames. Every raw line therefore lands
+ * exactly once, as a row or as a quarantined line. Readers see files only through the catalog.
+ */
+#ifndef EV_ETL_H
+#define EV_ETL_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ev_status.h"
+
+typedef struct etl_job {
+    const char *name;          /* "events_etl" */
+    const char *source_prefix; /* "raw/events/" */
+    const char *db;            /* "analytics" */
+    const char *table;         /* "events" */
+    const char *location;      /* "analytics/events": the table's store prefix */
+    const char *compression;   /* zstd (default), snappy, gzip, none */
+} etl_job;
+
+/* The job `evlake init` defines: raw/events -> analytics.events, zstd. */
+void etl_job_default(etl_job *job);
+
+typedef struct etl_options {
+    int threads;               /* workers (default: cores) */
+    size_t batch_objects;      /* objects per commit (default 12, an hour of the classic feed) */
+    size_t memory_budget;      /* bytes all workers may buffer (default 192 MiB) */
+    const char *crash_point;   /* tests only: "point[:n]" kills the process (SIGKILL) the n-th
+                                  time `point` is reached; see etl_int.h for the points */
+    volatile sig_atomic_t *stop; /* polled between objects: ends the run after the current batch */
+    int inject_failure;        /* tests: the run is recorded and fails before any work */
+} etl_options;
+
+void etl_options_default(etl_options *o);
+
+typedef struct etl_report {
+    int64_t run_id;
+    size_t objects;           /* objects processed by this run */
+    size_t objects_pending;   /* found pending at the start */
+    size_t objects_changed;   /* bookmarked objects whose size changed since: not reprocessed */
+    size_t batches, files;
+    uint64_t lines, rows, quarantined, bytes_in, bytes_out;
+    int interrupted_runs;     /* crashed runs found and closed */
+    size_t orphans_removed;   /* staged files of uncommitted batches deleted */
+    size_t rolled_forward;    /* committed staged files renamed into place */
+    int64_t elapsed_usec;
+} etl_report;
+
+typedef void (*etl_progress_fn)(const etl_report *so_far, void *ctx);
+
+/* Runs the job once over the lake at `home`. EV_ERR_BUSY if another run of the job holds its lock.
+ * A run with nothing new succeeds with rep->objects == 0. */
+ev_status etl_run(const char *home, const etl_job *job, const etl_options *opt, etl_progress_fn progress,
+                  void *progress_ctx, etl_report *rep, ev_error *err) EV_WUR;
+
+/* Lag: what the job has not processed yet, and the reconciliation of what it has. */
+typedef struct etl_lag {
+    size_t objects_pending;
+    uint64_t bytes_pending;    /* compressed bytes of the pending objects */
+    size_t objects_changed;    /* bookmarked objects whose size differs now */
+    uint64_t objects_done, lines, rows, quarantined; /* over all bookmarks */
+    uint64_t table_rows, table_files, table_partitions; /* what the catalog's table holds */
+} etl_lag;
+
+/* Computes the lag without taking the job's lock (a read-only look). */
+ev_status etl_lag_of(const char *home, const etl_job *job, etl_lag *lag, ev_error *err) EV_WUR;
+
+typedef struct etl_rewind_report {
+    int64_t kept_through_run;  /* runs after this one were rewound */
+    size_t files_removed;
+    uint64_t rows_removed;
+} etl_rewind_report;
+
+/* Glue's bookmark rewind, without its duplicates: forgets every run of the job that started after
+ * `t_usec` (its bookmarks, quarantined lines and files) in one catalog transaction, then deletes
+ * the files. The next run processes those objects again and writes fresh files: nothing is appended
+ * twice. t_usec = INT64_MIN is a reset. Takes the job's lock (EV_ERR_BUSY while a run is going). */
+ev_status etl_rewind(const char *home, const etl_job *job, int64_t t_usec, etl_rewind_report *rep,
+                     ev_error *err) EV_WUR;
+
+#endif

@@ -24,6 +24,12 @@ static ev_status on_row(void *ctx, const etl_event *e, ev_error *err) {
     return EV_OK;
 }
 
+static ev_status on_flush(void *ctx, ev_error *err) {
+    (void)ctx;
+    (void)err;
+    return EV_OK;
+}
+
 static ev_status on_bad(void *ctx, uint64_t line, uint64_t offset, const char *reason, const void *raw, size_t len,
                         ev_error *err) {
     (void)offset;
@@ -44,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!fuzz_reader && etl_reader_create(4096, &fuzz_reader, &err) != EV_OK) return 0;
     etl_reader *r = fuzz_reader;
     counts c = {0, 0, 0};
-    etl_sink sink = {on_row, on_bad, &c};
+    etl_sink sink = {on_row, on_flush, on_bad, &c};
     etl_read_stats st;
     if (etl_reader_read_mem(r, data, size, &sink, &st, &err) == EV_OK) {
         if (st.lines != st.rows + st.quarantined || st.rows != c.rows || st.quarantined != c.bad) abort();

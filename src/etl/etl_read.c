@@ -16,7 +16,7 @@ struct etl_reader {
     size_t max_line;
     uint8_t *in;
     ev_buf buf;        /* decompressed bytes not yet split into lines */
-    ev_buf scratch;    /* decoded strings of the current line */
+    ev_arena strings;  /* decoded strings of the lines since the last flush */
     struct inflate_state zs;
 };
 
@@ -28,7 +28,7 @@ ev_status etl_reader_create(size_t max_line, etl_reader **out, ev_error *err) {
     }
     r->max_line = max_line ? max_line : (16u << 20);
     ev_buf_init(&r->buf, NULL);
-    ev_buf_init(&r->scratch, NULL);
+    ev_arena_init(&r->strings, NULL, 64 * 1024);
     *out = r;
     return EV_OK;
 }
@@ -37,7 +37,7 @@ void etl_reader_destroy(etl_reader *r) {
     if (!r) return;
     free(r->in);
     ev_buf_free(&r->buf);
-    ev_buf_free(&r->scratch);
+    ev_arena_destroy(&r->strings);
     free(r);
 }
 
@@ -100,13 +100,20 @@ static ev_status handle_line(etl_reader *r, line_state *ls, const char *text, si
         return quarantine(ls, line, offset, reason, text, len, err);
     }
     etl_field f[ETL_NFIELDS];
-    ev_status st = etl_scan_line(text, len, f, &r->scratch, &ls->stats->unknown_keys, reason, sizeof reason);
+    ev_status st = etl_scan_line(text, len, f, &r->strings, &ls->stats->unknown_keys, reason, sizeof reason);
     if (st == EV_ERR_NOMEM) return ev_error_set(err, st, "out of memory scanning line %llu", (unsigned long long)line);
     etl_event e;
     if (st == EV_OK) st = etl_event_from_fields(f, &e, reason, sizeof reason);
     if (st != EV_OK) return quarantine(ls, line, offset, reason, text, len, err);
     ls->stats->rows++;
     return ls->sink->row(ls->sink->ctx, &e, err);
+}
+
+/* Hands the batched rows over: after this, the buffer may move and the strings arena is reused. */
+static ev_status flush(etl_reader *r, line_state *ls, ev_error *err) {
+    EV_TRY(ls->sink->flush(ls->sink->ctx, err));
+    ev_arena_reset(&r->strings);
+    return EV_OK;
 }
 
 /* Splits the complete lines in r->buf, keeping the unfinished tail at its front. */
@@ -127,6 +134,7 @@ static ev_status split_lines(etl_reader *r, line_state *ls, ev_error *err) {
         EV_TRY(handle_line(r, ls, p, (size_t)(nl - p), ls->offset + (uint64_t)(p - start), NULL, err));
         p = nl + 1;
     }
+    EV_TRY(flush(r, ls, err));
     size_t rest = (size_t)(end - p);
     if (rest > r->max_line) { /* too long to keep: quarantine its head, skip the rest */
         uint64_t line = ++ls->line_no;
@@ -149,10 +157,10 @@ static ev_status split_lines(etl_reader *r, line_state *ls, ev_error *err) {
 
 /* The end of the object: the last line has no newline. `damage` says why, if it was cut short. */
 static ev_status finish_lines(etl_reader *r, line_state *ls, const char *damage, ev_error *err) {
-    if (ls->skipping || r->buf.len == 0) return EV_OK;
-    EV_TRY(handle_line(r, ls, (const char *)r->buf.data, r->buf.len, ls->offset, damage, err));
+    if (!ls->skipping && r->buf.len)
+        EV_TRY(handle_line(r, ls, (const char *)r->buf.data, r->buf.len, ls->offset, damage, err));
     r->buf.len = 0;
-    return EV_OK;
+    return flush(r, ls, err);
 }
 
 static ev_status room(etl_reader *r, ev_error *err) {

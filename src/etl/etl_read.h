@@ -19,9 +19,11 @@
 
 #include "etl_event.h"
 
-/* Where lines go. Both callbacks may fail (their status is returned by the reader). */
+/* Where lines go. All callbacks may fail (their status is returned by the reader). The strings of
+ * the events handed to `row` stay valid until the next `flush`: the sink may batch rows. */
 typedef struct etl_sink {
     ev_status (*row)(void *ctx, const etl_event *e, ev_error *err);
+    ev_status (*flush)(void *ctx, ev_error *err);
     ev_status (*bad)(void *ctx, uint64_t line, uint64_t offset, const char *reason, const void *raw, size_t raw_len,
                      ev_error *err);
     void *ctx;
@@ -51,9 +53,10 @@ ev_status etl_reader_read_mem(etl_reader *r, const void *data, size_t len, const
                               etl_read_stats *stats, ev_error *err) EV_WUR;
 
 /* Scans one line as a flat JSON object into the schema's fields (exposed for tests and fuzzing).
- * Strings with escapes are decoded into `scratch` (cleared per call). On a syntax error returns
- * EV_ERR_INPUT with "col N: ..." in `reason`. */
-ev_status etl_scan_line(const char *line, size_t len, etl_field f[ETL_NFIELDS], ev_buf *scratch,
+ * Strings without escapes point into the line; strings with escapes are decoded into `arena`
+ * (valid until the caller resets it). On a syntax error returns EV_ERR_INPUT with "col N: ..."
+ * in `reason`. */
+ev_status etl_scan_line(const char *line, size_t len, etl_field f[ETL_NFIELDS], ev_arena *arena,
                         uint64_t *unknown_keys, char *reason, size_t cap) EV_WUR;
 
 #endif

@@ -3,10 +3,16 @@
 
 #include <string.h>
 
-/* FNV-1a over short ids, then a final avalanche so the low bits index well. */
-static uint32_t hash_bytes(const char *s, size_t len) {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
+/* Loads up to 16 bytes zero-padded (never past len), the slot's key. */
+static void load_head(const char *s, size_t len, uint64_t head[2]) {
+    head[0] = head[1] = 0;
+    memcpy(head, s, len < 16 ? len : 16);
+}
+
+/* Hash: a multiply-mix of the first 16 bytes and the length, then FNV-1a over the rest. */
+static uint32_t hash_value(const uint64_t head[2], const char *s, size_t len) {
+    uint64_t h = (head[0] * 0x9E3779B97F4A7C15ULL) ^ (head[1] * 0xC2B2AE3D27D4EB4FULL) ^ (len * 0x165667B19E3779F9ULL);
+    for (size_t i = 16; i < len; i++) h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ULL;
     return (uint32_t)(h ^ (h >> 32));
@@ -18,14 +24,26 @@ void etl_dict_init(etl_dict *d, const ev_allocator *alloc) {
     ev_buf_init(&d->bytes, alloc);
 }
 
+static void slot_fill(etl_dict_slot *slot, const uint64_t head[2], size_t len, uint32_t hash, uint32_t code) {
+    slot->head[0] = head[0];
+    slot->head[1] = head[1];
+    slot->code1 = code + 1;
+    slot->len = (uint16_t)(len < UINT16_MAX ? len : UINT16_MAX);
+    slot->tag = (uint16_t)(hash >> 16);
+}
+
 static ev_status dict_grow_slots(etl_dict *d) {
     uint32_t nslots = d->nslots ? d->nslots * 2 : 1024;
-    uint32_t *slots = ev_calloc(d->alloc, nslots, sizeof *slots);
+    etl_dict_slot *slots = ev_calloc(d->alloc, nslots, sizeof *slots);
     if (!slots) return EV_ERR_NOMEM;
     for (uint32_t code = 0; code < d->n; code++) {
         uint32_t i = d->hashes[code] & (nslots - 1);
-        while (slots[i]) i = (i + 1) & (nslots - 1);
-        slots[i] = code + 1;
+        while (slots[i].code1) i = (i + 1) & (nslots - 1);
+        size_t len;
+        const char *v = etl_dict_value(d, code, &len);
+        uint64_t head[2];
+        load_head(v, len, head);
+        slot_fill(&slots[i], head, len, d->hashes[code], code);
     }
     ev_free(d->alloc, d->slots, (size_t)d->nslots * sizeof *d->slots);
     d->slots = slots;
@@ -47,17 +65,20 @@ static ev_status dict_grow_values(etl_dict *d) {
     return EV_OK;
 }
 
-ev_status etl_dict_intern(etl_dict *d, const char *s, size_t len, uint32_t *code) {
+/* Looks up (or adds) a value whose head and hash are already computed. */
+static ev_status intern_hashed(etl_dict *d, const uint64_t head[2], uint32_t h, const char *s, size_t len,
+                               uint32_t *code) {
     if ((uint64_t)d->n * 2 >= d->nslots) EV_TRY(dict_grow_slots(d));
-    uint32_t h = hash_bytes(s, len);
+    uint16_t tag = (uint16_t)(h >> 16), slen = (uint16_t)(len < UINT16_MAX ? len : UINT16_MAX);
     uint32_t i = h & (d->nslots - 1);
-    for (uint32_t slot; (slot = d->slots[i]) != 0; i = (i + 1) & (d->nslots - 1)) {
-        uint32_t c = slot - 1;
-        if (d->hashes[c] == h && d->offsets[c + 1] - d->offsets[c] == len &&
-            memcmp(d->bytes.data + d->offsets[c], s, len) == 0) {
-            *code = c;
-            return EV_OK;
-        }
+    for (etl_dict_slot *slot; (slot = &d->slots[i])->code1 != 0; i = (i + 1) & (d->nslots - 1)) {
+        if (slot->tag != tag || slot->len != slen || slot->head[0] != head[0] || slot->head[1] != head[1]) continue;
+        uint32_t c = slot->code1 - 1;
+        if (len > 16 && (d->offsets[c + 1] - d->offsets[c] != len ||
+                         memcmp(d->bytes.data + d->offsets[c] + 16, s + 16, len - 16) != 0))
+            continue;
+        *code = c;
+        return EV_OK;
     }
     if (d->n == d->cap) EV_TRY(dict_grow_values(d));
     if (d->bytes.len + len > UINT32_MAX) return EV_ERR_NOMEM;
@@ -65,9 +86,15 @@ ev_status etl_dict_intern(etl_dict *d, const char *s, size_t len, uint32_t *code
     uint32_t c = d->n++;
     d->hashes[c] = h;
     d->offsets[c + 1] = (uint32_t)d->bytes.len;
-    d->slots[i] = c + 1;
+    slot_fill(&d->slots[i], head, len, h, c);
     *code = c;
     return EV_OK;
+}
+
+ev_status etl_dict_intern(etl_dict *d, const char *s, size_t len, uint32_t *code) {
+    uint64_t head[2];
+    load_head(s, len, head);
+    return intern_hashed(d, head, hash_value(head, s, len), s, len, code);
 }
 
 void etl_dict_reset(etl_dict *d) {
@@ -115,28 +142,49 @@ static ev_status rows_grow(etl_rows *r) {
     return EV_OK;
 }
 
-ev_status etl_rows_append(etl_rows *r, const etl_event *e) {
-    if (r->n == r->cap) EV_TRY(rows_grow(r));
-    size_t i = r->n;
-    for (int c = 0; c < ETL_NSTRING_COLS; c++) {
-        if (!e->str[c]) r->codes[c][i] = ETL_NULL_CODE;
-        else EV_TRY(etl_dict_intern(&r->dict[c], e->str[c], e->str_len[c], &r->codes[c][i]));
+/* Interns column c of a batch: hashes and prefetches first, then probes. */
+static ev_status intern_column(etl_rows *r, int c, const etl_event *e, size_t n) {
+    etl_dict *d = &r->dict[c];
+    uint32_t *codes = r->codes[c] + r->n;
+    uint64_t heads[ETL_BATCH][2];
+    uint32_t hashes[ETL_BATCH];
+    for (size_t i = 0; i < n; i++) {
+        if (!e[i].str[c]) continue;
+        load_head(e[i].str[c], e[i].str_len[c], heads[i]);
+        hashes[i] = hash_value(heads[i], e[i].str[c], e[i].str_len[c]);
+        if (d->nslots) __builtin_prefetch(&d->slots[hashes[i] & (d->nslots - 1)]);
     }
-    r->ts[i] = e->ts_usec;
-    if (e->ts_usec < r->ts_min) r->ts_min = e->ts_usec;
-    if (e->ts_usec > r->ts_max) r->ts_max = e->ts_usec;
-    r->quantity[i] = e->has_quantity ? e->quantity : 0;
-    r->has_quantity[i] = e->has_quantity;
-    r->price[i] = e->has_price ? e->price : 0.0;
-    r->has_price[i] = e->has_price;
-    r->n++;
+    for (size_t i = 0; i < n; i++) {
+        if (!e[i].str[c]) codes[i] = ETL_NULL_CODE;
+        else EV_TRY(intern_hashed(d, heads[i], hashes[i], e[i].str[c], e[i].str_len[c], &codes[i]));
+    }
     return EV_OK;
 }
+
+ev_status etl_rows_append_batch(etl_rows *r, const etl_event *e, size_t n) {
+    if (n > ETL_BATCH) return EV_ERR_INTERNAL;
+    while (r->cap - r->n < n) EV_TRY(rows_grow(r));
+    for (int c = 0; c < ETL_NSTRING_COLS; c++) EV_TRY(intern_column(r, c, e, n));
+    for (size_t k = 0; k < n; k++) {
+        size_t i = r->n + k;
+        r->ts[i] = e[k].ts_usec;
+        if (e[k].ts_usec < r->ts_min) r->ts_min = e[k].ts_usec;
+        if (e[k].ts_usec > r->ts_max) r->ts_max = e[k].ts_usec;
+        r->quantity[i] = e[k].has_quantity ? e[k].quantity : 0;
+        r->has_quantity[i] = e[k].has_quantity;
+        r->price[i] = e[k].has_price ? e[k].price : 0.0;
+        r->has_price[i] = e[k].has_price;
+    }
+    r->n += n;
+    return EV_OK;
+}
+
+ev_status etl_rows_append(etl_rows *r, const etl_event *e) { return etl_rows_append_batch(r, e, 1); }
 
 size_t etl_rows_memory(const etl_rows *r) {
     size_t bytes = r->cap * (8 + 4 * ETL_NSTRING_COLS + 4 + 8 + 2);
     for (int c = 0; c < ETL_NSTRING_COLS; c++)
-        bytes += r->dict[c].bytes.cap + (size_t)r->dict[c].cap * 8 + (size_t)r->dict[c].nslots * 4;
+        bytes += r->dict[c].bytes.cap + (size_t)r->dict[c].cap * 8 + (size_t)r->dict[c].nslots * sizeof(etl_dict_slot);
     return bytes;
 }
 

@@ -38,6 +38,10 @@ struct etl_worker {
     etl_staged_list done;          /* files closed early in this batch (evicted partitions) */
     etl_reader *reader;
     const char *object_key;        /* the object being read */
+    /* rows waiting to be appended in a batch (their strings are valid until the reader's flush) */
+    etl_event pending[ETL_BATCH];
+    etl_part *pending_part[ETL_BATCH];
+    size_t npending;
     /* quarantine entries of the current object, flushed in small transactions */
     cat_quarantine_entry q[QUARANTINE_FLUSH_LINES];
     ev_buf q_bytes;                /* raw lines and reasons, back to back */
@@ -171,6 +175,8 @@ static ev_status enforce_budget(etl_worker *w, ev_error *err) {
     return EV_OK;
 }
 
+static ev_status flush_pending(etl_worker *w, ev_error *err);
+
 static ev_status part_for(etl_worker *w, int64_t ts, etl_part **out, ev_error *err) {
     int64_t hour = ev_time_floor(ts, EV_USEC_PER_HOUR) / EV_USEC_PER_HOUR;
     if (w->nparts && w->parts[w->last_part].hour == hour) {
@@ -192,6 +198,7 @@ static ev_status part_for(etl_worker *w, int64_t ts, etl_part **out, ev_error *e
             free_slot = w->nparts++;
             etl_rows_init(&w->parts[free_slot].rows, NULL);
         } else { /* too many hours at once: finish the least recently used file */
+            EV_TRY(flush_pending(w, err)); /* no pending row may point at the slot being reused */
             EV_TRY(part_close(w, &w->parts[oldest], err));
             free_slot = oldest;
         }
@@ -207,14 +214,34 @@ static ev_status part_for(etl_worker *w, int64_t ts, etl_part **out, ev_error *e
     return EV_OK;
 }
 
+/* Appends the pending rows, a run of rows of the same partition at a time. */
+static ev_status flush_pending(etl_worker *w, ev_error *err) {
+    size_t i = 0;
+    while (i < w->npending) {
+        etl_part *p = w->pending_part[i];
+        size_t j = i + 1;
+        /* A run of one partition, cut where its row group fills (buffers never outgrow a group). */
+        size_t room = ETL_ROW_GROUP_ROWS - p->rows.n;
+        while (j < w->npending && w->pending_part[j] == p && j - i < room) j++;
+        if (etl_rows_append_batch(&p->rows, w->pending + i, j - i) != EV_OK)
+            return ev_error_set(err, EV_ERR_NOMEM, "out of memory buffering rows");
+        if (p->rows.n >= ETL_ROW_GROUP_ROWS) EV_TRY(etl_part_write_row_group(w->ctx, p, err));
+        i = j;
+    }
+    w->npending = 0;
+    return enforce_budget(w, err);
+}
+
+static ev_status worker_flush(void *ctx, ev_error *err) { return flush_pending(ctx, err); }
+
 static ev_status worker_add_row(void *ctx, const etl_event *e, ev_error *err) {
     etl_worker *w = ctx;
     etl_part *p = NULL;
     EV_TRY(part_for(w, e->ts_usec, &p, err));
     p->last_use = ++w->tick;
-    if (etl_rows_append(&p->rows, e) != EV_OK) return ev_error_set(err, EV_ERR_NOMEM, "out of memory buffering rows");
-    if (p->rows.n >= ETL_ROW_GROUP_ROWS) EV_TRY(etl_part_write_row_group(w->ctx, p, err));
-    if ((p->rows.n & 4095) == 0) EV_TRY(enforce_budget(w, err));
+    w->pending[w->npending] = *e;
+    w->pending_part[w->npending++] = p;
+    if (w->npending == ETL_BATCH) EV_TRY(flush_pending(w, err));
     return EV_OK;
 }
 
@@ -237,7 +264,7 @@ ev_status etl_worker_process(etl_worker *w, uint32_t batch, const etl_object *ob
         return EV_OK;
     }
     w->object_key = obj->key;
-    etl_sink sink = {worker_add_row, worker_quarantine, w};
+    etl_sink sink = {worker_add_row, worker_flush, worker_quarantine, w};
     etl_read_stats rs;
     ev_status st = etl_reader_read_fd(w->reader, fd, &sink, &rs, err);
     int read_errno = errno;
@@ -273,6 +300,7 @@ ev_status etl_worker_end_batch(etl_worker *w, etl_staged_list *files, ev_error *
 }
 
 void etl_worker_discard_batch(etl_worker *w) {
+    w->npending = 0;
     for (size_t i = 0; i < w->nparts; i++) {
         etl_part *p = &w->parts[i];
         if (p->hour == INT64_MIN) continue;

@@ -9,9 +9,10 @@
 #include "etl_int.h"
 #include "etl_rows.h"
 
-/* Rows per row group: large enough for dictionary pages to pay off, small enough that a worker's
- * open partitions fit its memory share. */
-#define ETL_ROW_GROUP_ROWS (1u << 20)
+/* Rows per row group. Measured on 7.2 M starter events, 2 threads: 2^19 rows ran as fast as 2^18
+ * and faster than 2^20 (whose per-chunk dictionaries of ~90,000 ids no longer fit the cache), at
+ * 10.7 bytes/event against 11.6 for 2^18, with a peak RSS of 120 MB. */
+#define ETL_ROW_GROUP_ROWS (1u << 19)
 
 typedef struct etl_part {
     int64_t hour;          /* hours since the epoch; INT64_MIN when the slot is free */

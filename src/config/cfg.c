@@ -28,6 +28,8 @@ static const char default_pipeline[] =
     "    compression: zstd\n"
     "    schedule: cron(0 * * * ? *)\n"
     "    bookmarks: enabled\n"
+    "    max_retries: 2               # a failed run is retried after 5m, then 10m\n"
+    "    retry_backoff: 5m\n"
     "\n"
     "crawlers:\n"
     "  events_crawler:\n"

@@ -63,8 +63,8 @@ static void test_default_file(void **state) {
     sched_expr_format(&j->schedule.expr, buf, sizeof buf);
     assert_string_equal(buf, "cron(0 * * * ? *)");
     assert_int_equal(j->bookmarks, 1);
-    assert_int_equal(j->max_retries, 0);
-    assert_int_equal(j->retry_backoff_usec, 60 * EV_USEC_PER_SEC);
+    assert_int_equal(j->max_retries, 2);
+    assert_int_equal(j->retry_backoff_usec, 5 * EV_USEC_PER_MIN);
 
     assert_int_equal(p->n_crawlers, 1);
     const cfg_crawler *cr = &p->crawlers[0];
@@ -194,10 +194,10 @@ static void test_broken_files(void **state) {
                  "lake/pipeline.yml:24:5: jobs.events_etl: unknown key 'compresion'; did you mean "
                  "'compression'?");
     check_broken("on: events_etl", "on: events_et",
-                 "lake/pipeline.yml:32:11: crawlers.events_crawler.trigger.on: no job named "
+                 "lake/pipeline.yml:34:11: crawlers.events_crawler.trigger.on: no job named "
                  "'events_et' in this file; did you mean 'events_etl'?");
     check_broken("on: events_etl", "on: loader",
-                 "lake/pipeline.yml:32:11: crawlers.events_crawler.trigger.on: no job named "
+                 "lake/pipeline.yml:34:11: crawlers.events_crawler.trigger.on: no job named "
                  "'loader' in this file");
     check_broken("schedule: cron(0 * * * ? *)", "schedule: cron(0 * * * * *)",
                  "lake/pipeline.yml:25:28: jobs.events_etl.schedule: cron(0 * * * * *): column "
@@ -211,7 +211,7 @@ static void test_broken_files(void **state) {
     check_broken("version: 1", "versoin: 1",
                  "lake/pipeline.yml:6:1: unknown key 'versoin'; did you mean 'version'?");
     check_broken("10GB", "10XB",
-                 "lake/pipeline.yml:38:24: workgroup.bytes_scanned_limit: expected a size such as "
+                 "lake/pipeline.yml:40:24: workgroup.bytes_scanned_limit: expected a size such as "
                  "10GB (units B, KB, MB, GB, TB), found '10XB'");
     check_broken("500000-750000", "750000-500000",
                  "lake/pipeline.yml:15:22: generator.events_per_object: '750000-500000': the "
@@ -234,9 +234,9 @@ static void test_broken_files(void **state) {
     check_broken("    target: analytics.events\n    partition", "    partition",
                  "lake/pipeline.yml:20:5: jobs.events_etl: missing required key 'target'");
     check_broken("workgroup:", "workgrup:",
-                 "lake/pipeline.yml:35:1: unknown key 'workgrup'; did you mean 'workgroup'?");
+                 "lake/pipeline.yml:37:1: unknown key 'workgrup'; did you mean 'workgroup'?");
     check_broken("state: SUCCEEDED", "state: SUCCESS",
-                 "lake/pipeline.yml:33:14: crawlers.events_crawler.trigger.state: 'SUCCESS' is "
+                 "lake/pipeline.yml:35:14: crawlers.events_crawler.trigger.state: 'SUCCESS' is "
                  "not one of SUCCEEDED, FAILED");
     check_broken("bookmarks: enabled", "bookmarks: yes",
                  "lake/pipeline.yml:26:16: jobs.events_etl.bookmarks: 'yes' is not one of "
@@ -244,15 +244,15 @@ static void test_broken_files(void **state) {
     check_broken("seed: 42", "seed: -1",
                  "lake/pipeline.yml:16:9: generator.seed: expected a whole number, found '-1'");
     check_broken("gold: {}", "gold: *x",
-                 "lake/pipeline.yml:40:7: YAML aliases (*x) are not supported in a pipeline file");
+                 "lake/pipeline.yml:42:7: YAML aliases (*x) are not supported in a pipeline file");
     check_broken("gold: {}", "gold: []",
-                 "lake/pipeline.yml:40:7: gold: expected a mapping of gold table names to "
+                 "lake/pipeline.yml:42:7: gold: expected a mapping of gold table names to "
                  "settings, found a list");
     check_broken("  events_etl:\n", "  events etl:\n",
                  "lake/pipeline.yml:19:3: jobs: 'events etl' is not a valid job name (1-64 "
                  "letters, digits, _ or -)");
     check_broken("      state: SUCCEEDED\n", "      state: SUCCEEDED\n    schedule: rate(1 hour)\n",
-                 "lake/pipeline.yml:34:15: crawlers.events_crawler: a crawler has a trigger or a "
+                 "lake/pipeline.yml:36:15: crawlers.events_crawler: a crawler has a trigger or a "
                  "schedule, not both");
     check_broken("  raw_prefix: raw/events\n", "  raw_prefix: [raw/events]\n",
                  "lake/pipeline.yml:10:15: storage.raw_prefix: expected a value, found a list");
@@ -264,7 +264,7 @@ static void test_broken_files(void **state) {
                  "lake/pipeline.yml:9:1: YAML syntax error: found character that cannot start any "
                  "token while scanning for the next token (line 9)");
     check_broken("  name: primary", "  name: primary: x",
-                 "lake/pipeline.yml:36:16: YAML syntax error: mapping values are not allowed in "
+                 "lake/pipeline.yml:38:16: YAML syntax error: mapping values are not allowed in "
                  "this context");
     check_broken("version: 1\n", "version: 1\n---\nversion: 1\n",
                  "lake/pipeline.yml:7:1: a pipeline file holds one YAML document; found another");

@@ -8,6 +8,7 @@
 
 #include "catalog.h"
 #include "cfg.h"
+#include "cfg_pipeline.h"
 #include "cli.h"
 #include "etl.h"
 #include "ev_time.h"
@@ -38,6 +39,32 @@ static void on_etl_signal(int sig) {
     etl_stop_requested = 1;
 }
 
+/* The job named `name` (NULL: the first) as the lake's pipeline file defines it. Returns an exit
+ * code (0 on success); the job's strings live in `arena` and `names`. */
+static int load_job(const cli_ctx *ctx, const char *cmd, const char *name, ev_arena *arena, etl_job_names *names,
+                    etl_job *job) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", ctx->home, CFG_PIPELINE_FILE);
+    ev_error err;
+    ev_error_clear(&err);
+    cfg_pipeline *p;
+    if (cfg_pipeline_load(path, arena, &p, &err) != EV_OK) {
+        if (err.code == EV_ERR_NOT_FOUND)
+            fprintf(stderr, "evlake %s: no lake at '%s' (run evlake init first)\n", cmd, ctx->home);
+        else
+            fprintf(stderr, "evlake %s: %s\n", cmd, err.msg);
+        return ev_status_exit_code(err.code) ? ev_status_exit_code(err.code) : 1;
+    }
+    const cfg_job *j = name ? cfg_pipeline_find_job(p, name) : p->n_jobs ? &p->jobs[0] : NULL;
+    if (!j) {
+        if (name) return cli_usage_error(cmd, "the pipeline file defines no job named '%s'", name);
+        fprintf(stderr, "evlake %s: the pipeline file defines no job\n", cmd);
+        return 1;
+    }
+    etl_job_from_config(j, names, job);
+    return 0;
+}
+
 static void print_mb(FILE *f, uint64_t bytes) { fprintf(f, "%.1f MB", (double)bytes / 1e6); }
 
 static void etl_progress(const etl_report *r, void *arg) {
@@ -49,9 +76,9 @@ static void etl_progress(const etl_report *r, void *arg) {
     fflush(stderr);
 }
 
+static int run_job(const cli_ctx *ctx, const etl_job *job_ptr, etl_options *opt_ptr, int json);
+
 static int cmd_run(const cli_ctx *ctx, int argc, char **argv) {
-    etl_job job;
-    etl_job_default(&job);
     etl_options opt;
     etl_options_default(&opt);
     opt.crash_point = getenv("EVLAKE_CRASH_POINT"); /* tests: see src/etl/etl_int.h */
@@ -78,8 +105,24 @@ static int cmd_run(const cli_ctx *ctx, int argc, char **argv) {
         default: return cli_usage_error("etl", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc && strcmp(argv[optind], job.name) != 0)
-        return cli_usage_error("etl", "no job named '%s' (the pipeline defines %s)", argv[optind], job.name);
+    if (optind + 1 < argc) return cli_usage_error("etl", "unexpected argument '%s'", argv[optind + 1]);
+    ev_arena arena;
+    ev_arena_init(&arena, NULL, 16384);
+    etl_job_names names;
+    etl_job job;
+    int rc = load_job(ctx, "etl", optind < argc ? argv[optind] : NULL, &arena, &names, &job);
+    if (rc) {
+        ev_arena_destroy(&arena);
+        return rc;
+    }
+    rc = run_job(ctx, &job, &opt, json);
+    ev_arena_destroy(&arena);
+    return rc;
+}
+
+static int run_job(const cli_ctx *ctx, const etl_job *job_ptr, etl_options *opt_ptr, int json) {
+    const etl_job job = *job_ptr;
+    etl_options opt = *opt_ptr;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_etl_signal;
@@ -147,14 +190,20 @@ static void print_lag(const etl_job *job, const etl_lag *lag, int json) {
 }
 
 static int cmd_status(const cli_ctx *ctx, const char *name, int json) {
+    ev_arena arena;
+    ev_arena_init(&arena, NULL, 16384);
+    etl_job_names names;
     etl_job job;
-    etl_job_default(&job);
-    etl_lag lag;
-    ev_error err;
-    ev_error_clear(&err);
-    if (etl_lag_of(ctx->home, &job, &lag, &err) != EV_OK) return cli_fail(name, &err);
-    print_lag(&job, &lag, json);
-    return 0;
+    int rc = load_job(ctx, name, NULL, &arena, &names, &job);
+    if (rc == 0) {
+        etl_lag lag;
+        ev_error err;
+        ev_error_clear(&err);
+        if (etl_lag_of(ctx->home, &job, &lag, &err) != EV_OK) rc = cli_fail(name, &err);
+        else print_lag(&job, &lag, json);
+    }
+    ev_arena_destroy(&arena);
+    return rc;
 }
 
 typedef struct history_print {
@@ -200,12 +249,20 @@ static int cmd_history(const cli_ctx *ctx, int limit, int json) {
     snprintf(path, sizeof path, "%s/%s", ctx->home, CFG_CATALOG_FILE);
     ev_error err;
     ev_error_clear(&err);
-    cat *c;
-    if (cat_open(path, NULL, &c, &err) != EV_OK) return cli_fail("etl", &err);
+    ev_arena arena;
+    ev_arena_init(&arena, NULL, 16384);
+    etl_job_names names;
     etl_job job;
-    etl_job_default(&job);
+    int rc = load_job(ctx, "etl", NULL, &arena, &names, &job);
+    cat *c;
+    if (rc == 0 && cat_open(path, NULL, &c, &err) != EV_OK) rc = cli_fail("etl", &err);
+    if (rc) {
+        ev_arena_destroy(&arena);
+        return rc;
+    }
     history_print h = {json, 1};
     ev_status st = cat_job_runs(c, job.name, limit, print_run, &h, &err);
+    ev_arena_destroy(&arena);
     cat_close(c);
     if (st != EV_OK) return cli_fail("etl", &err);
     if (h.first && !json) printf("no runs yet\n");
@@ -213,12 +270,17 @@ static int cmd_history(const cli_ctx *ctx, int limit, int json) {
 }
 
 static int cmd_rewind(const cli_ctx *ctx, int64_t t, const char *what) {
+    ev_arena arena;
+    ev_arena_init(&arena, NULL, 16384);
+    etl_job_names names;
     etl_job job;
-    etl_job_default(&job);
+    int rc = load_job(ctx, "etl", NULL, &arena, &names, &job);
     etl_rewind_report r;
     ev_error err;
     ev_error_clear(&err);
-    if (etl_rewind(ctx->home, &job, t, &r, &err) != EV_OK) return cli_fail("etl", &err);
+    if (rc == 0 && etl_rewind(ctx->home, &job, t, &r, &err) != EV_OK) rc = cli_fail("etl", &err);
+    ev_arena_destroy(&arena);
+    if (rc) return rc;
     printf("%s: runs after %" PRId64 " forgotten, %zu file%s (%" PRIu64 " rows) removed; the next run processes "
            "their objects again\n",
            what, r.kept_through_run, r.files_removed, r.files_removed == 1 ? "" : "s", r.rows_removed);

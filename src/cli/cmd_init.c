@@ -15,7 +15,7 @@ static const char *const init_help =
     "analytics/, quarantine/ and results/. Running it again is safe: what exists is kept, and the\n"
     "catalog is migrated to this version's schema.\n";
 
-static ev_status init_lake(const char *home, ev_error *err) {
+ev_status cli_init_lake(const char *home, ev_error *err) {
     static const char *const folders[] = {"raw", "analytics", "quarantine", "results"};
     char path[4096];
     EV_TRY(ev_mkdir_p(home, err));
@@ -56,6 +56,6 @@ int cli_cmd_init(const cli_ctx *ctx, int argc, char **argv) {
     if (argc > 1) return cli_usage_error("init", "unexpected argument '%s'", argv[1]);
     ev_error err;
     ev_error_clear(&err);
-    if (init_lake(ctx->home, &err) != EV_OK) return cli_fail("init", &err);
+    if (cli_init_lake(ctx->home, &err) != EV_OK) return cli_fail("init", &err);
     return 0;
 }

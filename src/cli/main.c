@@ -23,7 +23,7 @@ static const cli_command commands[] = {
     {"init", cli_cmd_init, "init [--home DIR]                 write the default pipeline file, catalog and folders", NULL},
     {"gen", cli_cmd_gen, "gen --objects N | --from T --to T   backfill raw objects; gen --live writes one per interval", NULL},
     {"etl", cli_cmd_etl, "etl run|status|history|rewind|reset  the incremental ETL job with bookmarks", NULL},
-    {"crawl", NULL, "crawl [TABLE|PATH]                infer schema and partitions, report drift", "issue 5"},
+    {"crawl", cli_cmd_crawl, "crawl [DB.TABLE]                  register partitions, report drift", NULL},
     {"sql", NULL, "sql -c SQL | -f FILE | (REPL)      Athena-dialect SQL over the lake", "issue 6"},
     {"status", cli_cmd_status, "status                            lag, last runs, row counts, reconciliation", NULL},
     {"compact", NULL, "compact [TABLE]                   merge small files per partition, atomically", "issue 5"},
@@ -32,7 +32,7 @@ static const cli_command commands[] = {
     {"plan", cli_cmd_plan, "plan                              what apply would change in the catalog", NULL},
     {"apply", cli_cmd_apply, "apply                             make the catalog match the pipeline file", NULL},
     {"daemon", cli_cmd_daemon, "daemon [--clock-speed X]          run generator, jobs and crawlers on their triggers", NULL},
-    {"demo", NULL, "demo                              an accelerated pipeline end to end", "issue 7"},
+    {"demo", cli_cmd_demo, "demo                              an accelerated pipeline end to end", NULL},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -34,6 +34,15 @@ typedef struct etl_job {
 /* The job `evlake init` defines: raw/events -> analytics.events, zstd. */
 void etl_job_default(etl_job *job);
 
+/* The job as a pipeline file defines it (cfg_pipeline.h). Strings point into `j` and into
+ * `names`, which must outlive `job`. */
+struct cfg_job;
+typedef struct etl_job_names {
+    char source[1024];
+    char location[1024];
+} etl_job_names;
+void etl_job_from_config(const struct cfg_job *j, etl_job_names *names, etl_job *job);
+
 typedef struct etl_options {
     int threads;               /* workers (default: cores) */
     size_t batch_objects;      /* objects per commit (default 12, an hour of the classic feed) */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "cfg_pipeline.h"
 #include "ev_fs.h"
 #include "ev_time.h"
 #include "etl_int.h"
@@ -24,6 +25,17 @@ void etl_job_default(etl_job *job) {
     job->table = "events";
     job->location = "analytics/events";
     job->compression = "zstd";
+}
+
+void etl_job_from_config(const cfg_job *j, etl_job_names *names, etl_job *job) {
+    snprintf(names->source, sizeof names->source, "%s/", j->source);
+    snprintf(names->location, sizeof names->location, "%s/%s", j->target_db, j->target_table);
+    job->name = j->name;
+    job->source_prefix = names->source;
+    job->db = j->target_db;
+    job->table = j->target_table;
+    job->location = names->location;
+    job->compression = cfg_compression_name(j->compression);
 }
 
 void etl_options_default(etl_options *o) {

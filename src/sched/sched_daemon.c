@@ -173,10 +173,9 @@ static void trigger_crawlers(daemon_state *d, size_t job, cfg_run_state state, i
 
 static void fire_job(daemon_state *d, size_t j, int64_t t) {
     const cfg_job *cj = &d->p->jobs[j];
-    char source[1024], location[1024];
-    snprintf(source, sizeof source, "%s/", cj->source);
-    snprintf(location, sizeof location, "%s/%s", cj->target_db, cj->target_table);
-    etl_job job = {cj->name, source, cj->target_db, cj->target_table, location, cfg_compression_name(cj->compression)};
+    etl_job_names names;
+    etl_job job;
+    etl_job_from_config(cj, &names, &job);
     etl_options opt;
     etl_options_default(&opt);
     opt.threads = d->o->threads;
@@ -190,9 +189,12 @@ static void fire_job(daemon_state *d, size_t j, int64_t t) {
     if (st == EV_OK) {
         d->attempt[j] = 0;
         d->retry_at[j] = NEVER;
-        log_task(d, t, "job", cj->name, "SUCCEEDED", "run %lld: %zu objects, %llu lines -> %llu rows + %llu quarantined",
-                 (long long)r.run_id, r.objects, (unsigned long long)r.lines, (unsigned long long)r.rows,
-                 (unsigned long long)r.quarantined);
+        if (r.objects == 0)
+            log_task(d, t, "job", cj->name, "SUCCEEDED", "nothing new");
+        else
+            log_task(d, t, "job", cj->name, "SUCCEEDED", "run %lld: %zu objects, %llu lines -> %llu rows + %llu quarantined",
+                     (long long)r.run_id, r.objects, (unsigned long long)r.lines, (unsigned long long)r.rows,
+                     (unsigned long long)r.quarantined);
         trigger_crawlers(d, j, CFG_STATE_SUCCEEDED, t);
         return;
     }

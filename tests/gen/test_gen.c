@@ -481,7 +481,7 @@ static void test_cli_usage_and_exit_codes(void **state) {
     expect_cli(1, "--profile: 'fancy' is not starter or realistic", "gen --objects 1 --profile fancy");
     expect_cli(1, "unknown or incomplete option '--colour'", "gen --objects 1 --colour");
     expect_cli(1, "--threads must be at least 1", "gen --objects 1 --threads 0");
-    expect_cli(2, "evlake crawl: not built yet", "crawl");
+    expect_cli(2, "evlake compact: not built yet", "compact");
 }
 
 static void test_cli_from_to_and_live(void **state) {

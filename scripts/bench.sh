@@ -27,6 +27,10 @@ else
   "$build/bench/bench_gen" --objects 12 --events 600000 --threads 2 --runs 5 | emit
 fi
 
+# ETL: evlake against DuckDB's COPY ... PARTITION_BY on the same objects (1 hour; 24 hours and the
+# incremental case unless BENCH_QUICK).
+python3 bench/bench_etl.py "$build" ${BENCH_QUICK:+--quick} | emit
+
 # Every other benchmark program reports for itself.
 for b in "$build"/bench/*; do
   case "$b" in */bench_gen) continue ;; esac

@@ -16,10 +16,15 @@
  * caller closes the descriptor / frees the memory after the last read.
  *
  * Damage and what is delivered:
- *   GZ_DAMAGE_TRUNCATED   the input ends inside a member: its decoded prefix is delivered;
+ *   GZ_DAMAGE_TRUNCATED   the input ends inside a member: its decoded prefix is delivered (ISA-L
+ *                         may withhold the last symbol or two before the cut when it got the tail
+ *                         in one large window, where zlib decodes every complete symbol: the loss
+ *                         is inside the cut line, or at worst its newline);
  *   GZ_DAMAGE_CHECKSUM    CRC-32 or ISIZE of a member does not match (the member's bytes were already
  *                         delivered: streaming cannot hold a whole member back until its trailer);
- *   GZ_DAMAGE_CORRUPT     invalid deflate data or gzip header inside a member;
+ *   GZ_DAMAGE_CORRUPT     invalid deflate data or gzip header inside a member (ISA-L decodes in
+ *                         batches: the last bytes before the bad symbol may not be delivered, and how
+ *                         many depends on the input split);
  *   GZ_DAMAGE_GARBAGE     bytes after the last complete member that do not start a new member;
  *   GZ_DAMAGE_NOT_GZIP    the object does not start with the gzip magic (unless allow_plain).
  * All of them return EV_ERR_CORRUPT with a message naming the offset, e.g.

@@ -244,6 +244,7 @@ ev_status js_schema_init(js_schema *s, const char *const *names, size_t n, ev_er
                 return ev_error_set(err, EV_ERR_INPUT, "schema field '%s' appears twice", names[i]);
         s->names[i] = names[i];
         s->lens[i] = (uint16_t)len;
+        if (len <= 16) memcpy(s->pad[i], names[i], len);
     }
     s->n = (uint32_t)n;
     uint32_t bits = 1;
@@ -281,13 +282,24 @@ ev_status js_schema_init(js_schema *s, const char *const *names, size_t n, ev_er
     return EV_OK;
 }
 
-static inline int schema_find(const js_schema *s, const char *key, size_t len) {
+/* `avail` is how many bytes are readable from key (>= len): with 16, a short key is compared in one
+ * vector operation against the zero-padded name instead of a call to memcmp. */
+static inline int schema_find(const js_schema *s, const char *key, size_t len, size_t avail) {
     uint32_t h = key_hash(s->mult, s->shift, key, len);
     uint32_t mask = (1u << (32 - s->shift)) - 1;
     for (;;) {
         uint32_t f = s->slot[h];
         if (!f) return -1;
         f--;
+#if defined(__SSE2__)
+        if (len <= 16 && avail >= 16) {
+            __m128i k = _mm_loadu_si128((const __m128i *)(const void *)key);
+            __m128i n = _mm_load_si128((const __m128i *)(const void *)s->pad[f]);
+            unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(k, n));
+            unsigned want = (1u << len) - 1;
+            if (s->lens[f] == len && (eq & want) == want) return (int)f;
+        } else
+#endif
         if (s->lens[f] == len && memcmp(s->names[f], key, len) == 0) return (int)f;
         if (s->perfect) return -1;
         h = (h + 1) & mask;
@@ -295,7 +307,7 @@ static inline int schema_find(const js_schema *s, const char *key, size_t len) {
 }
 
 int js_schema_find(const js_schema *s, const char *key, size_t len) {
-    return schema_find(s, key, len);
+    return schema_find(s, key, len, len);
 }
 
 ev_status js_schema_init_events(js_schema *s, ev_error *err) {
@@ -567,7 +579,7 @@ static inline const char *skip_ws(const char *p, const char *end) {
 
 /* The first byte at or after p that ends a plain run in a string: '"', '\\', a control character
  * (< 0x20) or a non-ASCII byte (>= 0x80, to validate), or end. */
-static inline const char *plain_run(const char *p, const char *end) {
+static inline __attribute__((always_inline)) const char *plain_run(const char *p, const char *end) {
 #if defined(__SSE2__)
     const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
     while (end - p >= 16) {
@@ -835,9 +847,16 @@ static const char *parse_field(js_scanner *s, const char *line, const char *p, c
     v->escaped = 0;
     v->is_int = 0;
     switch (*p) {
-    case '"':
+    case '"': {
         v->type = JS_STRING;
+        const char *stop = plain_run(p + 1, end);
+        if (stop < end && *stop == '"') { /* the usual string: no escapes, ASCII */
+            v->ptr = p + 1;
+            v->len = (size_t)(stop - p - 1);
+            return stop + 1;
+        }
         return parse_string(s, p, end, 1, &v->ptr, &v->len, &v->escaped);
+    }
     case 'n':
         v->type = JS_NULL;
         return parse_literal(s, p, end, "null", 4);
@@ -893,7 +912,7 @@ static ev_status scan_fail(js_scanner *s, const char *line, size_t len, uint64_t
 ev_status js_scan(js_scanner *s, const char *line, size_t len, uint64_t line_no, js_value *vals,
                   js_scan_info *info, ev_error *err) {
     const js_schema *sc = s->schema;
-    memset(vals, 0, sc->n * sizeof *vals);
+    for (uint32_t i = 0; i < sc->n; i++) vals[i].type = JS_ABSENT;
     if (info) memset(info, 0, sizeof *info);
     if (len > s->scratch_cap) {
         size_t cap = s->scratch_cap ? s->scratch_cap : 4096;
@@ -921,13 +940,19 @@ ev_status js_scan(js_scanner *s, const char *line, size_t len, uint64_t line_no,
                 bad(s, p, first ? "expected a string key or '}'" : "expected a string key after ','");
                 goto fail;
             }
-            const char *key;
+            const char *key = p + 1;
             size_t klen;
-            uint8_t kesc;
+            const char *stop = plain_run(key, end);
             size_t mark = s->scratch_used;
-            p = parse_string(s, p, end, 1, &key, &klen, &kesc);
-            if (!p) goto fail;
-            int f = schema_find(sc, key, klen);
+            if (stop < end && *stop == '"') { /* the usual key: no escapes, ASCII */
+                klen = (size_t)(stop - key);
+                p = stop + 1;
+            } else {
+                uint8_t kesc;
+                p = parse_string(s, p, end, 1, &key, &klen, &kesc);
+                if (!p) goto fail;
+            }
+            int f = schema_find(sc, key, klen, (size_t)(end - key));
             s->scratch_used = mark; /* a decoded key is not kept */
             if (p < end && *p == ':') {
                 p++;

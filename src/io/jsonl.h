@@ -82,6 +82,7 @@ typedef struct js_schema {
     const char *names[JS_SCHEMA_MAX];
     uint16_t lens[JS_SCHEMA_MAX];
     uint8_t slot[256]; /* field index + 1; 0 = empty */
+    char pad[JS_SCHEMA_MAX][16] __attribute__((aligned(16))); /* names of <= 16 bytes, zero-padded */
 } js_schema;
 
 /* Builds a schema from `n` distinct names (1-255 bytes; at most JS_SCHEMA_MAX). The names are not

@@ -15,11 +15,13 @@
 
 #define RUNS 5
 
-static const char *const TYPES[] = {"page_view", "page_view",        "page_view", "page_view", "page_view",
-                                    "add_to_cart", "add_to_cart",    "remove_from_cart", "purchase", "search"};
+static const char *const TYPES[] = {"page_view", "page_view",   "page_view",   "page_view",
+                                    "page_view", "add_to_cart", "add_to_cart", "remove_from_cart",
+                                    "purchase",  "search"};
 static const char *const CATS[] = {"electronics", "clothing", "home", "books", "sports", "toys"};
-static const char *const QUERIES[] = {"wireless headphones", "running shoes", "coffee maker", "python books",
-                                      "yoga mat",            "laptop stand",  "winter jacket", "desk lamp"};
+static const char *const QUERIES[] = {"wireless headphones", "running shoes", "coffee maker",
+                                      "python books",        "yoga mat",      "laptop stand",
+                                      "winter jacket",       "desk lamp"};
 
 static uint64_t rng(uint64_t *s) {
     *s = *s * 6364136223846793005u + 1442695040888963407u;
@@ -61,8 +63,8 @@ static void make_object(ev_buf *b, size_t n) {
                           "%s{\"timestamp\": \"%s\", \"user_id\": \"u_%05d\", \"session_id\": \"s_%05d\", "
                           "\"event_type\": \"%s\", \"product_id\": %s, \"quantity\": %s, \"price\": %s, "
                           "\"category\": %s, \"search_query\": %s}",
-                          i ? "\n" : "", ts, 10000 + (int)(rng(&s) % 90000), 10000 + (int)(rng(&s) % 90000), type,
-                          prod, qty, price, cat, query) != EV_OK)
+                          i ? "\n" : "", ts, 10000 + (int)(rng(&s) % 90000), 10000 + (int)(rng(&s) % 90000),
+                          type, prod, qty, price, cat, query) != EV_OK)
             exit(2);
     }
 }
@@ -107,7 +109,8 @@ static void run_split(ctx *c) {
     int have;
     js_lines_reset_mem(c->lines, c->raw->data, c->raw->len);
     c->count = 0;
-    while (js_lines_next(c->lines, &line, &have, &err) == EV_OK && have) c->count++;
+    while (js_lines_next(c->lines, &line, &have, &err) == EV_OK && have)
+        c->count++;
 }
 
 /* Splitting and scanning from memory. */
@@ -188,17 +191,20 @@ int main(int argc, char **argv) {
     double s;
 
     s = median_secs(&c, run_split);
-    printf("{\"bench\": \"jsonl_split\", \"events\": %zu, \"lines_per_s\": %.0f, \"mb_per_s\": %.0f, \"runs\": %d}\n",
+    printf("{\"bench\": \"jsonl_split\", \"events\": %zu, \"lines_per_s\": %.0f, \"mb_per_s\": %.0f, "
+           "\"runs\": %d}\n",
            n, (double)c.count / s, mb / s, RUNS);
     s = median_secs(&c, run_scan);
     printf("{\"bench\": \"jsonl_scan\", \"events\": %zu, \"bytes_per_line\": %.1f, \"lines_per_s\": %.0f, "
            "\"mb_per_s\": %.0f, \"target_lines_per_s\": 5000000, \"runs\": %d}\n",
            n, (double)raw.len / (double)n, (double)c.count / s, mb / s, RUNS);
     s = median_secs(&c, run_inflate);
-    printf("{\"bench\": \"gz_inflate\", \"gz_bytes\": %zu, \"raw_bytes\": %zu, \"mb_per_s\": %.0f, \"runs\": %d}\n",
+    printf("{\"bench\": \"gz_inflate\", \"gz_bytes\": %zu, \"raw_bytes\": %zu, \"mb_per_s\": %.0f, \"runs\": "
+           "%d}\n",
            gz.len, raw.len, mb / s, RUNS);
     s = median_secs(&c, run_all);
-    printf("{\"bench\": \"gz_jsonl_scan\", \"events\": %zu, \"lines_per_s\": %.0f, \"mb_per_s\": %.0f, \"runs\": "
+    printf("{\"bench\": \"gz_jsonl_scan\", \"events\": %zu, \"lines_per_s\": %.0f, \"mb_per_s\": %.0f, "
+           "\"runs\": "
            "%d}\n",
            n, (double)c.count / s, mb / s, RUNS);
     if (c.check == 42) puts("");

@@ -2,9 +2,10 @@
  * fuzz/gz_reader: any bytes through gz_reader, from memory and from a descriptor with tiny buffers.
  * Properties: no crash or over-read; chunks are 1..window bytes; the byte counters match what was
  * returned; an error names a damage kind and repeats (sticky); memory and descriptor sources give
- * the same bytes (for corrupt or truncated deflate data, the same prefix) and the same damage at the same offset (the same message, except the "near offset"
- * of corrupt data and checksums, which depends on how far ISA-L had read ahead); and, against zlib: when the reader ends cleanly, zlib decodes
- * the same members to the same bytes, and when zlib decodes every member cleanly so does the reader.
+ * the same bytes (for corrupt or truncated deflate data, the same prefix) and the same damage at the same
+ * offset (the same message, except the "near offset" of corrupt data and checksums, which depends on how far
+ * ISA-L had read ahead); and, against zlib: when the reader ends cleanly, zlib decodes the same members to
+ * the same bytes, and when zlib decodes every member cleanly so does the reader.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -116,7 +117,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     gz_options opt = {2 + (size_t)(sel & 7) * 3, sel & 8 ? 1 + (sel >> 4) * 7 : 0, (sel >> 7) & 1};
     size_t window = opt.out_size ? opt.out_size : (1u << 20);
     ev_error err;
-    if (!buf_a && (!(buf_a = malloc(OUT_CAP)) || !(buf_b = malloc(OUT_CAP)) || !(buf_z = malloc(OUT_CAP)))) abort();
+    if (!buf_a && (!(buf_a = malloc(OUT_CAP)) || !(buf_b = malloc(OUT_CAP)) || !(buf_z = malloc(OUT_CAP))))
+        abort();
     unsigned ri = sel;
     if (!readers[ri] && gz_reader_create(NULL, &opt, &readers[ri], &err) != EV_OK) abort();
     gz_reader *r = readers[ri];
@@ -157,7 +159,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (a.st == EV_OK && zok == 0) abort();
         /* whatever the damage, what was delivered is what zlib decodes there */
         if (zlen >= a.len && memcmp(z, a.out, a.len) != 0) abort();
-        if (a.st == EV_OK && zok == 1 && (zlen != a.len || memcmp(z, a.out, zlen) != 0 || zmembers != a.stats.members))
+        if (a.st == EV_OK && zok == 1 &&
+            (zlen != a.len || memcmp(z, a.out, zlen) != 0 || zmembers != a.stats.members))
             abort();
         if (zok == 1 && a.st != EV_OK) abort();
     }

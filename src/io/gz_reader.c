@@ -9,8 +9,8 @@
  * whenever the header spans two isal_inflate calls (test_header_fields reproduces it), and its
  * messages cannot say what is wrong with a header. At the end of a member (block_state ==
  * ISAL_BLOCK_FINISH) ISA-L leaves next_in on the first byte after the trailer, so the reader looks
- * there for the next member's magic. The reader keeps ISA-L's input and output windows bounded and tracks absolute compressed
- * offsets (`fed` = offset of the end of the current input window) for every message.
+ * there for the next member's magic. The reader keeps ISA-L's input and output windows bounded and tracks
+ * absolute compressed offsets (`fed` = offset of the end of the current input window) for every message.
  *
  * ISA-L keeps its own copy of the 32 KiB history (tmp_out_buffer), so the output window is reused
  * from the start on every call: a returned chunk is only valid until the next read.
@@ -65,12 +65,18 @@ struct gz_reader {
 
 const char *gz_damage_name(gz_damage d) {
     switch (d) {
-    case GZ_DAMAGE_NONE: return "none";
-    case GZ_DAMAGE_TRUNCATED: return "truncated";
-    case GZ_DAMAGE_CHECKSUM: return "checksum";
-    case GZ_DAMAGE_CORRUPT: return "corrupt";
-    case GZ_DAMAGE_GARBAGE: return "trailing garbage";
-    case GZ_DAMAGE_NOT_GZIP: return "not gzip";
+    case GZ_DAMAGE_NONE:
+        return "none";
+    case GZ_DAMAGE_TRUNCATED:
+        return "truncated";
+    case GZ_DAMAGE_CHECKSUM:
+        return "checksum";
+    case GZ_DAMAGE_CORRUPT:
+        return "corrupt";
+    case GZ_DAMAGE_GARBAGE:
+        return "trailing garbage";
+    case GZ_DAMAGE_NOT_GZIP:
+        return "not gzip";
     }
     return "unknown";
 }
@@ -95,7 +101,8 @@ ev_status gz_reader_create(const ev_allocator *alloc, const gz_options *opt, gz_
     if (!r->out_buf) {
         size_t want = r->out_size;
         gz_reader_close(r);
-        return ev_error_set(err, EV_ERR_NOMEM, "out of memory allocating a %zu-byte gzip output window", want);
+        return ev_error_set(err, EV_ERR_NOMEM, "out of memory allocating a %zu-byte gzip output window",
+                            want);
     }
     r->fd = -1;
     r->state = ST_IDLE;
@@ -217,8 +224,8 @@ static int refill(gz_reader *r) {
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
         int e = errno;
-        fail(r, EV_ERR_IO, GZ_DAMAGE_NONE, "read error at compressed offset %llu: %s", (unsigned long long)r->fed,
-             strerror(e));
+        fail(r, EV_ERR_IO, GZ_DAMAGE_NONE, "read error at compressed offset %llu: %s",
+             (unsigned long long)r->fed, strerror(e));
         return -1;
     }
     r->zs.next_in = r->in_buf;
@@ -265,11 +272,16 @@ static void fail_header(gz_reader *r, const char *fmt, ...) {
 static int part_present(uint8_t flags, int phase) {
     switch (phase) {
     case H_XLEN:
-    case H_EXTRA: return flags & GZF_EXTRA;
-    case H_NAME: return flags & GZF_NAME;
-    case H_COMMENT: return flags & GZF_COMMENT;
-    case H_HCRC: return flags & GZF_HCRC;
-    default: return 1;
+    case H_EXTRA:
+        return flags & GZF_EXTRA;
+    case H_NAME:
+        return flags & GZF_NAME;
+    case H_COMMENT:
+        return flags & GZF_COMMENT;
+    case H_HCRC:
+        return flags & GZF_HCRC;
+    default:
+        return 1;
     }
 }
 
@@ -359,11 +371,16 @@ static void parse_header(gz_reader *r) {
 
 static const char *isal_reason(int rc) {
     switch (rc) {
-    case ISAL_INVALID_BLOCK: return "invalid deflate block";
-    case ISAL_INVALID_SYMBOL: return "invalid deflate symbol";
-    case ISAL_INVALID_LOOKBACK: return "back-reference before the start of the data";
-    case ISAL_NEED_DICT: return "needs a preset dictionary";
-    default: return "undecodable data";
+    case ISAL_INVALID_BLOCK:
+        return "invalid deflate block";
+    case ISAL_INVALID_SYMBOL:
+        return "invalid deflate symbol";
+    case ISAL_INVALID_LOOKBACK:
+        return "back-reference before the start of the data";
+    case ISAL_NEED_DICT:
+        return "needs a preset dictionary";
+    default:
+        return "undecodable data";
     }
 }
 
@@ -399,11 +416,13 @@ static void fail_garbage(gz_reader *r) {
     r->st.damage_offset = at;
     if (n == 1)
         fail(r, EV_ERR_CORRUPT, GZ_DAMAGE_GARBAGE,
-             "garbage after the last gzip member: 1 byte (%02x) at compressed offset %llu is not a gzip member", b0,
-             (unsigned long long)at);
+             "garbage after the last gzip member: 1 byte (%02x) at compressed offset %llu is not a gzip "
+             "member",
+             b0, (unsigned long long)at);
     else
         fail(r, EV_ERR_CORRUPT, GZ_DAMAGE_GARBAGE,
-             "garbage after the last gzip member: %llu bytes at compressed offset %llu (starting %02x %02x) are "
+             "garbage after the last gzip member: %llu bytes at compressed offset %llu (starting %02x %02x) "
+             "are "
              "not a gzip member",
              (unsigned long long)n, (unsigned long long)at, b0, b1);
 }
@@ -435,7 +454,8 @@ static void detect(gz_reader *r) {
              "not gzip data: the 1-byte object (%02x) does not start with the gzip magic 1f 8b", p[0]);
     } else {
         fail(r, EV_ERR_CORRUPT, GZ_DAMAGE_NOT_GZIP,
-             "not gzip data: the object starts with bytes %02x %02x at compressed offset 0, not the gzip magic "
+             "not gzip data: the object starts with bytes %02x %02x at compressed offset 0, not the gzip "
+             "magic "
              "1f 8b",
              p[0], p[1]);
     }
@@ -463,8 +483,8 @@ static ev_status read_plain(gz_reader *r, const uint8_t **ptr, size_t *len, ev_e
             }
             if (n < 0) {
                 int e = errno;
-                fail(r, EV_ERR_IO, GZ_DAMAGE_NONE, "read error at offset %llu: %s", (unsigned long long)r->fed,
-                     strerror(e));
+                fail(r, EV_ERR_IO, GZ_DAMAGE_NONE, "read error at offset %llu: %s",
+                     (unsigned long long)r->fed, strerror(e));
                 return report(r, err);
             }
             if (n == 0) {
@@ -495,14 +515,19 @@ ev_status gz_reader_read(gz_reader *r, const uint8_t **ptr, size_t *len, ev_erro
     if (r->state == ST_START) detect(r);
     switch (r->state) {
     case ST_IDLE:
-    case ST_DONE: return EV_OK;
-    case ST_FAILED: return report(r, err);
-    case ST_PLAIN: return read_plain(r, ptr, len, err);
-    default: break;
+    case ST_DONE:
+        return EV_OK;
+    case ST_FAILED:
+        return report(r, err);
+    case ST_PLAIN:
+        return read_plain(r, ptr, len, err);
+    default:
+        break;
     }
 
     size_t produced = 0;
-    while (produced < r->out_size && (r->state == ST_HEADER || r->state == ST_MEMBER || r->state == ST_BOUNDARY)) {
+    while (produced < r->out_size &&
+           (r->state == ST_HEADER || r->state == ST_MEMBER || r->state == ST_BOUNDARY)) {
         if (r->state == ST_BOUNDARY) {
             /* After a complete member: the end, another member, or garbage. */
             while (r->zs.avail_in < 2 && !r->eof)
@@ -545,13 +570,15 @@ ev_status gz_reader_read(gz_reader *r, const uint8_t **ptr, size_t *len, ev_erro
             r->st.damage_offset = r->member_start;
             if (rc == ISAL_INCORRECT_CHECKSUM)
                 fail(r, EV_ERR_CORRUPT, GZ_DAMAGE_CHECKSUM,
-                     "gzip checksum mismatch (CRC-32 or length in the trailer) in member %llu at compressed offset "
+                     "gzip checksum mismatch (CRC-32 or length in the trailer) in member %llu at compressed "
+                     "offset "
                      "%llu, detected near offset %llu",
                      (unsigned long long)r->member_no, (unsigned long long)r->member_start,
                      (unsigned long long)in_pos(r));
             else
                 fail(r, EV_ERR_CORRUPT, GZ_DAMAGE_CORRUPT,
-                     "corrupt gzip member %llu at compressed offset %llu: %s near offset %llu (after %llu bytes "
+                     "corrupt gzip member %llu at compressed offset %llu: %s near offset %llu (after %llu "
+                     "bytes "
                      "decoded from it)",
                      (unsigned long long)r->member_no, (unsigned long long)r->member_start, isal_reason(rc),
                      (unsigned long long)in_pos(r), (unsigned long long)r->member_out);
@@ -573,7 +600,8 @@ ev_status gz_reader_read(gz_reader *r, const uint8_t **ptr, size_t *len, ev_erro
         if (got == 0 && r->zs.avail_in == in_before) { /* no progress with input and room: never loop */
             r->st.damage_offset = r->member_start;
             fail(r, EV_ERR_CORRUPT, GZ_DAMAGE_CORRUPT,
-                 "corrupt gzip member %llu at compressed offset %llu: the decoder stopped near offset %llu (status "
+                 "corrupt gzip member %llu at compressed offset %llu: the decoder stopped near offset %llu "
+                 "(status "
                  "%d)",
                  (unsigned long long)r->member_no, (unsigned long long)r->member_start,
                  (unsigned long long)in_pos(r), rc);

@@ -122,7 +122,8 @@ static ev_status carry_append(js_lines *l, const uint8_t *p, size_t n, ev_error 
     if (n == 0) return EV_OK;
     if (l->carry_len + n > l->carry_cap) {
         size_t cap = l->carry_cap ? l->carry_cap : JS_CARRY_MIN;
-        while (cap < l->carry_len + n) cap = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
+        while (cap < l->carry_len + n)
+            cap = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
         if (cap > l->max_line + 1) cap = l->max_line + 1;
         uint8_t *c = ev_realloc(l->alloc, l->carry, l->carry_cap, cap);
         if (!c)
@@ -138,7 +139,8 @@ static ev_status carry_append(js_lines *l, const uint8_t *p, size_t n, ev_error 
 
 /* Fills *line from a complete line of `full` bytes (terminator excluded) starting at `data` (which
  * holds at least min(full, max_line + 1) of them); `last` is its last byte. */
-static void emit(js_lines *l, js_line *line, const uint8_t *data, uint64_t full, uint8_t last, uint64_t offset) {
+static void emit(js_lines *l, js_line *line, const uint8_t *data, uint64_t full, uint8_t last,
+                 uint64_t offset) {
     if (full > 0 && last == '\r') full--; /* CRLF */
     line->number = ++l->line_no;
     line->offset = offset;
@@ -234,7 +236,8 @@ static uint32_t key_hash(uint32_t mult, uint32_t shift, const char *k, size_t le
 ev_status js_schema_init(js_schema *s, const char *const *names, size_t n, ev_error *err) {
     memset(s, 0, sizeof *s);
     if (n == 0 || n > JS_SCHEMA_MAX)
-        return ev_error_set(err, EV_ERR_INPUT, "a schema holds 1 to %d field names, not %zu", JS_SCHEMA_MAX, n);
+        return ev_error_set(err, EV_ERR_INPUT, "a schema holds 1 to %d field names, not %zu", JS_SCHEMA_MAX,
+                            n);
     for (size_t i = 0; i < n; i++) {
         size_t len = names[i] ? strlen(names[i]) : 0;
         if (len == 0 || len > 255)
@@ -248,7 +251,8 @@ ev_status js_schema_init(js_schema *s, const char *const *names, size_t n, ev_er
     }
     s->n = (uint32_t)n;
     uint32_t bits = 1;
-    while ((1u << bits) < 2 * n) bits++;
+    while ((1u << bits) < 2 * n)
+        bits++;
     /* Search multipliers for a collision-free table, first at 2n slots, then larger. */
     for (; bits <= 8; bits++) {
         uint32_t shift = 32 - bits;
@@ -265,7 +269,8 @@ ev_status js_schema_init(js_schema *s, const char *const *names, size_t n, ev_er
                 s->mult = mult;
                 s->shift = shift;
                 s->perfect = 1;
-                for (i = 0; i < n; i++) s->slot[key_hash(mult, shift, s->names[i], s->lens[i])] = (uint8_t)(i + 1);
+                for (i = 0; i < n; i++)
+                    s->slot[key_hash(mult, shift, s->names[i], s->lens[i])] = (uint8_t)(i + 1);
                 return EV_OK;
             }
         }
@@ -276,7 +281,8 @@ ev_status js_schema_init(js_schema *s, const char *const *names, size_t n, ev_er
     s->perfect = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t h = key_hash(s->mult, s->shift, s->names[i], s->lens[i]);
-        while (s->slot[h]) h = (h + 1) & 255;
+        while (s->slot[h])
+            h = (h + 1) & 255;
         s->slot[h] = (uint8_t)(i + 1);
     }
     return EV_OK;
@@ -300,7 +306,8 @@ static inline int schema_find(const js_schema *s, const char *key, size_t len, s
             if (s->lens[f] == len && (eq & want) == want) return (int)f;
         } else
 #endif
-        if (s->lens[f] == len && memcmp(s->names[f], key, len) == 0) return (int)f;
+            if (s->lens[f] == len && memcmp(s->names[f], key, len) == 0)
+            return (int)f;
         if (s->perfect) return -1;
         h = (h + 1) & mask;
     }
@@ -311,9 +318,9 @@ int js_schema_find(const js_schema *s, const char *key, size_t len) {
 }
 
 ev_status js_schema_init_events(js_schema *s, ev_error *err) {
-    static const char *const names[JS_EV_NFIELDS] = {"timestamp",  "user_id",  "session_id",
+    static const char *const names[JS_EV_NFIELDS] = {"timestamp",  "user_id",    "session_id",
                                                      "event_type", "product_id", "quantity",
-                                                     "price",      "category", "search_query"};
+                                                     "price",      "category",   "search_query"};
     return js_schema_init(s, names, JS_EV_NFIELDS, err);
 }
 
@@ -505,23 +512,34 @@ js_num_status js_value_double(const js_value *v, double *out, int *from_string) 
 
 const char *js_type_name(js_type t) {
     switch (t) {
-    case JS_ABSENT: return "absent";
-    case JS_NULL: return "null";
-    case JS_BOOL: return "bool";
-    case JS_NUMBER: return "number";
-    case JS_STRING: return "string";
-    case JS_ARRAY: return "array";
-    case JS_OBJECT: return "object";
+    case JS_ABSENT:
+        return "absent";
+    case JS_NULL:
+        return "null";
+    case JS_BOOL:
+        return "bool";
+    case JS_NUMBER:
+        return "number";
+    case JS_STRING:
+        return "string";
+    case JS_ARRAY:
+        return "array";
+    case JS_OBJECT:
+        return "object";
     }
     return "unknown";
 }
 
 const char *js_num_status_name(js_num_status st) {
     switch (st) {
-    case JS_NUM_OK: return "ok";
-    case JS_NUM_NOT_NUMBER: return "not a number";
-    case JS_NUM_RANGE: return "out of range";
-    case JS_NUM_FRACTION: return "has a fraction";
+    case JS_NUM_OK:
+        return "ok";
+    case JS_NUM_NOT_NUMBER:
+        return "not a number";
+    case JS_NUM_RANGE:
+        return "out of range";
+    case JS_NUM_FRACTION:
+        return "has a fraction";
     }
     return "unknown";
 }
@@ -573,7 +591,8 @@ static const char *bad(js_scanner *s, const char *at, const char *reason) {
 }
 
 static inline const char *skip_ws(const char *p, const char *end) {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
     return p;
 }
 
@@ -676,19 +695,37 @@ static const char *parse_string(js_scanner *s, const char *q, const char *end, i
         uint32_t cp;
         char e = p[1];
         switch (e) {
-        case '"': cp = '"'; break;
-        case '\\': cp = '\\'; break;
-        case '/': cp = '/'; break;
-        case 'b': cp = '\b'; break;
-        case 'f': cp = '\f'; break;
-        case 'n': cp = '\n'; break;
-        case 'r': cp = '\r'; break;
-        case 't': cp = '\t'; break;
+        case '"':
+            cp = '"';
+            break;
+        case '\\':
+            cp = '\\';
+            break;
+        case '/':
+            cp = '/';
+            break;
+        case 'b':
+            cp = '\b';
+            break;
+        case 'f':
+            cp = '\f';
+            break;
+        case 'n':
+            cp = '\n';
+            break;
+        case 'r':
+            cp = '\r';
+            break;
+        case 't':
+            cp = '\t';
+            break;
         case 'u':
-            if (end - p < 6 || !hex4(p + 2, &cp)) return bad(s, p, "invalid \\u escape (4 hex digits expected)");
+            if (end - p < 6 || !hex4(p + 2, &cp))
+                return bad(s, p, "invalid \\u escape (4 hex digits expected)");
             if (cp >= 0xD800 && cp <= 0xDBFF) {
                 uint32_t lo;
-                if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || !hex4(p + 8, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+                if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || !hex4(p + 8, &lo) || lo < 0xDC00 ||
+                    lo > 0xDFFF)
                     return bad(s, p, "unpaired UTF-16 surrogate in \\u escape");
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 p += 6;
@@ -697,7 +734,8 @@ static const char *parse_string(js_scanner *s, const char *q, const char *end, i
             }
             p += 4;
             break;
-        default: return bad(s, p, "invalid escape in string");
+        default:
+            return bad(s, p, "invalid escape in string");
         }
         p += 2;
         if (decode) {
@@ -799,9 +837,15 @@ static const char *skip_value(js_scanner *s, const char *p, const char *end, uin
         case '"':
             p = parse_string(s, p, end, 0, NULL, NULL, NULL);
             break;
-        case 't': p = parse_literal(s, p, end, "true", 4); break;
-        case 'f': p = parse_literal(s, p, end, "false", 5); break;
-        case 'n': p = parse_literal(s, p, end, "null", 4); break;
+        case 't':
+            p = parse_literal(s, p, end, "true", 4);
+            break;
+        case 'f':
+            p = parse_literal(s, p, end, "false", 5);
+            break;
+        case 'n':
+            p = parse_literal(s, p, end, "null", 4);
+            break;
         default:
             if (*p == '-' || (unsigned)(*p - '0') < 10) {
                 js_num n;
@@ -836,7 +880,9 @@ static const char *skip_value(js_scanner *s, const char *p, const char *end, uin
                 depth--;
                 continue;
             }
-            return bad(s, p, arr ? "expected ',' or ']' after an array element" : "expected ',' or '}' after a value");
+            return bad(s, p,
+                       arr ? "expected ',' or ']' after an array element"
+                           : "expected ',' or '}' after a value");
         }
     }
 }
@@ -912,11 +958,13 @@ static ev_status scan_fail(js_scanner *s, const char *line, size_t len, uint64_t
 ev_status js_scan(js_scanner *s, const char *line, size_t len, uint64_t line_no, js_value *vals,
                   js_scan_info *info, ev_error *err) {
     const js_schema *sc = s->schema;
-    for (uint32_t i = 0; i < sc->n; i++) vals[i].type = JS_ABSENT;
+    for (uint32_t i = 0; i < sc->n; i++)
+        vals[i].type = JS_ABSENT;
     if (info) memset(info, 0, sizeof *info);
     if (len > s->scratch_cap) {
         size_t cap = s->scratch_cap ? s->scratch_cap : 4096;
-        while (cap < len) cap = cap > SIZE_MAX / 2 ? len : cap * 2;
+        while (cap < len)
+            cap = cap > SIZE_MAX / 2 ? len : cap * 2;
         uint8_t *n = ev_alloc(s->alloc, cap);
         if (!n) return ev_error_set(err, EV_ERR_NOMEM, "out of memory scanning a %zu-byte line", len);
         if (s->scratch) ev_free(s->alloc, s->scratch, s->scratch_cap);
@@ -928,7 +976,8 @@ ev_status js_scan(js_scanner *s, const char *line, size_t len, uint64_t line_no,
     const char *end = line + len;
     const char *p = skip_ws(line, end);
     if (p == end || *p != '{') {
-        bad(s, p, p == end ? "empty line: expected a JSON object" : "expected '{': a line holds one JSON object");
+        bad(s, p,
+            p == end ? "empty line: expected a JSON object" : "expected '{': a line holds one JSON object");
         goto fail;
     }
     p = skip_ws(p + 1, end);

@@ -81,7 +81,7 @@ typedef struct js_schema {
     int perfect;    /* 1: one probe decides */
     const char *names[JS_SCHEMA_MAX];
     uint16_t lens[JS_SCHEMA_MAX];
-    uint8_t slot[256]; /* field index + 1; 0 = empty */
+    uint8_t slot[256];                                        /* field index + 1; 0 = empty */
     char pad[JS_SCHEMA_MAX][16] __attribute__((aligned(16))); /* names of <= 16 bytes, zero-padded */
 } js_schema;
 

@@ -244,10 +244,11 @@ static void test_truncated(void **state) {
     assert_true(out.len > text.len && out.len < 2 * text.len);
     assert_memory_equal(out.data, text.data, text.len);
     assert_memory_equal(out.data + text.len, text.data, out.len - text.len);
-    snprintf(want, sizeof want,
-             "truncated gzip member at compressed offset %zu: the input ends at offset %zu inside member 2 (%zu "
-             "bytes decoded from it)",
-             m1, cut, out.len - text.len);
+    snprintf(
+        want, sizeof want,
+        "truncated gzip member at compressed offset %zu: the input ends at offset %zu inside member 2 (%zu "
+        "bytes decoded from it)",
+        m1, cut, out.len - text.len);
     assert_string_equal(err.msg, want);
     assert_int_equal(s.damage, GZ_DAMAGE_TRUNCATED);
     assert_int_equal(s.damage_offset, m1);
@@ -260,10 +261,11 @@ static void test_truncated(void **state) {
     assert_int_equal(read_mem(gz.data, m1 - 8, NULL, &out, &err, &s), EV_ERR_CORRUPT);
     assert_int_equal(out.len, text.len);
     assert_memory_equal(out.data, text.data, text.len);
-    snprintf(want, sizeof want,
-             "truncated gzip member at compressed offset 0: the input ends at offset %zu inside member 1 (%zu "
-             "bytes decoded from it)",
-             m1 - 8, text.len);
+    snprintf(
+        want, sizeof want,
+        "truncated gzip member at compressed offset 0: the input ends at offset %zu inside member 1 (%zu "
+        "bytes decoded from it)",
+        m1 - 8, text.len);
     assert_string_equal(err.msg, want);
 
     /* every cut point of a small member, through a descriptor with a tiny input buffer too */
@@ -276,7 +278,8 @@ static void test_truncated(void **state) {
         assert_int_equal(s.damage, GZ_DAMAGE_TRUNCATED);
         assert_true(out.len <= 13);
         assert_memory_equal(out.data, "hello, world\n", out.len);
-        assert_non_null(strstr(err.msg, "truncated gzip member at compressed offset 0: the input ends at offset"));
+        assert_non_null(
+            strstr(err.msg, "truncated gzip member at compressed offset 0: the input ends at offset"));
         gz_options opt = {2, 4, 0};
         int fd = temp_fd(small.data, c);
         gz_reader *r;
@@ -293,10 +296,11 @@ static void test_truncated(void **state) {
     ev_buf_reset(&out);
     assert_int_equal(ev_buf_append(&small, "\x1f", 1), EV_OK);
     assert_int_equal(read_mem(small.data, small.len, NULL, &out, &err, &s), EV_ERR_CORRUPT);
-    snprintf(want, sizeof want,
-             "truncated gzip member at compressed offset %zu: the input ends at offset %zu inside member 2 (0 "
-             "bytes decoded from it)",
-             small.len - 1, small.len);
+    snprintf(
+        want, sizeof want,
+        "truncated gzip member at compressed offset %zu: the input ends at offset %zu inside member 2 (0 "
+        "bytes decoded from it)",
+        small.len - 1, small.len);
     assert_string_equal(err.msg, want);
     assert_int_equal(out.len, 13);
     ev_buf_free(&small);
@@ -317,7 +321,8 @@ static void test_garbage_after_last_member(void **state) {
     gz_stats s;
     char want[256];
     snprintf(want, sizeof want,
-             "garbage after the last gzip member: 8 bytes at compressed offset %zu (starting 47 41) are not a gzip "
+             "garbage after the last gzip member: 8 bytes at compressed offset %zu (starting 47 41) are not "
+             "a gzip "
              "member",
              m);
     assert_int_equal(read_mem(gz.data, gz.len, NULL, &out, &err, &s), EV_ERR_CORRUPT);
@@ -344,7 +349,8 @@ static void test_garbage_after_last_member(void **state) {
     ev_buf_reset(&out);
     assert_int_equal(read_mem(gz.data, gz.len, NULL, &out, &err, &s), EV_ERR_CORRUPT);
     snprintf(want, sizeof want,
-             "garbage after the last gzip member: 1 byte (00) at compressed offset %zu is not a gzip member", m);
+             "garbage after the last gzip member: 1 byte (00) at compressed offset %zu is not a gzip member",
+             m);
     assert_string_equal(err.msg, want);
     ev_buf_free(&gz);
     ev_buf_free(&out);
@@ -368,10 +374,11 @@ static void test_checksum_and_size_mismatch(void **state) {
         gz.data[at] ^= 0x01;
         ev_buf_reset(&out);
         assert_int_equal(read_mem(gz.data, gz.len, NULL, &out, &err, &s), EV_ERR_CORRUPT);
-        snprintf(want, sizeof want,
-                 "gzip checksum mismatch (CRC-32 or length in the trailer) in member 2 at compressed offset %zu, "
-                 "detected near offset %zu",
-                 m1, gz.len);
+        snprintf(
+            want, sizeof want,
+            "gzip checksum mismatch (CRC-32 or length in the trailer) in member 2 at compressed offset %zu, "
+            "detected near offset %zu",
+            m1, gz.len);
         assert_string_equal(err.msg, want);
         assert_int_equal(s.damage, GZ_DAMAGE_CHECKSUM);
         assert_int_equal(s.damage_offset, m1);
@@ -404,15 +411,16 @@ static void test_corrupt_deflate_data(void **state) {
     assert_int_equal(s.damage, GZ_DAMAGE_CORRUPT);
     assert_int_equal(s.damage_offset, m1);
     char want[128];
-    snprintf(want, sizeof want, "corrupt gzip member 2 at compressed offset %zu: invalid deflate block near offset",
-             m1);
+    snprintf(want, sizeof want,
+             "corrupt gzip member 2 at compressed offset %zu: invalid deflate block near offset", m1);
     assert_memory_equal(err.msg, want, strlen(want));
     /* a method other than deflate */
     static const uint8_t meth[] = {0x1f, 0x8b, 7, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
     ev_buf_reset(&out);
     assert_int_equal(read_mem(meth, sizeof meth, NULL, &out, &err, &s), EV_ERR_CORRUPT);
     assert_int_equal(s.damage, GZ_DAMAGE_CORRUPT);
-    assert_string_equal(err.msg, "corrupt gzip member 1 at compressed offset 0: compression method 7 is not deflate (8)");
+    assert_string_equal(
+        err.msg, "corrupt gzip member 1 at compressed offset 0: compression method 7 is not deflate (8)");
     ev_buf_free(&gz);
     ev_buf_free(&out);
 }
@@ -427,8 +435,12 @@ static void test_header_fields(void **state) {
     size_t len = strlen(text);
     uint8_t hdr[10] = {0x1f, 0x8b, 8, 0x04 | 0x08 | 0x10 | 0x02, 0, 0, 0, 0, 0, 3};
     assert_int_equal(ev_buf_append(&gz, hdr, 10), EV_OK);
-    assert_int_equal(ev_buf_append(&gz, "\x05\x00" "ab\x03\x00z", 7), EV_OK); /* XLEN 5, one subfield */
-    assert_int_equal(ev_buf_append(&gz, "events.jsonl", 13), EV_OK);           /* with its NUL */
+    assert_int_equal(ev_buf_append(&gz,
+                                   "\x05\x00"
+                                   "ab\x03\x00z",
+                                   7),
+                     EV_OK);                                         /* XLEN 5, one subfield */
+    assert_int_equal(ev_buf_append(&gz, "events.jsonl", 13), EV_OK); /* with its NUL */
     assert_int_equal(ev_buf_append(&gz, "a comment", 10), EV_OK);
     uint32_t hcrc = (uint32_t)crc32(0, gz.data, (uInt)gz.len);
     uint8_t h2[2] = {(uint8_t)hcrc, (uint8_t)(hcrc >> 8)};
@@ -458,18 +470,20 @@ static void test_header_fields(void **state) {
     ev_buf_reset(&out);
     assert_int_equal(read_mem(gz.data, gz.len, NULL, &out, &err, &s), EV_ERR_CORRUPT);
     char want[160];
-    snprintf(want, sizeof want,
-             "corrupt gzip member 1 at compressed offset 0: gzip header checksum mismatch (stored %04x, computed "
-             "%04x)",
-             (unsigned)((hcrc & 0xffff) ^ 0xff), (unsigned)(hcrc & 0xffff));
+    snprintf(
+        want, sizeof want,
+        "corrupt gzip member 1 at compressed offset 0: gzip header checksum mismatch (stored %04x, computed "
+        "%04x)",
+        (unsigned)((hcrc & 0xffff) ^ 0xff), (unsigned)(hcrc & 0xffff));
     assert_string_equal(err.msg, want);
     assert_int_equal(s.damage, GZ_DAMAGE_CORRUPT);
     assert_int_equal(out.len, 0);
     gz.data[40] ^= 0xff;
     gz.data[3] |= 0x80;
     assert_int_equal(read_mem(gz.data, gz.len, NULL, &out, &err, &s), EV_ERR_CORRUPT);
-    assert_string_equal(err.msg,
-                        "corrupt gzip member 1 at compressed offset 0: invalid gzip header (reserved flag bits 80 set)");
+    assert_string_equal(
+        err.msg,
+        "corrupt gzip member 1 at compressed offset 0: invalid gzip header (reserved flag bits 80 set)");
     ev_buf_free(&gz);
     ev_buf_free(&out);
 }
@@ -482,16 +496,18 @@ static void test_not_gzip_and_plain(void **state) {
     gz_stats s;
     const char *json = "{\"a\": 1}\n";
     assert_int_equal(read_mem(json, strlen(json), NULL, &out, &err, &s), EV_ERR_CORRUPT);
-    assert_string_equal(err.msg,
-                        "not gzip data: the object starts with bytes 7b 22 at compressed offset 0, not the gzip "
-                        "magic 1f 8b");
+    assert_string_equal(
+        err.msg, "not gzip data: the object starts with bytes 7b 22 at compressed offset 0, not the gzip "
+                 "magic 1f 8b");
     assert_int_equal(s.damage, GZ_DAMAGE_NOT_GZIP);
     assert_int_equal(out.len, 0);
     assert_int_equal(read_mem("x", 1, NULL, &out, &err, &s), EV_ERR_CORRUPT);
-    assert_string_equal(err.msg, "not gzip data: the 1-byte object (78) does not start with the gzip magic 1f 8b");
+    assert_string_equal(err.msg,
+                        "not gzip data: the 1-byte object (78) does not start with the gzip magic 1f 8b");
     assert_int_equal(read_mem("\x1f", 1, NULL, &out, &err, &s), EV_ERR_CORRUPT);
-    assert_string_equal(err.msg, "truncated gzip member at compressed offset 0: the input ends at offset 1 inside "
-                                 "member 1 (0 bytes decoded from it)");
+    assert_string_equal(err.msg,
+                        "truncated gzip member at compressed offset 0: the input ends at offset 1 inside "
+                        "member 1 (0 bytes decoded from it)");
     /* zlib wrapper (not gzip) */
     assert_int_equal(read_mem("\x78\x9c\x03\x00\x00\x00\x00\x01", 8, NULL, &out, &err, &s), EV_ERR_CORRUPT);
     assert_int_equal(s.damage, GZ_DAMAGE_NOT_GZIP);
@@ -610,10 +626,11 @@ static void test_gzip_tool_output(void **state) {
     ev_buf_init(&err_out, NULL);
     ev_buf_init(&want, NULL);
     ev_buf_init(&gz, NULL);
-    int rc = tu_run_sh(&out, &err_out,
-                       "cd %s && printf 'line one\\nline two' > a && printf '\\r\\nthird\\r\\n' > b && gzip -9 a "
-                       "&& gzip -1 -n b && cat a.gz b.gz > ab.gz",
-                       dir);
+    int rc =
+        tu_run_sh(&out, &err_out,
+                  "cd %s && printf 'line one\\nline two' > a && printf '\\r\\nthird\\r\\n' > b && gzip -9 a "
+                  "&& gzip -1 -n b && cat a.gz b.gz > ab.gz",
+                  dir);
     assert_int_equal(rc, 0);
     char path[300];
     snprintf(path, sizeof path, "%s/ab.gz", dir);

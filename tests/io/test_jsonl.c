@@ -11,9 +11,10 @@
 
 #include "jsonl.h"
 
-static const char EVENT[] = "{\"timestamp\": \"2025-11-19T17:44:54.718325+00:00\", \"user_id\": \"u_48213\", "
-                            "\"session_id\": \"s_77120\", \"event_type\": \"purchase\", \"product_id\": \"p_3004\", "
-                            "\"quantity\": 2, \"price\": 123.45, \"category\": \"home\", \"search_query\": null}";
+static const char EVENT[] =
+    "{\"timestamp\": \"2025-11-19T17:44:54.718325+00:00\", \"user_id\": \"u_48213\", "
+    "\"session_id\": \"s_77120\", \"event_type\": \"purchase\", \"product_id\": \"p_3004\", "
+    "\"quantity\": 2, \"price\": 123.45, \"category\": \"home\", \"search_query\": null}";
 
 /* ---- helpers ---- */
 
@@ -128,7 +129,8 @@ static void test_lines_basic(void **state) {
         const char *in;
         int n;
         const char *first;
-    } ends[] = {{"", 0, NULL}, {"\n", 1, ""}, {"a\n", 1, "a"}, {"\r\n", 1, ""}, {"x\r", 1, "x"}, {"\n\n", 2, ""}};
+    } ends[] = {{"", 0, NULL},   {"\n", 1, ""},   {"a\n", 1, "a"},
+                {"\r\n", 1, ""}, {"x\r", 1, "x"}, {"\n\n", 2, ""}};
     for (size_t i = 0; i < sizeof ends / sizeof *ends; i++) {
         js_lines_reset_mem(l, ends[i].in, strlen(ends[i].in));
         int count = 0;
@@ -160,7 +162,8 @@ static void test_lines_chunked(void **state) {
     for (int i = 0; i < 400; i++) {
         x = x * 1103515245u + 12345u;
         size_t n = (x >> 8) % 300;
-        for (size_t k = 0; k < n; k++) assert_int_equal(ev_buf_append(&text, "abcdefghij" + k % 10, 1), EV_OK);
+        for (size_t k = 0; k < n; k++)
+            assert_int_equal(ev_buf_append(&text, "abcdefghij" + k % 10, 1), EV_OK);
         assert_int_equal(ev_buf_append_str(&text, (x >> 20) % 3 == 0 ? "\r\n" : "\n"), EV_OK);
     }
     assert_int_equal(ev_buf_append_str(&text, "tail without newline"), EV_OK);
@@ -327,7 +330,8 @@ static void test_lines_gzip_damage(void **state) {
     assert_int_equal(s.bytes_out, 18 + line.len);
     char want[200];
     snprintf(want, sizeof want,
-             "truncated gzip member at compressed offset 0: the input ends at offset %zu inside member 1 (%zu bytes "
+             "truncated gzip member at compressed offset 0: the input ends at offset %zu inside member 1 "
+             "(%zu bytes "
              "decoded from it)",
              cut, (size_t)(18 + line.len));
     for (int i = 0; i < 2; i++) {
@@ -375,7 +379,8 @@ static void test_lines_nomem(void **state) {
     assert_int_equal(js_lines_create(&lim.iface, 0, &l, &err), EV_OK);
     ev_buf text;
     ev_buf_init(&text, NULL);
-    for (int i = 0; i < 200000; i++) assert_int_equal(ev_buf_append(&text, "x", 1), EV_OK);
+    for (int i = 0; i < 200000; i++)
+        assert_int_equal(ev_buf_append(&text, "x", 1), EV_OK);
     chunky c = {text.data, text.len, 0, 0, NULL, 0, 0};
     js_lines_reset(l, chunky_read, &c);
     js_line line;
@@ -459,9 +464,10 @@ static void test_scan_event(void **state) {
     assert_int_equal(f->v[JS_EV_QUANTITY].col, (uint32_t)(strstr(EVENT, "2, \"price") - EVENT) + 1);
 
     /* another order, other whitespace (tabs, none, around colons), CRLF-stripped line */
-    const char *shuffled = "  {\"search_query\":null,\"price\" :\t123.45 ,\"quantity\":2,\"category\":\"home\","
-                           "\r\n\"product_id\"\t:\"p_3004\", \"event_type\": \"purchase\",\"session_id\":\"s_77120\","
-                           "\"user_id\":\"u_48213\",\"timestamp\":\"2025-11-19T17:44:54.718325+00:00\"}\t ";
+    const char *shuffled =
+        "  {\"search_query\":null,\"price\" :\t123.45 ,\"quantity\":2,\"category\":\"home\","
+        "\r\n\"product_id\"\t:\"p_3004\", \"event_type\": \"purchase\",\"session_id\":\"s_77120\","
+        "\"user_id\":\"u_48213\",\"timestamp\":\"2025-11-19T17:44:54.718325+00:00\"}\t ";
     assert_int_equal(scan(f, shuffled), EV_OK);
     check_event(f);
     /* missing fields and an empty object */
@@ -470,11 +476,13 @@ static void test_scan_event(void **state) {
     for (int i = 0; i < JS_EV_NFIELDS; i++)
         if (i != JS_EV_USER_ID) assert_int_equal(f->v[i].type, JS_ABSENT);
     assert_int_equal(scan(f, " { } "), EV_OK);
-    for (int i = 0; i < JS_EV_NFIELDS; i++) assert_int_equal(f->v[i].type, JS_ABSENT);
+    for (int i = 0; i < JS_EV_NFIELDS; i++)
+        assert_int_equal(f->v[i].type, JS_ABSENT);
     /* null where a value is expected; booleans; nested values in schema fields */
-    assert_int_equal(scan(f, "{\"quantity\": null, \"price\": true, \"category\": false, \"user_id\": [1, {\"a\": "
-                             "[]}], \"session_id\": {}}"),
-                     EV_OK);
+    assert_int_equal(
+        scan(f, "{\"quantity\": null, \"price\": true, \"category\": false, \"user_id\": [1, {\"a\": "
+                "[]}], \"session_id\": {}}"),
+        EV_OK);
     assert_int_equal(f->v[JS_EV_QUANTITY].type, JS_NULL);
     assert_int_equal(f->v[JS_EV_PRICE].type, JS_BOOL);
     assert_int_equal(f->v[JS_EV_PRICE].b, 1);
@@ -490,8 +498,9 @@ static void test_scan_event(void **state) {
 
 static void test_scan_unknown_and_duplicate_keys(void **state) {
     fixture *f = *state;
-    const char *line = "{\"x\": {\"a\": [1, {\"b\": null, \"c\": \"}]\\\"\"}], \"d\": -0.5e+3}, \"user_id\": \"u_1\", "
-                       "\"y\": [[], [[true, false]], {}], \"z\": \"\\u00e9\", \"user_id\": \"u_2\", \"n\": 1}";
+    const char *line =
+        "{\"x\": {\"a\": [1, {\"b\": null, \"c\": \"}]\\\"\"}], \"d\": -0.5e+3}, \"user_id\": \"u_1\", "
+        "\"y\": [[], [[true, false]], {}], \"z\": \"\\u00e9\", \"user_id\": \"u_2\", \"n\": 1}";
     assert_int_equal(scan(f, line), EV_OK);
     assert_str(&f->v[JS_EV_USER_ID], "u_2"); /* the last wins */
     assert_int_equal(f->info.unknown_keys, 4);
@@ -508,8 +517,9 @@ static void test_scan_unknown_and_duplicate_keys(void **state) {
 
 static void test_scan_escapes(void **state) {
     fixture *f = *state;
-    const char *line = "{\"search_query\": \"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t|\\u00e9\\u20AC\\ud83d\\ude00|\\u0000z\", "
-                       "\"category\": \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}";
+    const char *line =
+        "{\"search_query\": \"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t|\\u00e9\\u20AC\\ud83d\\ude00|\\u0000z\", "
+        "\"category\": \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}";
     assert_int_equal(scan(f, line), EV_OK);
     const char want[] = "a\"b\\c/d\b\f\n\r\t|\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\0z";
     const js_value *q = &f->v[JS_EV_SEARCH_QUERY];
@@ -521,8 +531,8 @@ static void test_scan_escapes(void **state) {
     assert_str(&f->v[JS_EV_CATEGORY], "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"); /* raw UTF-8, zero-copy */
     assert_int_equal(f->v[JS_EV_CATEGORY].escaped, 0);
     /* two escaped strings in one line keep their own bytes */
-    assert_int_equal(scan(f, "{\"user_id\": \"\\u0041\\n\", \"session_id\": \"x\\ty\", \"event_type\": \"\\\\\"}"),
-                     EV_OK);
+    assert_int_equal(
+        scan(f, "{\"user_id\": \"\\u0041\\n\", \"session_id\": \"x\\ty\", \"event_type\": \"\\\\\"}"), EV_OK);
     assert_str(&f->v[JS_EV_USER_ID], "A\n");
     assert_str(&f->v[JS_EV_SESSION_ID], "x\ty");
     assert_str(&f->v[JS_EV_EVENT_TYPE], "\\");
@@ -582,7 +592,8 @@ static void test_scan_errors(void **state) {
         assert_true(f->info.err_col >= 1 && f->info.err_col <= len + 1);
     }
     /* a NUL byte outside a string */
-    assert_int_equal(js_scan(f->s, "{\"user_id\": \"u_1\"\0}", 19, 17, f->v, &f->info, &f->err), EV_ERR_INPUT);
+    assert_int_equal(js_scan(f->s, "{\"user_id\": \"u_1\"\0}", 19, 17, f->v, &f->info, &f->err),
+                     EV_ERR_INPUT);
     assert_string_equal(f->err.msg, "line 17 col 18: expected ',' or '}' after a value");
     /* no line number: just the column */
     assert_int_equal(js_scan(f->s, "{", 1, 0, f->v, NULL, &f->err), EV_ERR_INPUT);
@@ -595,10 +606,22 @@ static void test_scan_invalid_utf8(void **state) {
         const char *bytes;
         int ok;
     } cases[] = {
-        {"\xc3\xa9", 1},         {"\xe2\x82\xac", 1},     {"\xf0\x9f\x98\x80", 1}, {"\xf4\x8f\xbf\xbf", 1},
-        {"\xc0\xaf", 0},         {"\xc1\xbf", 0},         {"\xe0\x80\xaf", 0},     {"\xed\xa0\x80", 0},
-        {"\xf0\x80\x80\xaf", 0}, {"\xf4\x90\x80\x80", 0}, {"\xf5\x80\x80\x80", 0}, {"\xff", 0},
-        {"\x80", 0},             {"\xe2\x82", 0},         {"\xc3", 0},             {"\xc3\x28", 0},
+        {"\xc3\xa9", 1},
+        {"\xe2\x82\xac", 1},
+        {"\xf0\x9f\x98\x80", 1},
+        {"\xf4\x8f\xbf\xbf", 1},
+        {"\xc0\xaf", 0},
+        {"\xc1\xbf", 0},
+        {"\xe0\x80\xaf", 0},
+        {"\xed\xa0\x80", 0},
+        {"\xf0\x80\x80\xaf", 0},
+        {"\xf4\x90\x80\x80", 0},
+        {"\xf5\x80\x80\x80", 0},
+        {"\xff", 0},
+        {"\x80", 0},
+        {"\xe2\x82", 0},
+        {"\xc3", 0},
+        {"\xc3\x28", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char line[128];
@@ -630,15 +653,19 @@ static void test_scan_deep_nesting(void **state) {
     char *line = malloc(n * 2 + 32);
     assert_non_null(line);
     size_t o = (size_t)sprintf(line, "{\"x\": ");
-    for (size_t i = 0; i < n; i++) line[o++] = '[';
-    for (size_t i = 0; i < n; i++) line[o++] = ']';
+    for (size_t i = 0; i < n; i++)
+        line[o++] = '[';
+    for (size_t i = 0; i < n; i++)
+        line[o++] = ']';
     line[o++] = '}';
     assert_int_equal(js_scan(f->s, line, o, 3, f->v, &f->info, &f->err), EV_ERR_INPUT);
     /* depth 1 is the line's object: 63 arrays fit in the default 64, the 64th fails */
     assert_string_equal(f->err.msg, "line 3 col 70: nesting too deep");
     o = (size_t)sprintf(line, "{\"x\": ");
-    for (size_t i = 0; i < 63; i++) line[o++] = '[';
-    for (size_t i = 0; i < 63; i++) line[o++] = ']';
+    for (size_t i = 0; i < 63; i++)
+        line[o++] = '[';
+    for (size_t i = 0; i < 63; i++)
+        line[o++] = ']';
     o += (size_t)sprintf(line + o, ", \"user_id\": \"u\"}");
     assert_int_equal(js_scan(f->s, line, o, 3, f->v, &f->info, &f->err), EV_OK);
     assert_str(&f->v[JS_EV_USER_ID], "u");
@@ -647,8 +674,10 @@ static void test_scan_deep_nesting(void **state) {
     js_scanner *deep;
     assert_int_equal(js_scanner_create(NULL, &f->schema, 4096, &deep, &f->err), EV_OK);
     o = (size_t)sprintf(line, "{\"x\": ");
-    for (size_t i = 0; i < 4095; i++) line[o++] = '[';
-    for (size_t i = 0; i < 4095; i++) line[o++] = ']';
+    for (size_t i = 0; i < 4095; i++)
+        line[o++] = '[';
+    for (size_t i = 0; i < 4095; i++)
+        line[o++] = ']';
     line[o++] = '}';
     assert_int_equal(js_scan(deep, line, o, 3, f->v, &f->info, &f->err), EV_OK);
     js_scanner_destroy(deep);
@@ -769,7 +798,8 @@ static void test_conversion_helpers(void **state) {
     assert_int_equal(js_value_double(&f->v[JS_EV_PRICE], &d, &from_string), JS_NUM_OK);
     assert_true(d == 12.5);
     assert_int_equal(from_string, 1);
-    assert_int_equal(scan(f, "{\"quantity\": 3, \"price\": 9.99, \"user_id\": \"2x\", \"category\": true}"), EV_OK);
+    assert_int_equal(scan(f, "{\"quantity\": 3, \"price\": 9.99, \"user_id\": \"2x\", \"category\": true}"),
+                     EV_OK);
     assert_int_equal(js_value_int32(&f->v[JS_EV_QUANTITY], &q, &from_string), JS_NUM_OK);
     assert_int_equal(q, 3);
     assert_int_equal(from_string, 0);
@@ -799,7 +829,8 @@ static void test_schema(void **state) {
     /* names that share length, first and last byte: still exact */
     const char *same[] = {"axb", "ayb", "azb", "awb", "a", "b", "ab"};
     assert_int_equal(js_schema_init(&s, same, 7, &err), EV_OK);
-    for (int i = 0; i < 7; i++) assert_int_equal(js_schema_find(&s, same[i], strlen(same[i])), i);
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(js_schema_find(&s, same[i], strlen(same[i])), i);
     assert_int_equal(js_schema_find(&s, "avb", 3), -1);
     /* 64 names */
     static char names[64][8];
@@ -809,7 +840,8 @@ static void test_schema(void **state) {
         ptrs[i] = names[i];
     }
     assert_int_equal(js_schema_init(&s, ptrs, 64, &err), EV_OK);
-    for (int i = 0; i < 64; i++) assert_int_equal(js_schema_find(&s, ptrs[i], strlen(ptrs[i])), i);
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(js_schema_find(&s, ptrs[i], strlen(ptrs[i])), i);
     ptrs[64] = "x";
     assert_int_equal(js_schema_init(&s, ptrs, 65, &err), EV_ERR_INPUT);
     assert_string_equal(err.msg, "a schema holds 1 to 64 field names, not 65");

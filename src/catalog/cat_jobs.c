@@ -265,3 +265,23 @@ ev_status cat_job_runs(cat *c, const char *job, int limit, cat_run_fn fn, void *
     sqlite3_finalize(st);
     return rc;
 }
+
+ev_status cat_quarantine_list(cat *c, const char *job, int limit, cat_quarantine_fn fn, void *ctx, ev_error *err) {
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "SELECT object_key, line, byte_offset, reason, raw, run_id FROM quarantine WHERE job = ?1 "
+                          "ORDER BY object_key, line LIMIT ?2", &st, err));
+    sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
+    ev_status rc = EV_OK;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        cat_quarantine_entry q = {(const char *)sqlite3_column_text(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+                                  (uint64_t)sqlite3_column_int64(st, 2), (const char *)sqlite3_column_text(st, 3),
+                                  sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4)};
+        if (fn(&q, sqlite3_column_int64(st, 5), ctx) != 0) {
+            rc = EV_ERR_CANCELLED;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -155,6 +155,10 @@ typedef struct cat_quarantine_entry {
 ev_status cat_quarantine_add(cat *c, int64_t run_id, const char *job, const cat_quarantine_entry *q,
                              ev_error *err) EV_WUR;
 
+/* The newest `limit` quarantined lines of `job`, by object and line. */
+typedef int (*cat_quarantine_fn)(const cat_quarantine_entry *q, int64_t run_id, void *ctx);
+ev_status cat_quarantine_list(cat *c, const char *job, int limit, cat_quarantine_fn fn, void *ctx, ev_error *err) EV_WUR;
+
 /* Quarantine staging: workers stage bad lines as they find them (bounded memory, their own
  * connection and short transactions); the batch's commit moves them into the quarantine. */
 ev_status cat_quarantine_stage(cat *c, int64_t run_id, uint32_t batch, const char *job, const cat_quarantine_entry *q,

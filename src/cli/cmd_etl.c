@@ -17,6 +17,7 @@ static const char *const etl_help =
     "usage: evlake etl run [JOB] [--threads N] [--batch N]\n"
     "       evlake etl status [--json]\n"
     "       evlake etl history [--limit N] [--json]\n"
+    "       evlake etl quarantine [--limit N]\n"
     "       evlake etl rewind --to T\n"
     "       evlake etl reset\n"
     "\n"
@@ -28,6 +29,7 @@ static const char *const etl_help =
     "\n"
     "  status    what is pending (lag) and the reconciliation lines = rows + quarantined\n"
     "  history   the job's runs, newest first\n"
+    "  quarantine  the bad lines: object, line, byte offset, reason and the raw text\n"
     "  rewind    forget the runs that started after T: their files are removed and their objects\n"
     "            are processed again by the next run (replaced, never appended twice)\n"
     "  reset     rewind to the beginning\n";
@@ -269,6 +271,39 @@ static int cmd_history(const cli_ctx *ctx, int limit, int json) {
     return 0;
 }
 
+static int print_quarantined(const cat_quarantine_entry *q, int64_t run_id, void *arg) {
+    (void)arg;
+    printf("%s:%llu (offset %llu, run %lld): %s\n  ", q->object_key, (unsigned long long)q->line,
+           (unsigned long long)q->byte_offset, (long long)run_id, q->reason);
+    const unsigned char *raw = q->raw;
+    size_t n = q->raw_len < 160 ? q->raw_len : 160;
+    for (size_t i = 0; i < n; i++) {
+        if (raw[i] >= 0x20 && raw[i] < 0x7f) putchar(raw[i]);
+        else printf("\\x%02x", raw[i]);
+    }
+    printf("%s\n", q->raw_len > 160 ? "..." : "");
+    return 0;
+}
+
+static int cmd_quarantine(const cli_ctx *ctx, int limit) {
+    ev_arena arena;
+    ev_arena_init(&arena, NULL, 16384);
+    etl_job_names names;
+    etl_job job;
+    int rc = load_job(ctx, "etl", NULL, &arena, &names, &job);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", ctx->home, CFG_CATALOG_FILE);
+    ev_error err;
+    ev_error_clear(&err);
+    cat *c = NULL;
+    if (rc == 0 && cat_open(path, NULL, &c, &err) != EV_OK) rc = cli_fail("etl", &err);
+    if (rc == 0 && cat_quarantine_list(c, job.name, limit, print_quarantined, NULL, &err) != EV_OK)
+        rc = cli_fail("etl", &err);
+    cat_close(c);
+    ev_arena_destroy(&arena);
+    return rc;
+}
+
 static int cmd_rewind(const cli_ctx *ctx, int64_t t, const char *what) {
     ev_arena arena;
     ev_arena_init(&arena, NULL, 16384);
@@ -313,6 +348,10 @@ int cli_cmd_etl(const cli_ctx *ctx, int argc, char **argv) {
     if (!strcmp(sub, "history")) {
         if (parse_flags(argc - 1, argv + 1, &json, &limit, NULL)) return 1;
         return cmd_history(ctx, limit, json);
+    }
+    if (!strcmp(sub, "quarantine")) {
+        if (parse_flags(argc - 1, argv + 1, &json, &limit, NULL)) return 1;
+        return cmd_quarantine(ctx, limit);
     }
     if (!strcmp(sub, "rewind")) {
         if (parse_flags(argc - 1, argv + 1, &json, NULL, &to)) return 1;

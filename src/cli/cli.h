@@ -42,6 +42,10 @@ int cli_fail(const char *cmd, const ev_error *err);
 /* Prints "evlake <cmd>: <message>" and a hint to use --help; returns 1 (a usage error). */
 int cli_usage_error(const char *cmd, const char *fmt, ...) EV_PRINTF(2, 3);
 
+/* Splits "db.table" (or "table", in the default database analytics) into db (cap bytes) and the
+ * table name, which points into arg. */
+const char *cli_split_table(const char *arg, char *db, size_t cap);
+
 /* 1 if argv holds -h or --help (before a "--"). */
 int cli_wants_help(int argc, char **argv);
 

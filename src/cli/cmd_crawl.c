@@ -49,10 +49,9 @@ int cli_cmd_crawl(const cli_ctx *ctx, int argc, char **argv) {
     memset(&c, 0, sizeof c);
     c.home = ctx->home;
     if (argc == 2) {
-        const char *dot = strchr(argv[1], '.');
         char db[256];
-        snprintf(db, sizeof db, "%.*s", dot ? (int)(dot - argv[1]) : 9, dot ? argv[1] : "analytics");
-        crawl_one(db, dot ? dot + 1 : argv[1], &c);
+        const char *name = cli_split_table(argv[1], db, sizeof db);
+        crawl_one(db, name, &c);
     } else {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", ctx->home, CFG_CATALOG_FILE);

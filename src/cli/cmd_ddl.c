@@ -71,10 +71,9 @@ int cli_cmd_ddl(const cli_ctx *ctx, int argc, char **argv) {
     ev_buf_init(&r.out, NULL);
     ev_status st;
     if (table) {
-        const char *dot = strchr(table, '.');
         char db[256];
-        snprintf(db, sizeof db, "%.*s", dot ? (int)(dot - table) : 9, dot ? table : "analytics");
-        table_ddl(db, dot ? dot + 1 : table, &r);
+        const char *name = cli_split_table(table, db, sizeof db);
+        table_ddl(db, name, &r);
         st = r.st;
     } else {
         st = cat_tables_list(r.c, table_ddl, &r, &r.err);

@@ -1,5 +1,6 @@
 /* common.c: what every subcommand shares: error printing and help detection (see cli.h). */
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -26,4 +27,14 @@ int cli_wants_help(int argc, char **argv) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) return 1;
     }
     return 0;
+}
+
+const char *cli_split_table(const char *arg, char *db, size_t cap) {
+    const char *dot = strchr(arg, '.');
+    if (!dot) {
+        snprintf(db, cap, "analytics");
+        return arg;
+    }
+    snprintf(db, cap, "%.*s", (int)(dot - arg), arg);
+    return dot + 1;
 }

@@ -7,7 +7,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,35 +35,6 @@ static void must_cli(const char *fmt, const char *home, const char *extra) {
 static void new_lake(char *home, const char *tag) {
     tu_mkdtemp(home, tag);
     must_cli("init --home %s%s", home, NULL);
-}
-
-/* One integer from the catalog. */
-static int64_t q(const char *home, const char *sql) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/catalog.db", home);
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
-/* One text value from the catalog, into out. */
-static void q_text(const char *home, const char *sql, char *out, size_t cap) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/catalog.db", home);
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    out[0] = '\0';
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
 }
 
 /* Lines in every raw object (gunzip | count of non-blank lines), by an independent tool. */
@@ -102,19 +72,19 @@ static int64_t visible_files(const char *home) {
 /* The reconciliation every test ends with: lines = rows + quarantined, per object and in total,
  * the table's rows are the bookmarks' rows, and the files on disk are the catalog's. */
 static void assert_reconciled(const char *home, int64_t expect_lines) {
-    int64_t lines = q(home, "SELECT coalesce(sum(lines), 0) FROM bookmarks");
-    int64_t rows = q(home, "SELECT coalesce(sum(rows), 0) FROM bookmarks");
-    int64_t quarantined = q(home, "SELECT coalesce(sum(quarantined), 0) FROM bookmarks");
+    int64_t lines = tu_catalog_int(home, "SELECT coalesce(sum(lines), 0) FROM bookmarks");
+    int64_t rows = tu_catalog_int(home, "SELECT coalesce(sum(rows), 0) FROM bookmarks");
+    int64_t quarantined = tu_catalog_int(home, "SELECT coalesce(sum(quarantined), 0) FROM bookmarks");
     assert_int_equal(lines, expect_lines);
     assert_int_equal(lines, rows + quarantined);
-    assert_int_equal(q(home, "SELECT count(*) FROM bookmarks WHERE lines <> rows + quarantined"), 0);
-    assert_int_equal(q(home, "SELECT coalesce(sum(row_count), 0) FROM files"), rows);
-    assert_int_equal(q(home, "SELECT count(*) FROM quarantine"), quarantined);
-    assert_int_equal(q(home, "SELECT coalesce(sum(row_count), 0) FROM partitions"), rows);
-    assert_int_equal(visible_files(home), q(home, "SELECT count(*) FROM files"));
+    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM bookmarks WHERE lines <> rows + quarantined"), 0);
+    assert_int_equal(tu_catalog_int(home, "SELECT coalesce(sum(row_count), 0) FROM files"), rows);
+    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM quarantine"), quarantined);
+    assert_int_equal(tu_catalog_int(home, "SELECT coalesce(sum(row_count), 0) FROM partitions"), rows);
+    assert_int_equal(visible_files(home), tu_catalog_int(home, "SELECT count(*) FROM files"));
     assert_int_equal(hidden_files(home), 0);
-    assert_int_equal(q(home, "SELECT count(*) FROM quarantine_staging"), 0);
-    int64_t pending = q(home, "SELECT count(*) FROM job_runs WHERE status = 'RUNNING'");
+    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM quarantine_staging"), 0);
+    int64_t pending = tu_catalog_int(home, "SELECT count(*) FROM job_runs WHERE status = 'RUNNING'");
     assert_int_equal(pending, 0);
 }
 
@@ -210,17 +180,17 @@ static void test_hostile_inputs(void **state) {
         snprintf(sql, sizeof sql, "SELECT lines || '/' || rows || '/' || quarantined FROM bookmarks WHERE object_key LIKE '%%%s'",
                  expect[i].obj);
         char got[64], want[64];
-        q_text(home, sql, got, sizeof got);
+        tu_catalog_text(home, sql, got, sizeof got);
         snprintf(want, sizeof want, "%lld/%lld/%lld", (long long)expect[i].lines, (long long)expect[i].rows,
                  (long long)expect[i].quarantined);
         if (strcmp(got, want) != 0) fail_msg("%s: lines/rows/quarantined %s, want %s", expect[i].obj, got, want);
     }
     /* The truncated object: some rows, the cut line quarantined with the reason, nothing lost. */
-    int64_t trunc_rows = q(home, "SELECT rows FROM bookmarks WHERE object_key LIKE '%e-truncated.jsonl.gz'");
+    int64_t trunc_rows = tu_catalog_int(home, "SELECT rows FROM bookmarks WHERE object_key LIKE '%e-truncated.jsonl.gz'");
     assert_true(trunc_rows > 1000 && trunc_rows < 2000);
-    assert_int_equal(q(home, "SELECT quarantined FROM bookmarks WHERE object_key LIKE '%e-truncated.jsonl.gz'"), 1);
+    assert_int_equal(tu_catalog_int(home, "SELECT quarantined FROM bookmarks WHERE object_key LIKE '%e-truncated.jsonl.gz'"), 1);
     char reason[512];
-    q_text(home, "SELECT reason FROM quarantine WHERE object_key LIKE '%e-truncated.jsonl.gz'", reason, sizeof reason);
+    tu_catalog_text(home, "SELECT reason FROM quarantine WHERE object_key LIKE '%e-truncated.jsonl.gz'", reason, sizeof reason);
     assert_non_null(strstr(reason, "truncated"));
     /* Each bad line of d-bad: its line number, and a reason that says what is wrong. */
     const char *reasons[][2] = {{"2", "JSON"}, {"3", "UTF-8"}, {"4", "hover"}, {"5", "timestamp"},
@@ -228,17 +198,17 @@ static void test_hostile_inputs(void **state) {
     for (size_t i = 0; i < 6; i++) {
         snprintf(sql, sizeof sql, "SELECT reason FROM quarantine WHERE object_key LIKE '%%d-bad.jsonl.gz' AND line = %s",
                  reasons[i][0]);
-        q_text(home, sql, reason, sizeof reason);
+        tu_catalog_text(home, sql, reason, sizeof reason);
         if (!strstr(reason, reasons[i][1])) fail_msg("d-bad line %s: reason '%s' does not mention '%s'", reasons[i][0], reason, reasons[i][1]);
     }
     /* Raw bytes are kept exactly, invalid UTF-8 included. */
-    assert_int_equal(q(home, "SELECT instr(raw, X'fffe') > 0 FROM quarantine WHERE object_key LIKE '%d-bad.jsonl.gz' AND line = 3"), 1);
-    assert_int_equal(q(home, "SELECT byte_offset FROM quarantine WHERE object_key LIKE '%d-bad.jsonl.gz' AND line = 2"),
+    assert_int_equal(tu_catalog_int(home, "SELECT instr(raw, X'fffe') > 0 FROM quarantine WHERE object_key LIKE '%d-bad.jsonl.gz' AND line = 3"), 1);
+    assert_int_equal(tu_catalog_int(home, "SELECT byte_offset FROM quarantine WHERE object_key LIKE '%d-bad.jsonl.gz' AND line = 2"),
                      (int64_t)strlen(good(4, a, sizeof a)) + 1);
     /* Everything reconciles: lines counted by gzip itself, less the cut object's unreadable tail. */
-    int64_t lines = q(home, "SELECT sum(lines) FROM bookmarks");
+    int64_t lines = tu_catalog_int(home, "SELECT sum(lines) FROM bookmarks");
     assert_reconciled(home, lines);
-    assert_int_equal(q(home, "SELECT count(*) FROM bookmarks"), 7);
+    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM bookmarks"), 7);
     tu_rmtree(home);
 }
 
@@ -260,7 +230,7 @@ static void test_incremental_late_and_empty_runs(void **state) {
     assert_non_null(strstr((char *)out.data, "3 objects, 15000 lines -> 15000 rows + 0 quarantined"));
     assert_reconciled(home, 15000);
     /* The partition came from the events' own time, and is registered at once. */
-    assert_int_equal(q(home, "SELECT count(*) FROM partitions WHERE spec = 'year=2025/month=11/day=20/hour=00'"), 1);
+    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM partitions WHERE spec = 'year=2025/month=11/day=20/hour=00'"), 1);
     /* Nothing new: a clean, successful no-op. */
     ev_buf_reset(&out);
     assert_int_equal(tu_run_cli(&out, &err, "etl run --home %s", home), 0);
@@ -270,7 +240,7 @@ static void test_incremental_late_and_empty_runs(void **state) {
     ev_buf_reset(&out);
     assert_int_equal(tu_run_cli(&out, &err, "etl run --home %s", home), 0);
     assert_non_null(strstr((char *)out.data, "1 object, 700 lines -> 700 rows"));
-    assert_int_equal(q(home, "SELECT row_count FROM partitions WHERE spec = 'year=2025/month=11/day=19/hour=23'"), 700);
+    assert_int_equal(tu_catalog_int(home, "SELECT row_count FROM partitions WHERE spec = 'year=2025/month=11/day=19/hour=23'"), 700);
     assert_reconciled(home, 15700);
     /* Status says it: no lag, reconciled. */
     ev_buf_reset(&out);
@@ -309,7 +279,7 @@ static void test_concurrent_run_refused(void **state) {
     waitpid(pid, NULL, 0);
     assert_int_equal(rc, 1);
     assert_non_null(strstr((char *)err.data, "evlake etl: job events_etl is already running (pid 4242)"));
-    assert_int_equal(q(home, "SELECT count(*) FROM bookmarks"), 0);
+    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM bookmarks"), 0);
     /* Once the holder is gone the run goes through. */
     assert_int_equal(tu_run_cli(&out, &err, "etl run --home %s", home), 0);
     assert_reconciled(home, 100);
@@ -327,24 +297,24 @@ static void test_rewind_and_reset_replace(void **state) {
     struct timespec ts = {1, 100 * 1000000L}; /* runs are told apart by their start time */
     nanosleep(&ts, NULL);
     char between[64];
-    q_text(home, "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', started_at / 1000000 + 1, 'unixepoch') FROM job_runs", between,
+    tu_catalog_text(home, "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', started_at / 1000000 + 1, 'unixepoch') FROM job_runs", between,
            sizeof between);
     nanosleep(&ts, NULL);
     gen(home, "--objects 2 --events 3000 --start 2025-11-20T00:10:00Z");
     must_cli("etl run --home %s%s", home, NULL);
     assert_reconciled(home, 12000);
-    int64_t files_before = q(home, "SELECT count(*) FROM files");
+    int64_t files_before = tu_catalog_int(home, "SELECT count(*) FROM files");
     char arg[128];
     snprintf(arg, sizeof arg, " --to %s", between);
     must_cli("etl rewind --home %s%s", home, arg);
-    assert_int_equal(q(home, "SELECT sum(rows) FROM bookmarks"), 6000);
-    assert_int_equal(q(home, "SELECT sum(row_count) FROM files"), 6000);
-    assert_true(q(home, "SELECT count(*) FROM files") < files_before);
-    assert_int_equal(visible_files(home), q(home, "SELECT count(*) FROM files"));
+    assert_int_equal(tu_catalog_int(home, "SELECT sum(rows) FROM bookmarks"), 6000);
+    assert_int_equal(tu_catalog_int(home, "SELECT sum(row_count) FROM files"), 6000);
+    assert_true(tu_catalog_int(home, "SELECT count(*) FROM files") < files_before);
+    assert_int_equal(visible_files(home), tu_catalog_int(home, "SELECT count(*) FROM files"));
     must_cli("etl run --home %s%s", home, NULL); /* the rewound objects again: replaced, not doubled */
     assert_reconciled(home, 12000);
     must_cli("etl reset --home %s%s", home, NULL);
-    assert_int_equal(q(home, "SELECT count(*) FROM files"), 0);
+    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM files"), 0);
     assert_int_equal(visible_files(home), 0);
     must_cli("etl run --home %s%s", home, NULL);
     assert_reconciled(home, 12000);

@@ -8,7 +8,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,19 +29,6 @@ static void small_lake(char *home, const char *tag) {
     ev_buf_free(&out);
 }
 
-static int64_t q(const char *home, const char *sql) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/catalog.db", home);
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 static size_t count(const char *text, const char *needle) {
     size_t n = 0;
     for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle)) n++;
@@ -60,11 +46,11 @@ static int64_t raw_objects(const char *home) {
 
 static void assert_reconciled(const char *home, int64_t objects, int64_t lines) {
     assert_int_equal(raw_objects(home), objects);
-    assert_int_equal(q(home, "SELECT count(*) FROM bookmarks"), objects);
-    assert_int_equal(q(home, "SELECT sum(lines) FROM bookmarks"), lines);
-    assert_int_equal(q(home, "SELECT sum(rows) + sum(quarantined) FROM bookmarks"), lines);
-    assert_int_equal(q(home, "SELECT sum(row_count) FROM files"), q(home, "SELECT sum(rows) FROM bookmarks"));
-    assert_int_equal(q(home, "SELECT count(*) FROM job_runs WHERE status = 'RUNNING'"), 0);
+    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM bookmarks"), objects);
+    assert_int_equal(tu_catalog_int(home, "SELECT sum(lines) FROM bookmarks"), lines);
+    assert_int_equal(tu_catalog_int(home, "SELECT sum(rows) + sum(quarantined) FROM bookmarks"), lines);
+    assert_int_equal(tu_catalog_int(home, "SELECT sum(row_count) FROM files"), tu_catalog_int(home, "SELECT sum(rows) FROM bookmarks"));
+    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM job_runs WHERE status = 'RUNNING'"), 0);
 }
 
 static void test_three_hours(void **state) {
@@ -114,8 +100,8 @@ static void test_failures_retries_and_triggers(void **state) {
     /* Crawlers ran after the two successes only (01:05 and 03:00), never after the final failure. */
     assert_int_equal(count(log, "\"task\": \"crawler\""), 2);
     assert_null(strstr(log, "\"time\": \"2025-11-20T02:15:00Z\", \"task\": \"crawler\""));
-    assert_int_equal(q(home, "SELECT count(*) FROM job_runs WHERE status = 'FAILED'"), 4);
-    assert_int_equal(q(home, "SELECT count(*) FROM job_runs WHERE status = 'SUCCEEDED'"), 2);
+    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM job_runs WHERE status = 'FAILED'"), 4);
+    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM job_runs WHERE status = 'SUCCEEDED'"), 2);
     assert_reconciled(home, 36, 72000);
     ev_buf_free(&err);
     tu_rmtree(home);
@@ -143,14 +129,14 @@ static void test_sigterm_then_restart(void **state) {
         waitpid(pid, &status, 0);
         assert_true(WIFEXITED(status));
         assert_int_equal(WEXITSTATUS(status), 0); /* a clean stop */
-        assert_int_equal(q(home, "SELECT count(*) FROM job_runs WHERE status = 'RUNNING'"), 0);
+        assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM job_runs WHERE status = 'RUNNING'"), 0);
     }
     /* Restart from the same start: objects come out identical (deterministic), bookmarks skip what
      * is done, and the lake ends complete and reconciled. */
     assert_int_equal(tu_run_cli(NULL, NULL, "daemon --home %s --clock-speed 3600 --start 2025-11-20T00:00:00Z "
                                             "--until 2025-11-20T03:00:30Z", home), 0);
     assert_reconciled(home, 36, 72000);
-    assert_int_equal(q(home, "SELECT count(*) FROM bookmarks b JOIN bookmarks c ON b.object_key = c.object_key "
+    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM bookmarks b JOIN bookmarks c ON b.object_key = c.object_key "
                              "AND b.job <> c.job"), 0);
     tu_rmtree(home);
 }

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "ev_fs.h"
 
 extern char **environ;
@@ -109,4 +111,32 @@ size_t tu_count_lines(const uint8_t *data, size_t len) {
     for (size_t i = 0; i < len; i++) n += data[i] == '\n';
     if (len && data[len - 1] != '\n') n++;
     return n;
+}
+
+static sqlite3_stmt *catalog_query(const char *home, const char *sql, sqlite3 **db) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/catalog.db", home);
+    assert_int_equal(sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(*db, sql, -1, &st, NULL) != SQLITE_OK) fail_msg("%s: %s", sql, sqlite3_errmsg(*db));
+    return st;
+}
+
+int64_t tu_catalog_int(const char *home, const char *sql) {
+    sqlite3 *db;
+    sqlite3_stmt *st = catalog_query(home, sql, &db);
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+void tu_catalog_text(const char *home, const char *sql, char *out, size_t cap) {
+    sqlite3 *db;
+    sqlite3_stmt *st = catalog_query(home, sql, &db);
+    out[0] = '\0';
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
 }

@@ -27,6 +27,11 @@ int tu_run_sh(ev_buf *out, ev_buf *err, const char *fmt, ...) __attribute__((for
 /* Path of the evlake binary under test. */
 const char *tu_evlake_bin(void);
 
+/* One value from the lake's catalog (<home>/catalog.db, read-only): an integer (-1 if no row), or
+ * text copied into out (empty if NULL or no row). A bad query fails the test. */
+int64_t tu_catalog_int(const char *home, const char *sql);
+void tu_catalog_text(const char *home, const char *sql, char *out, size_t cap);
+
 /* Returns the number of lines in a NUL-free buffer (a last line without '\n' counts). */
 size_t tu_count_lines(const uint8_t *data, size_t len);
 

@@ -16,7 +16,7 @@
 static const char *const etl_help =
     "usage: evlake etl run [JOB] [--threads N] [--batch N]\n"
     "       evlake etl status [--json]\n"
-    "       evlake etl history [--limit N] [--json]\n"
+    "       evlake etl history [--all] [--limit N] [--json]\n"
     "       evlake etl quarantine [--limit N]\n"
     "       evlake etl rewind --to T\n"
     "       evlake etl reset\n"
@@ -28,7 +28,7 @@ static const char *const etl_help =
     "at any point loses and duplicates nothing: the next run finishes or redoes the work.\n"
     "\n"
     "  status    what is pending (lag) and the reconciliation lines = rows + quarantined\n"
-    "  history   the job's runs, newest first\n"
+    "  history   the job's runs, newest first (--all: the generator's and crawlers' too)\n"
     "  quarantine  the bad lines: object, line, byte offset, reason and the raw text\n"
     "  rewind    forget the runs that started after T: their files are removed and their objects\n"
     "            are processed again by the next run (replaced, never appended twice)\n"
@@ -236,17 +236,18 @@ static int print_run(const cat_run *r, void *arg) {
         return 0;
     }
     if (h->first) {
-        printf("%-5s %-10s %-20s %8s %7s %11s %11s %8s %5s  %s\n", "run", "status", "started", "seconds", "objects",
-               "lines", "rows", "quarant.", "files", "error");
+        printf("%-5s %-15s %-10s %-20s %8s %7s %11s %11s %8s %5s  %s\n", "run", "job", "status", "started", "seconds",
+               "objects", "lines", "rows", "quarant.", "files", "error");
         h->first = 0;
     }
-    printf("%-5" PRId64 " %-10s %-20s %8.2f %7" PRIu64 " %11" PRIu64 " %11" PRIu64 " %8" PRIu64 " %5" PRIu64 "  %s\n",
-           r->id, r->status, started, secs, r->n.objects, r->n.lines, r->n.rows, r->n.quarantined, r->n.files,
+    printf("%-5" PRId64 " %-15s %-10s %-20s %8.2f %7" PRIu64 " %11" PRIu64 " %11" PRIu64 " %8" PRIu64 " %5" PRIu64
+           "  %s\n",
+           r->id, r->job, r->status, started, secs, r->n.objects, r->n.lines, r->n.rows, r->n.quarantined, r->n.files,
            r->error ? r->error : "");
     return 0;
 }
 
-static int cmd_history(const cli_ctx *ctx, int limit, int json) {
+static int cmd_history(const cli_ctx *ctx, int limit, int json, int all) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", ctx->home, CFG_CATALOG_FILE);
     ev_error err;
@@ -263,7 +264,7 @@ static int cmd_history(const cli_ctx *ctx, int limit, int json) {
         return rc;
     }
     history_print h = {json, 1};
-    ev_status st = cat_job_runs(c, job.name, limit, print_run, &h, &err);
+    ev_status st = cat_job_runs(c, all ? NULL : job.name, limit, print_run, &h, &err);
     ev_arena_destroy(&arena);
     cat_close(c);
     if (st != EV_OK) return cli_fail("etl", &err);
@@ -322,9 +323,10 @@ static int cmd_rewind(const cli_ctx *ctx, int64_t t, const char *what) {
     return 0;
 }
 
-static int parse_flags(int argc, char **argv, int *json, int *limit, const char **to) {
+static int parse_flags(int argc, char **argv, int *json, int *limit, const char **to, int *all) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) *json = 1;
+        else if (!strcmp(argv[i], "--all") && all) *all = 1;
         else if (!strcmp(argv[i], "--limit") && i + 1 < argc && limit) *limit = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--to") && i + 1 < argc && to) *to = argv[++i];
         else return cli_usage_error("etl", "unexpected argument '%s'", argv[i]);
@@ -342,19 +344,20 @@ int cli_cmd_etl(const cli_ctx *ctx, int argc, char **argv) {
     const char *to = NULL;
     if (!strcmp(sub, "run")) return cmd_run(ctx, argc - 1, argv + 1);
     if (!strcmp(sub, "status")) {
-        if (parse_flags(argc - 1, argv + 1, &json, NULL, NULL)) return 1;
+        if (parse_flags(argc - 1, argv + 1, &json, NULL, NULL, NULL)) return 1;
         return cmd_status(ctx, "etl", json);
     }
     if (!strcmp(sub, "history")) {
-        if (parse_flags(argc - 1, argv + 1, &json, &limit, NULL)) return 1;
-        return cmd_history(ctx, limit, json);
+        int all = 0;
+        if (parse_flags(argc - 1, argv + 1, &json, &limit, NULL, &all)) return 1;
+        return cmd_history(ctx, limit, json, all);
     }
     if (!strcmp(sub, "quarantine")) {
-        if (parse_flags(argc - 1, argv + 1, &json, &limit, NULL)) return 1;
+        if (parse_flags(argc - 1, argv + 1, &json, &limit, NULL, NULL)) return 1;
         return cmd_quarantine(ctx, limit);
     }
     if (!strcmp(sub, "rewind")) {
-        if (parse_flags(argc - 1, argv + 1, &json, NULL, &to)) return 1;
+        if (parse_flags(argc - 1, argv + 1, &json, NULL, &to, NULL)) return 1;
         int64_t t;
         if (!to) return cli_usage_error("etl", "rewind needs --to T");
         if (ev_time_parse(to, strlen(to), &t) != EV_OK)
@@ -382,7 +385,7 @@ int cli_cmd_status(const cli_ctx *ctx, int argc, char **argv) {
     int rc = cmd_status(ctx, "status", json);
     if (rc == 0 && !json) {
         printf("\nlast runs:\n");
-        rc = cmd_history(ctx, 5, 0);
+        rc = cmd_history(ctx, 5, 0, 0);
     }
     return rc;
 }

@@ -68,11 +68,21 @@ static void test_three_hours(void **state) {
     assert_int_equal(count(log, "job       events_etl       SUCCEEDED"), 3);
     assert_int_equal(count(log, "crawler   events_crawler   SUCCEEDED"), 3);
     /* Each crawler run follows its job run, at the same simulated time. */
-    assert_non_null(strstr(log, "2025-11-20T01:00:00Z  job       events_etl       SUCCEEDED run 1: 12 objects"));
+    const char *first_job = strstr(log, "2025-11-20T01:00:00Z  job       events_etl       SUCCEEDED run ");
+    assert_non_null(first_job);
+    assert_non_null(strstr(first_job, ": 12 objects, 24000 lines -> 24000 rows + 0 quarantined"));
     assert_non_null(strstr(log, "2025-11-20T01:00:00Z  crawler   events_crawler   SUCCEEDED"));
     assert_non_null(strstr(log, "2025-11-20T03:00:00Z  crawler   events_crawler   SUCCEEDED"));
     assert_non_null(strstr(log, "36 objects, 3 job runs (0 failed, 0 retries), 3 crawler runs"));
     assert_reconciled(home, 36, 72000);
+    /* Every run is in the catalog: 36 generator, 3 job and 3 crawler runs. */
+    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM job_runs WHERE job = 'generator' AND status = 'SUCCEEDED'"), 36);
+    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM job_runs WHERE job = 'events_etl' AND status = 'SUCCEEDED'"), 3);
+    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM job_runs WHERE job = 'events_crawler' AND status = 'SUCCEEDED'"), 3);
+    ev_buf_reset(&out);
+    assert_int_equal(tu_run_cli(&out, NULL, "etl history --all --limit 2 --home %s", home), 0);
+    assert_non_null(strstr((char *)out.data, "events_crawler  SUCCEEDED"));
+    assert_non_null(strstr((char *)out.data, "events_etl      SUCCEEDED"));
     ev_buf_free(&out);
     ev_buf_free(&err);
     tu_rmtree(home);
@@ -100,8 +110,8 @@ static void test_failures_retries_and_triggers(void **state) {
     /* Crawlers ran after the two successes only (01:05 and 03:00), never after the final failure. */
     assert_int_equal(count(log, "\"task\": \"crawler\""), 2);
     assert_null(strstr(log, "\"time\": \"2025-11-20T02:15:00Z\", \"task\": \"crawler\""));
-    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM job_runs WHERE status = 'FAILED'"), 4);
-    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM job_runs WHERE status = 'SUCCEEDED'"), 2);
+    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM job_runs WHERE job = 'events_etl' AND status = 'FAILED'"), 4);
+    assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM job_runs WHERE job = 'events_etl' AND status = 'SUCCEEDED'"), 2);
     assert_reconciled(home, 36, 72000);
     ev_buf_free(&err);
     tu_rmtree(home);

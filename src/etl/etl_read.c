@@ -1,30 +1,34 @@
-/* etl_read.c: objects to lines to events: ISA-L inflate, line splitting, accounting (see etl_read.h). */
+/*
+ * etl_read.c: objects to lines to events: decompression (io/gz_reader: multi-member, damage
+ * reported after everything readable was delivered), line splitting with physical line numbers
+ * and offsets, accounting, and the hand-off of rows in batches (see etl_read.h).
+ */
 #include "etl_read.h"
 
 #include <errno.h>
-#include <isa-l/igzip_lib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#define IN_CHUNK (1u << 20)
-#define OUT_ROOM (4u << 20)
+#include "gz_reader.h"
+
 #define QUARANTINE_RAW_MAX (64u << 10) /* bytes kept of a line too long to keep whole */
 
 struct etl_reader {
     size_t max_line;
-    uint8_t *in;
+    gz_reader *gz;
     ev_buf buf;        /* decompressed bytes not yet split into lines */
     ev_arena strings;  /* decoded strings of the lines since the last flush */
-    struct inflate_state zs;
 };
 
 ev_status etl_reader_create(size_t max_line, etl_reader **out, ev_error *err) {
     etl_reader *r = calloc(1, sizeof *r);
-    if (!r || !(r->in = malloc(IN_CHUNK))) {
+    if (!r) return ev_error_set(err, EV_ERR_NOMEM, "out of memory for the raw object reader");
+    gz_options opt = {0, 4u << 20, 1}; /* 4 MiB windows; plain JSON Lines objects pass through */
+    ev_status st = gz_reader_create(NULL, &opt, &r->gz, err);
+    if (st != EV_OK) {
         free(r);
-        return ev_error_set(err, EV_ERR_NOMEM, "out of memory for the raw object reader");
+        return st;
     }
     r->max_line = max_line ? max_line : (16u << 20);
     ev_buf_init(&r->buf, NULL);
@@ -35,34 +39,10 @@ ev_status etl_reader_create(size_t max_line, etl_reader **out, ev_error *err) {
 
 void etl_reader_destroy(etl_reader *r) {
     if (!r) return;
-    free(r->in);
+    gz_reader_close(r->gz);
     ev_buf_free(&r->buf);
     ev_arena_destroy(&r->strings);
     free(r);
-}
-
-/* ---- where compressed bytes come from ---- */
-
-typedef struct source {
-    int fd;
-    const uint8_t *mem;
-    size_t mem_len, mem_pos;
-} source;
-
-/* Next chunk of input: returns its length (0 at the end) or -1 on a read error (errno). */
-static ssize_t source_next(etl_reader *r, source *src, const uint8_t **data) {
-    if (src->mem) {
-        size_t n = src->mem_len - src->mem_pos;
-        *data = src->mem + src->mem_pos;
-        src->mem_pos = src->mem_len;
-        return (ssize_t)n;
-    }
-    for (;;) {
-        ssize_t n = read(src->fd, r->in, IN_CHUNK);
-        if (n < 0 && errno == EINTR) continue;
-        *data = r->in;
-        return n;
-    }
 }
 
 /* ---- lines ---- */
@@ -163,121 +143,46 @@ static ev_status finish_lines(etl_reader *r, line_state *ls, const char *damage,
     return flush(r, ls, err);
 }
 
-static ev_status room(etl_reader *r, ev_error *err) {
-    if (ev_buf_reserve(&r->buf, OUT_ROOM) != EV_OK)
-        return ev_error_set(err, EV_ERR_NOMEM, "out of memory decompressing");
-    return EV_OK;
-}
-
 /* ---- the object ---- */
 
-static ev_status read_plain(etl_reader *r, source *src, const uint8_t *data, ssize_t n, line_state *ls,
-                            ev_error *err) {
-    while (n > 0) {
-        ls->stats->bytes_in += (uint64_t)n;
-        ls->stats->bytes_out += (uint64_t)n;
-        if (ev_buf_append(&r->buf, data, (size_t)n) != EV_OK) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
-        EV_TRY(split_lines(r, ls, err));
-        n = source_next(r, src, &data);
-    }
-    if (n < 0) return ev_error_errno(err, EV_ERR_IO, errno, "cannot read the object");
-    return finish_lines(r, ls, NULL, err);
-}
-
-static ev_status read_gzip(etl_reader *r, source *src, const uint8_t *data, ssize_t n, line_state *ls,
-                           ev_error *err) {
-    struct inflate_state *zs = &r->zs;
-    isal_inflate_init(zs);
-    zs->crc_flag = ISAL_GZIP;
-    zs->next_in = (uint8_t *)data;
-    zs->avail_in = (uint32_t)n;
-    ls->stats->bytes_in = (uint64_t)n;
-    char damage[200] = "";
-    for (;;) {
-        EV_TRY(room(r, err));
-        size_t free_room = r->buf.cap - r->buf.len;
-        zs->next_out = r->buf.data + r->buf.len;
-        zs->avail_out = (uint32_t)(free_room > UINT32_MAX ? UINT32_MAX : free_room);
-        uint32_t in_before = zs->avail_in;
-        int rc = isal_inflate(zs);
-        size_t produced = free_room - zs->avail_out;
-        r->buf.len += produced;
-        ls->stats->bytes_out += produced;
-        uint64_t consumed = ls->stats->bytes_in - zs->avail_in;
-        if (rc < 0) {
-            snprintf(damage, sizeof damage, "corrupt gzip data (ISA-L code %d) near compressed offset %llu", rc,
-                     (unsigned long long)consumed);
-            break;
-        }
-        EV_TRY(split_lines(r, ls, err));
-        if (zs->block_state == ISAL_BLOCK_FINISH) {
-            if (zs->avail_in == 0) { /* another member may follow in the next chunk */
-                n = source_next(r, src, &data);
-                if (n < 0) return ev_error_errno(err, EV_ERR_IO, errno, "cannot read the object");
-                if (n == 0) break;
-                ls->stats->bytes_in += (uint64_t)n;
-                zs->next_in = (uint8_t *)data;
-                zs->avail_in = (uint32_t)n;
-            }
-            if (zs->avail_in >= 2 && zs->next_in[0] == 0x1f && zs->next_in[1] == 0x8b) {
-                uint8_t *next = zs->next_in;
-                uint32_t left = zs->avail_in;
-                isal_inflate_reset(zs);
-                zs->crc_flag = ISAL_GZIP;
-                zs->next_in = next;
-                zs->avail_in = left;
-                continue;
-            }
-            snprintf(damage, sizeof damage, "%u bytes after the last gzip member at compressed offset %llu are not gzip",
-                     zs->avail_in, (unsigned long long)consumed);
-            break;
-        }
-        if (zs->avail_in > 0 && produced < free_room && zs->block_state != ISAL_BLOCK_FINISH &&
-            zs->avail_in == in_before) { /* no progress with input and room left: the data is bad */
-            snprintf(damage, sizeof damage, "corrupt gzip data near compressed offset %llu",
-                     (unsigned long long)consumed);
-            break;
-        }
-        if (zs->avail_in == 0 && produced < free_room) {
-            n = source_next(r, src, &data);
-            if (n < 0) return ev_error_errno(err, EV_ERR_IO, errno, "cannot read the object");
-            if (n == 0) {
-                snprintf(damage, sizeof damage, "truncated gzip member: the object ends at compressed offset %llu",
-                         (unsigned long long)ls->stats->bytes_in);
-                break;
-            }
-            ls->stats->bytes_in += (uint64_t)n;
-            zs->next_in = (uint8_t *)data;
-            zs->avail_in = (uint32_t)n;
-        }
-    }
-    if (damage[0]) snprintf(ls->stats->warning, sizeof ls->stats->warning, "%s", damage);
-    return finish_lines(r, ls, damage[0] ? damage : NULL, err);
-}
-
-static ev_status read_source(etl_reader *r, source *src, const etl_sink *sink, etl_read_stats *stats, ev_error *err) {
+/* Reads the object the gz_reader points at, chunk by chunk, to its end or its damage. */
+static ev_status read_object(etl_reader *r, const etl_sink *sink, etl_read_stats *stats, ev_error *err) {
     memset(stats, 0, sizeof *stats);
     r->buf.len = 0;
     line_state ls = {sink, stats, 0, 0, 0, 0};
-    const uint8_t *data;
-    ssize_t n = source_next(r, src, &data);
-    if (n < 0) return ev_error_errno(err, EV_ERR_IO, errno, "cannot read the object");
-    if (n == 0) return EV_OK; /* an empty object: no lines */
-    if (n >= 2 && data[0] == 0x1f && data[1] == 0x8b) return read_gzip(r, src, data, n, &ls, err);
-    return read_plain(r, src, data, n, &ls, err);
+    ev_status st;
+    ev_error gerr;
+    for (;;) {
+        const uint8_t *p;
+        size_t n;
+        ev_error_clear(&gerr);
+        st = gz_reader_read(r->gz, &p, &n, &gerr);
+        if (st != EV_OK || n == 0) break;
+        if (ev_buf_append(&r->buf, p, n) != EV_OK) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
+        EV_TRY(split_lines(r, &ls, err));
+    }
+    gz_stats gs;
+    gz_reader_stats(r->gz, &gs);
+    stats->bytes_in = gs.bytes_in;
+    stats->bytes_out = gs.bytes_out;
+    if (st == EV_ERR_CORRUPT) { /* damage: what was readable is in; the cut line is quarantined */
+        snprintf(stats->warning, sizeof stats->warning, "%s", gerr.msg);
+        return finish_lines(r, &ls, stats->warning, err);
+    }
+    if (st != EV_OK) {
+        if (err) *err = gerr;
+        return st;
+    }
+    return finish_lines(r, &ls, NULL, err);
 }
 
 ev_status etl_reader_read_fd(etl_reader *r, int fd, const etl_sink *sink, etl_read_stats *stats, ev_error *err) {
-    source src = {fd, NULL, 0, 0};
-    return read_source(r, &src, sink, stats, err);
+    gz_reader_reset_fd(r->gz, fd);
+    return read_object(r, sink, stats, err);
 }
 
 ev_status etl_reader_read_mem(etl_reader *r, const void *data, size_t len, const etl_sink *sink,
                               etl_read_stats *stats, ev_error *err) {
-    source src = {-1, data, len, 0};
-    if (len == 0) {
-        memset(stats, 0, sizeof *stats);
-        return EV_OK;
-    }
-    return read_source(r, &src, sink, stats, err);
+    gz_reader_reset_mem(r->gz, data, len);
+    return read_object(r, sink, stats, err);
 }

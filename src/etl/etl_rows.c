@@ -15,7 +15,8 @@ static uint32_t hash_value(const uint64_t head[2], const char *s, size_t len) {
     for (size_t i = 16; i < len; i++) h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ULL;
-    return (uint32_t)(h ^ (h >> 32));
+    uint32_t v = (uint32_t)(h ^ (h >> 32));
+    return v == ETL_DICT_DIRECT ? 0 : v; /* the marker of direct ids is never a hash */
 }
 
 void etl_dict_init(etl_dict *d, const ev_allocator *alloc) {
@@ -37,6 +38,7 @@ static ev_status dict_grow_slots(etl_dict *d) {
     etl_dict_slot *slots = ev_calloc(d->alloc, nslots, sizeof *slots);
     if (!slots) return EV_ERR_NOMEM;
     for (uint32_t code = 0; code < d->n; code++) {
+        if (d->hashes[code] == ETL_DICT_DIRECT) continue;
         uint32_t i = d->hashes[code] & (nslots - 1);
         while (slots[i].code1) i = (i + 1) & (nslots - 1);
         size_t len;
@@ -66,9 +68,62 @@ static ev_status dict_grow_values(etl_dict *d) {
 }
 
 /* Looks up (or adds) a value whose head and hash are already computed. */
+/* Appends a new value; returns its code. */
+static ev_status add_value(etl_dict *d, const char *s, size_t len, uint32_t hash, uint32_t *code) {
+    if (d->n == d->cap) EV_TRY(dict_grow_values(d));
+    if (d->bytes.len + len > UINT32_MAX) return EV_ERR_NOMEM;
+    EV_TRY(ev_buf_append(&d->bytes, s, len));
+    uint32_t c = d->n++;
+    d->hashes[c] = hash;
+    d->offsets[c + 1] = (uint32_t)d->bytes.len;
+    *code = c;
+    return EV_OK;
+}
+
+#define ID_MAX (1u << 22)
+
+/* The number of a direct id, or -1 if the value is not one: the dictionary's prefix (chosen by
+ * the first value that looks like an id) then 1-7 digits with no leading zero. */
+static long direct_id(etl_dict *d, const char *s, size_t len) {
+    size_t k = len;
+    while (k > 0 && (unsigned)(s[k - 1] - '0') <= 9) k--;
+    size_t digits = len - k;
+    if (digits == 0 || digits > 7 || s[k] == '0' || k == 0 || k > sizeof d->id_prefix) return -1;
+    if (d->id_prefix_len == 0) {
+        memcpy(d->id_prefix, s, k);
+        d->id_prefix_len = (uint32_t)k;
+    } else if (d->id_prefix_len != k || memcmp(d->id_prefix, s, k) != 0) {
+        return -1;
+    }
+    long v = 0;
+    for (size_t i = k; i < len; i++) v = v * 10 + (s[i] - '0');
+    return v < (long)ID_MAX ? v : -1;
+}
+
+static ev_status intern_direct(etl_dict *d, long id, const char *s, size_t len, uint32_t *code) {
+    if ((uint32_t)id >= d->id_cap) {
+        uint32_t cap = d->id_cap ? d->id_cap : 1024;
+        while (cap <= (uint32_t)id) cap *= 2;
+        if (cap > ID_MAX) cap = ID_MAX;
+        uint32_t *grown = ev_realloc(d->alloc, d->id_codes, (size_t)d->id_cap * 4, (size_t)cap * 4);
+        if (!grown) return EV_ERR_NOMEM;
+        memset(grown + d->id_cap, 0, (size_t)(cap - d->id_cap) * 4);
+        d->id_codes = grown;
+        d->id_cap = cap;
+    }
+    uint32_t c1 = d->id_codes[id];
+    if (c1) {
+        *code = c1 - 1;
+        return EV_OK;
+    }
+    EV_TRY(add_value(d, s, len, ETL_DICT_DIRECT, code));
+    d->id_codes[id] = *code + 1;
+    return EV_OK;
+}
+
 static ev_status intern_hashed(etl_dict *d, const uint64_t head[2], uint32_t h, const char *s, size_t len,
                                uint32_t *code) {
-    if ((uint64_t)d->n * 2 >= d->nslots) EV_TRY(dict_grow_slots(d));
+    if ((uint64_t)d->nhashed * 2 >= d->nslots) EV_TRY(dict_grow_slots(d));
     uint16_t tag = (uint16_t)(h >> 16), slen = (uint16_t)(len < UINT16_MAX ? len : UINT16_MAX);
     uint32_t i = h & (d->nslots - 1);
     for (etl_dict_slot *slot; (slot = &d->slots[i])->code1 != 0; i = (i + 1) & (d->nslots - 1)) {
@@ -80,18 +135,17 @@ static ev_status intern_hashed(etl_dict *d, const uint64_t head[2], uint32_t h, 
         *code = c;
         return EV_OK;
     }
-    if (d->n == d->cap) EV_TRY(dict_grow_values(d));
-    if (d->bytes.len + len > UINT32_MAX) return EV_ERR_NOMEM;
-    EV_TRY(ev_buf_append(&d->bytes, s, len));
-    uint32_t c = d->n++;
-    d->hashes[c] = h;
-    d->offsets[c + 1] = (uint32_t)d->bytes.len;
+    uint32_t c;
+    EV_TRY(add_value(d, s, len, h, &c));
     slot_fill(&d->slots[i], head, len, h, c);
+    d->nhashed++;
     *code = c;
     return EV_OK;
 }
 
 ev_status etl_dict_intern(etl_dict *d, const char *s, size_t len, uint32_t *code) {
+    long id = direct_id(d, s, len);
+    if (id >= 0) return intern_direct(d, id, s, len, code);
     uint64_t head[2];
     load_head(s, len, head);
     return intern_hashed(d, head, hash_value(head, s, len), s, len, code);
@@ -99,7 +153,9 @@ ev_status etl_dict_intern(etl_dict *d, const char *s, size_t len, uint32_t *code
 
 void etl_dict_reset(etl_dict *d) {
     if (d->slots) memset(d->slots, 0, (size_t)d->nslots * sizeof *d->slots);
+    if (d->id_codes) memset(d->id_codes, 0, (size_t)d->id_cap * 4);
     d->n = 0;
+    d->nhashed = 0;
     ev_buf_reset(&d->bytes);
 }
 
@@ -108,6 +164,7 @@ void etl_dict_free(etl_dict *d) {
     ev_free(d->alloc, d->offsets, d->cap ? ((size_t)d->cap + 1) * sizeof *d->offsets : 0);
     ev_free(d->alloc, d->hashes, (size_t)d->cap * sizeof *d->hashes);
     ev_free(d->alloc, d->slots, (size_t)d->nslots * sizeof *d->slots);
+    ev_free(d->alloc, d->id_codes, (size_t)d->id_cap * 4);
     memset(d, 0, sizeof *d);
 }
 
@@ -148,14 +205,21 @@ static ev_status intern_column(etl_rows *r, int c, const etl_event *e, size_t n)
     uint32_t *codes = r->codes[c] + r->n;
     uint64_t heads[ETL_BATCH][2];
     uint32_t hashes[ETL_BATCH];
+    long ids[ETL_BATCH];
     for (size_t i = 0; i < n; i++) {
         if (!e[i].str[c]) continue;
+        ids[i] = direct_id(d, e[i].str[c], e[i].str_len[c]);
+        if (ids[i] >= 0) {
+            if ((uint32_t)ids[i] < d->id_cap) __builtin_prefetch(&d->id_codes[ids[i]]);
+            continue;
+        }
         load_head(e[i].str[c], e[i].str_len[c], heads[i]);
         hashes[i] = hash_value(heads[i], e[i].str[c], e[i].str_len[c]);
         if (d->nslots) __builtin_prefetch(&d->slots[hashes[i] & (d->nslots - 1)]);
     }
     for (size_t i = 0; i < n; i++) {
         if (!e[i].str[c]) codes[i] = ETL_NULL_CODE;
+        else if (ids[i] >= 0) EV_TRY(intern_direct(d, ids[i], e[i].str[c], e[i].str_len[c], &codes[i]));
         else EV_TRY(intern_hashed(d, heads[i], hashes[i], e[i].str[c], e[i].str_len[c], &codes[i]));
     }
     return EV_OK;
@@ -184,7 +248,8 @@ ev_status etl_rows_append(etl_rows *r, const etl_event *e) { return etl_rows_app
 size_t etl_rows_memory(const etl_rows *r) {
     size_t bytes = r->cap * (8 + 4 * ETL_NSTRING_COLS + 4 + 8 + 2);
     for (int c = 0; c < ETL_NSTRING_COLS; c++)
-        bytes += r->dict[c].bytes.cap + (size_t)r->dict[c].cap * 8 + (size_t)r->dict[c].nslots * sizeof(etl_dict_slot);
+        bytes += r->dict[c].bytes.cap + (size_t)r->dict[c].cap * 8 + (size_t)r->dict[c].nslots * sizeof(etl_dict_slot) +
+                 (size_t)r->dict[c].id_cap * 4;
     return bytes;
 }
 

@@ -27,16 +27,27 @@ typedef struct etl_dict_slot {
     uint16_t tag;      /* high bits of the hash */
 } etl_dict_slot;
 
-/* A string dictionary: values in insertion order, looked up by open addressing. */
+/* A string dictionary: values in insertion order, looked up by open addressing; ids of the form
+ * <prefix><number> (the first prefix seen, a number without leading zeros below 2^22), such as
+ * "u_48213", are looked up in a direct array instead: 90,000 ids take 360 KB, which stays in
+ * cache where a hash table of the same ids does not. Which path a value takes depends only on
+ * its text, so every value has exactly one code. */
 typedef struct etl_dict {
     const ev_allocator *alloc;
     ev_buf bytes;        /* the values, back to back */
     uint32_t *offsets;   /* value i is bytes[offsets[i], offsets[i+1]) */
     uint32_t n, cap;     /* values, and room in offsets (cap + 1 entries) */
     etl_dict_slot *slots;
-    uint32_t *hashes;    /* hash of value i, to rehash without rereading */
+    uint32_t *hashes;    /* hash of value i (ETL_DICT_DIRECT for direct ids), to rehash */
     uint32_t nslots;     /* a power of two */
+    uint32_t nhashed;    /* values in the hash table */
+    char id_prefix[8];   /* the direct ids' prefix; id_prefix_len 0 = not chosen yet */
+    uint32_t id_prefix_len;
+    uint32_t *id_codes;  /* code + 1 by number, 0 = absent */
+    uint32_t id_cap;
 } etl_dict;
+
+#define ETL_DICT_DIRECT UINT32_MAX
 
 void etl_dict_init(etl_dict *d, const ev_allocator *alloc);
 /* The code of the value (adding it if new). Returns EV_ERR_NOMEM on allocation failure. */

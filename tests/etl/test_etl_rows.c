@@ -44,6 +44,45 @@ static void test_dict_interning(void **state) {
     etl_dict_free(&d);
 }
 
+/* Ids take the direct array, everything else the hash table; each value has exactly one code. */
+static void test_dict_direct_ids(void **state) {
+    (void)state;
+    etl_dict d;
+    etl_dict_init(&d, NULL);
+    const char *values[] = {"u_48213", "u_048213", "u_0", "x_5", "u_123456789", "u_4194303", "u_4194304",
+                            "u_", "48213", "u_10000", "u-10000", "u_48213"};
+    uint32_t codes[12];
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 12; i++) {
+            uint32_t c;
+            assert_int_equal(etl_dict_intern(&d, values[i], strlen(values[i]), &c), EV_OK);
+            if (round == 0) codes[i] = c;
+            else assert_int_equal(c, codes[i]); /* stable on repeat */
+        }
+    }
+    assert_int_equal(codes[11], codes[0]);   /* "u_48213" twice: one code */
+    assert_int_equal(d.n, 11);               /* 12 values, one repeated */
+    assert_int_equal(d.id_prefix_len, 2);    /* "u_" was chosen by the first id */
+    assert_int_equal(d.hashes[codes[0]], ETL_DICT_DIRECT);
+    assert_int_equal(d.hashes[codes[5]], ETL_DICT_DIRECT);   /* 2^22 - 1: still direct */
+    assert_true(d.hashes[codes[6]] != ETL_DICT_DIRECT);      /* 2^22: hashed */
+    assert_true(d.hashes[codes[1]] != ETL_DICT_DIRECT);      /* leading zero: hashed */
+    assert_true(d.hashes[codes[3]] != ETL_DICT_DIRECT);      /* another prefix: hashed */
+    assert_true(d.hashes[codes[4]] != ETL_DICT_DIRECT);      /* too many digits: hashed */
+    for (int i = 0; i < 11; i++) {
+        size_t len;
+        const char *v = etl_dict_value(&d, codes[i], &len);
+        assert_int_equal(len, strlen(values[i]));
+        assert_memory_equal(v, values[i], len);
+    }
+    etl_dict_reset(&d);
+    uint32_t c;
+    assert_int_equal(etl_dict_intern(&d, "u_48213", 7, &c), EV_OK);
+    assert_int_equal(c, 0);
+    assert_int_equal(d.n, 1);
+    etl_dict_free(&d);
+}
+
 static void test_rows_buffer(void **state) {
     (void)state;
     ev_limit_allocator lim;
@@ -109,6 +148,7 @@ static void test_rows_out_of_memory(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dict_interning),
+        cmocka_unit_test(test_dict_direct_ids),
         cmocka_unit_test(test_rows_buffer),
         cmocka_unit_test(test_rows_out_of_memory),
     };

@@ -1,0 +1,403 @@
+/*
+ * pq_encoding.c: the integer encodings of Encodings.md that several value types share: the RLE /
+ * bit-packing hybrid (definition levels, dictionary codes, RLE booleans), DELTA_BINARY_PACKED (and
+ * through it the lengths of DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY), LSB-first bit packing,
+ * and the hash the writer's dictionaries use.
+ *
+ * Decoders never read past the range they were given: a bit-packed run cut short by the end of the
+ * page is shortened to the values whose bits are present (what other readers accept), and everything
+ * else that does not fit is malformed.
+ */
+#include "pq_int.h"
+
+int pq_bit_width(uint64_t max) {
+    int w = 0;
+    while (max) {
+        w++;
+        max >>= 1;
+    }
+    return w;
+}
+
+/* ---- bit packing ---- */
+
+typedef struct bitw {
+    ev_buf *out;
+    uint64_t acc;
+    int nbits;
+    ev_status st;
+} bitw;
+
+static inline void bitw_put(bitw *b, uint64_t v, int bw) {
+    while (bw > 0) {
+        int take = bw > 32 ? 32 : bw;
+        uint64_t part = v & ((1ULL << take) - 1);
+        b->acc |= part << b->nbits;
+        b->nbits += take;
+        v = take == 64 ? 0 : v >> take;
+        bw -= take;
+        while (b->nbits >= 8) {
+            if (b->out->len < b->out->cap) {
+                b->out->data[b->out->len++] = (uint8_t)b->acc;
+            } else if (b->st == EV_OK) {
+                uint8_t c = (uint8_t)b->acc;
+                b->st = ev_buf_append(b->out, &c, 1);
+            }
+            b->acc >>= 8;
+            b->nbits -= 8;
+        }
+    }
+}
+
+static inline void bitw_flush(bitw *b) {
+    if (b->nbits > 0) {
+        uint8_t c = (uint8_t)b->acc;
+        if (b->st == EV_OK) b->st = ev_buf_append(b->out, &c, 1);
+        b->acc = 0;
+        b->nbits = 0;
+    }
+}
+
+ev_status pq_pack_bits(ev_buf *out, const uint64_t *v, size_t n, int bw) {
+    if (bw == 0) return EV_OK;
+    EV_TRY(ev_buf_reserve(out, (n * (size_t)bw + 7) / 8 + 8));
+    bitw b = {out, 0, 0, EV_OK};
+    for (size_t i = 0; i < n; i++) bitw_put(&b, v[i], bw);
+    bitw_flush(&b);
+    return b.st;
+}
+
+/* Reads `bw` (<= 64) bits at bit offset `bit` of p[0..len); bits past len read as 0. */
+static inline uint64_t get_bits(const uint8_t *p, size_t len, uint64_t bit, int bw) {
+    size_t byte = (size_t)(bit >> 3);
+    int shift = (int)(bit & 7);
+    uint64_t lo, hi = 0;
+    if (byte + 16 <= len) {
+        lo = pq_load64(p + byte);
+        hi = p[byte + 8];
+    } else {
+        uint8_t tmp[16] = {0};
+        if (byte < len) memcpy(tmp, p + byte, len - byte < 16 ? len - byte : 16);
+        lo = pq_load64(tmp);
+        hi = tmp[8];
+    }
+    uint64_t v = lo >> shift;
+    if (shift && bw + shift > 64) v |= hi << (64 - shift);
+    return bw == 64 ? v : v & ((1ULL << bw) - 1);
+}
+
+static inline void put_varint(ev_buf *out, uint64_t v) {
+    while (v >= 0x80) {
+        out->data[out->len++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    out->data[out->len++] = (uint8_t)v;
+}
+
+static bool get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v) {
+    const uint8_t *p = *pp;
+    uint64_t r = 0;
+    for (int s = 0; s < 64; s += 7) {
+        if (p >= end) return false;
+        uint8_t b = *p++;
+        r |= (uint64_t)(b & 0x7f) << s;
+        if (!(b & 0x80)) {
+            *v = r;
+            *pp = p;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- RLE / bit-packed hybrid encoder ----
+ * Runs of 8 or more equal values become RLE runs; everything else goes into bit-packed groups of 8
+ * (at most 63 groups per header, as other writers do). */
+#define RLE_ENCODE(NAME, T)                                                                                    \
+    ev_status NAME(ev_buf *out, const T *v, size_t n, int bw) {                                                \
+        size_t vbytes = (size_t)(bw + 7) / 8;                                                                  \
+        EV_TRY(ev_buf_reserve(out, n / 8 * (size_t)bw + n / 4 + 64));                                          \
+        size_t i = 0;                                                                                          \
+        while (i < n) {                                                                                        \
+            size_t r = 1;                                                                                      \
+            while (i + r < n && v[i + r] == v[i]) r++;                                                         \
+            if (r >= 8) {                                                                                      \
+                EV_TRY(ev_buf_reserve(out, 16));                                                               \
+                put_varint(out, (uint64_t)r << 1);                                                             \
+                uint32_t x = (uint32_t)v[i];                                                                   \
+                for (size_t b = 0; b < vbytes; b++) out->data[out->len++] = (uint8_t)(x >> (8 * b));           \
+                i += r;                                                                                        \
+                continue;                                                                                      \
+            }                                                                                                  \
+            /* literal groups until a run of 8 starts at a group boundary */                                   \
+            size_t j = i, groups = 0;                                                                          \
+            while (j < n && groups < 63) {                                                                     \
+                if (j > i) {                                                                                   \
+                    size_t rr = 1;                                                                             \
+                    while (j + rr < n && rr < 8 && v[j + rr] == v[j]) rr++;                                    \
+                    if (rr >= 8) break;                                                                        \
+                }                                                                                              \
+                j += 8;                                                                                        \
+                groups++;                                                                                      \
+            }                                                                                                  \
+            EV_TRY(ev_buf_reserve(out, 16 + groups * (size_t)bw));                                             \
+            put_varint(out, ((uint64_t)groups << 1) | 1);                                                      \
+            bitw b = {out, 0, 0, EV_OK};                                                                       \
+            size_t stop = i + groups * 8;                                                                      \
+            for (size_t k = i; k < stop; k++) bitw_put(&b, k < n ? (uint64_t)v[k] : 0, bw);                    \
+            bitw_flush(&b);                                                                                    \
+            EV_TRY(b.st);                                                                                      \
+            i = stop < n ? stop : n;                                                                           \
+        }                                                                                                      \
+        return EV_OK;                                                                                          \
+    }
+
+RLE_ENCODE(pq_rle_encode_u32, uint32_t)
+RLE_ENCODE(pq_rle_encode_u8, uint8_t)
+
+/* ---- RLE / bit-packed hybrid decoder ---- */
+
+void pq_rle_dec_init(pq_rle_dec *d, const uint8_t *p, size_t len, int bw) {
+    memset(d, 0, sizeof *d);
+    d->p = p;
+    d->end = p + len;
+    d->bw = bw;
+}
+
+static bool rle_next_run(pq_rle_dec *d) {
+    for (;;) {
+        uint64_t h;
+        if (d->p >= d->end) return false;
+        if (!get_varint(&d->p, d->end, &h)) return false;
+        if (h & 1) {
+            uint64_t groups = h >> 1;
+            if (groups == 0) continue;
+            if (groups > (1u << 27)) return false;
+            uint64_t count = groups * 8;
+            size_t avail = (size_t)(d->end - d->p);
+            uint64_t bytes = groups * (uint64_t)d->bw;
+            if (d->bw == 0) {
+                d->packed = false;
+                d->rle_value = 0;
+                d->run_left = (uint32_t)count;
+                return true;
+            }
+            if (bytes > avail) {
+                count = (uint64_t)avail * 8 / (uint64_t)d->bw;
+                bytes = avail;
+                if (count == 0) return false;
+            }
+            d->packed = true;
+            d->pack_p = d->p;
+            d->pack_idx = 0;
+            d->pack_total = (uint32_t)count;
+            d->run_left = (uint32_t)count;
+            d->p += bytes;
+            return true;
+        }
+        uint64_t count = h >> 1;
+        if (count == 0) continue;
+        if (count > UINT32_MAX) return false;
+        size_t vb = (size_t)(d->bw + 7) / 8;
+        if ((size_t)(d->end - d->p) < vb) return false;
+        uint32_t val = 0;
+        for (size_t b = 0; b < vb; b++) val |= (uint32_t)d->p[b] << (8 * b);
+        d->p += vb;
+        if (d->bw < 32 && (val >> d->bw)) return false;
+        d->packed = false;
+        d->rle_value = val;
+        d->run_left = (uint32_t)count;
+        return true;
+    }
+}
+
+#define RLE_DECODE(NAME, T)                                                                                    \
+    bool NAME(pq_rle_dec *d, T *out, size_t n) {                                                               \
+        while (n > 0) {                                                                                        \
+            if (d->run_left == 0 && !rle_next_run(d)) return false;                                            \
+            size_t k = d->run_left < n ? d->run_left : n;                                                      \
+            if (!d->packed) {                                                                                  \
+                T v = (T)d->rle_value;                                                                         \
+                for (size_t i = 0; i < k; i++) out[i] = v;                                                     \
+            } else {                                                                                           \
+                const uint8_t *pp = d->pack_p;                                                                 \
+                size_t plen = (size_t)(d->p - pp);                                                             \
+                int bw = d->bw;                                                                                \
+                uint64_t bit = (uint64_t)d->pack_idx * (uint64_t)bw;                                           \
+                uint32_t mask = bw == 32 ? 0xffffffffu : ((1u << bw) - 1);                                     \
+                size_t i = 0;                                                                                  \
+                /* fast path: 8 bytes readable at every position */                                            \
+                for (; i < k && (bit >> 3) + 8 <= plen; i++, bit += (uint64_t)bw)                              \
+                    out[i] = (T)((pq_load64(pp + (bit >> 3)) >> (bit & 7)) & mask);                            \
+                for (; i < k; i++, bit += (uint64_t)bw) out[i] = (T)get_bits(pp, plen, bit, bw);               \
+                d->pack_idx += (uint32_t)k;                                                                    \
+            }                                                                                                  \
+            d->run_left -= (uint32_t)k;                                                                        \
+            out += k;                                                                                          \
+            n -= k;                                                                                            \
+        }                                                                                                      \
+        return true;                                                                                           \
+    }
+
+RLE_DECODE(pq_rle_dec_u32, uint32_t)
+RLE_DECODE(pq_rle_dec_u8, uint8_t)
+
+/* ---- DELTA_BINARY_PACKED ---- */
+
+#define DELTA_BLOCK 128
+#define DELTA_MINIBLOCKS 4
+#define DELTA_MB_VALUES (DELTA_BLOCK / DELTA_MINIBLOCKS)
+
+ev_status pq_delta_encode(ev_buf *out, const int64_t *v, size_t n, bool is32) {
+    EV_TRY(ev_buf_reserve(out, 64 + n * (is32 ? 5 : 9) + n / 8));
+    put_varint(out, DELTA_BLOCK);
+    put_varint(out, DELTA_MINIBLOCKS);
+    put_varint(out, n);
+    int64_t first = n ? v[0] : 0;
+    put_varint(out, ((uint64_t)first << 1) ^ (uint64_t)(first >> 63));
+    uint64_t deltas[DELTA_BLOCK];
+    size_t i = 1;
+    while (i < n) {
+        size_t k = n - i < DELTA_BLOCK ? n - i : DELTA_BLOCK;
+        int64_t min = INT64_MAX;
+        for (size_t j = 0; j < k; j++) {
+            int64_t d;
+            if (is32)
+                d = (int32_t)((uint32_t)(int32_t)v[i + j] - (uint32_t)(int32_t)v[i + j - 1]);
+            else
+                d = (int64_t)((uint64_t)v[i + j] - (uint64_t)v[i + j - 1]);
+            deltas[j] = (uint64_t)d;
+            if (d < min) min = d;
+        }
+        EV_TRY(ev_buf_reserve(out, 16 + DELTA_MINIBLOCKS + DELTA_BLOCK * 8));
+        put_varint(out, ((uint64_t)min << 1) ^ (uint64_t)(min >> 63));
+        int widths[DELTA_MINIBLOCKS];
+        for (size_t j = 0; j < k; j++) {
+            deltas[j] -= (uint64_t)min;
+            if (is32) deltas[j] &= 0xffffffffu;
+        }
+        for (int m = 0; m < DELTA_MINIBLOCKS; m++) {
+            uint64_t mx = 0;
+            for (size_t j = (size_t)m * DELTA_MB_VALUES; j < (size_t)(m + 1) * DELTA_MB_VALUES && j < k; j++)
+                mx |= deltas[j];
+            widths[m] = pq_bit_width(mx);
+            out->data[out->len++] = (uint8_t)widths[m];
+        }
+        for (int m = 0; m < DELTA_MINIBLOCKS; m++) {
+            size_t s = (size_t)m * DELTA_MB_VALUES;
+            if (s >= k) break;
+            uint64_t tmp[DELTA_MB_VALUES];
+            for (size_t j = 0; j < DELTA_MB_VALUES; j++) tmp[j] = s + j < k ? deltas[s + j] : 0;
+            EV_TRY(pq_pack_bits(out, tmp, DELTA_MB_VALUES, widths[m]));
+        }
+        i += k;
+    }
+    return EV_OK;
+}
+
+typedef struct delta_hdr {
+    uint64_t block, mbs, total;
+    int64_t first;
+} delta_hdr;
+
+static bool delta_header(const uint8_t **p, const uint8_t *end, delta_hdr *h, const char **why) {
+    uint64_t f;
+    if (!get_varint(p, end, &h->block) || !get_varint(p, end, &h->mbs) || !get_varint(p, end, &h->total) ||
+        !get_varint(p, end, &f)) {
+        *why = "truncated DELTA_BINARY_PACKED header";
+        return false;
+    }
+    h->first = (int64_t)(f >> 1) ^ -(int64_t)(f & 1);
+    if (h->block == 0 || h->block % 128 || h->block > (1u << 20) || h->mbs == 0 || h->block % h->mbs ||
+        (h->block / h->mbs) % 32) {
+        *why = "bad DELTA_BINARY_PACKED block or miniblock size";
+        return false;
+    }
+    return true;
+}
+
+bool pq_delta_count(const uint8_t *p, size_t len, size_t *n) {
+    delta_hdr h;
+    const char *why;
+    if (!delta_header(&p, p + len, &h, &why)) return false;
+    if (h.total > SIZE_MAX / 16) return false;
+    *n = (size_t)h.total;
+    return true;
+}
+
+bool pq_delta_decode(const uint8_t *p, size_t len, int64_t *out, size_t cap, size_t *n_out, size_t *used, bool is32,
+                     const char **why) {
+    const uint8_t *start = p, *end = p + len;
+    delta_hdr h;
+    if (!delta_header(&p, end, &h, why)) return false;
+    if (h.total > cap) {
+        *why = "DELTA_BINARY_PACKED holds more values than the page";
+        return false;
+    }
+    size_t n = (size_t)h.total, got = 0;
+    uint64_t cur = (uint64_t)h.first;
+    if (n > 0) out[got++] = is32 ? (int64_t)(int32_t)(uint32_t)cur : (int64_t)cur;
+    uint64_t per_mb = h.block / h.mbs;
+    uint8_t widths[1024];
+    if (h.mbs > sizeof widths) {
+        *why = "too many DELTA_BINARY_PACKED miniblocks";
+        return false;
+    }
+    while (got < n) {
+        uint64_t md;
+        if (!get_varint(&p, end, &md)) {
+            *why = "truncated DELTA_BINARY_PACKED block";
+            return false;
+        }
+        uint64_t min_delta = (uint64_t)((int64_t)(md >> 1) ^ -(int64_t)(md & 1));
+        if ((uint64_t)(end - p) < h.mbs) {
+            *why = "truncated DELTA_BINARY_PACKED bit widths";
+            return false;
+        }
+        memcpy(widths, p, h.mbs);
+        p += h.mbs;
+        for (uint64_t m = 0; m < h.mbs && got < n; m++) {
+            int bw = widths[m];
+            if (bw > (is32 ? 32 : 64)) {
+                *why = "DELTA_BINARY_PACKED bit width too large";
+                return false;
+            }
+            uint64_t bytes = per_mb * (uint64_t)bw / 8;
+            if (bytes > (uint64_t)(end - p)) {
+                *why = "truncated DELTA_BINARY_PACKED miniblock";
+                return false;
+            }
+            size_t take = n - got < per_mb ? n - got : (size_t)per_mb;
+            for (size_t j = 0; j < take; j++) {
+                uint64_t d = bw ? get_bits(p, (size_t)bytes, (uint64_t)j * (uint64_t)bw, bw) : 0;
+                cur += min_delta + d;
+                out[got++] = is32 ? (int64_t)(int32_t)(uint32_t)cur : (int64_t)cur;
+            }
+            p += bytes;
+        }
+    }
+    *n_out = n;
+    *used = (size_t)(p - start);
+    return true;
+}
+
+/* ---- hashing ---- */
+
+uint64_t pq_hash_bytes(const void *data, size_t n) {
+    const uint8_t *p = data;
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xff51afd7ed558ccdULL);
+    while (n >= 8) {
+        uint64_t k = pq_load64(p) * 0x87c37b91114253d5ULL;
+        k = (k << 31) | (k >> 33);
+        h = (h ^ k) * 0x4cf5ad432745937fULL;
+        h = (h << 27) | (h >> 37);
+        p += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t k = 0;
+        memcpy(&k, p, n);
+        h ^= k * 0x87c37b91114253d5ULL;
+    }
+    return pq_hash_u64(h);
+}

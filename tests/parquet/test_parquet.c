@@ -1,0 +1,681 @@
+/*
+ * test_parquet.c: the Parquet writer and reader against each other: round trips of every written
+ * type, encoding and codec with nulls, empty and long strings; seeded random schemas (property
+ * tests); empty files, one-row and empty row groups; dictionary fallback; caller-coded strings;
+ * statistics and the page index; key-value metadata; writer input errors; out-of-memory paths; and
+ * corrupt or truncated files, which must fail with a message naming file and offset, never crash.
+ */
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "ev_fs.h"
+#include "pq_int.h"
+#include "pq_test_data.h"
+
+static const pq_codec all_codecs[] = {PQ_CODEC_ZSTD, PQ_CODEC_SNAPPY, PQ_CODEC_GZIP, PQ_CODEC_UNCOMPRESSED};
+
+/* The events schema of the lake. */
+static void events_table(mtable *t, size_t n, uint64_t seed, bool precode) {
+    static const pq_column_spec spec[] = {
+        {"timestamp", PQ_INT64, PQ_LOGICAL_TIMESTAMP, PQ_UNIT_MICROS, true, false, PQ_WENC_AUTO},
+        {"user_id", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, 0, false, true, PQ_WENC_AUTO},
+        {"session_id", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, 0, false, true, PQ_WENC_AUTO},
+        {"event_type", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, 0, false, true, PQ_WENC_AUTO},
+        {"product_id", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, 0, false, true, PQ_WENC_AUTO},
+        {"category", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, 0, false, true, PQ_WENC_AUTO},
+        {"quantity", PQ_INT32, PQ_LOGICAL_NONE, 0, false, true, PQ_WENC_AUTO},
+        {"price", PQ_DOUBLE, PQ_LOGICAL_NONE, 0, false, true, PQ_WENC_AUTO},
+        {"search_query", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, 0, false, true, PQ_WENC_AUTO},
+    };
+    static const size_t card[] = {0, 9000, 9000, 5, 30, 6, 5, 29001, 8};
+    static const double nulls[] = {0, 0, 0, 0, 0.1, 0.1, 0.6, 0.6, 0.9};
+    uint64_t rng = seed;
+    mtable_init(t, 9, n);
+    for (size_t c = 0; c < 9; c++) {
+        t->cols[c].spec = spec[c];
+        mcol_fill(t, &t->cols[c], &rng, nulls[c], card[c], 12);
+        if (precode && spec[c].type == PQ_BYTE_ARRAY && c <= 4) mcol_precode(t, &t->cols[c]);
+    }
+}
+
+static pq_reader *write_mem(const mtable *t, const pq_writer_options *o, ev_buf *file, uint64_t seed, size_t max_batch) {
+    ev_error err = {0};
+    pq_writer *w;
+    ev_buf_reset(file);
+    if (pq_writer_open(&t->cols[0].spec, 0, o, buf_sink, file, "mem", &w, &err) == EV_OK) fail_msg("0 columns accepted");
+    pq_column_spec *specs = calloc(t->ncols, sizeof *specs);
+    for (size_t c = 0; c < t->ncols; c++) specs[c] = t->cols[c].spec;
+    if (pq_writer_open(specs, t->ncols, o, buf_sink, file, "mem", &w, &err) != EV_OK) fail_msg("open: %s", err.msg);
+    free(specs);
+    uint64_t rng = seed;
+    mtable_write(t, w, &rng, max_batch);
+    pq_write_result res;
+    if (pq_writer_close(w, &res, &err) != EV_OK) fail_msg("close: %s", err.msg);
+    assert_int_equal(res.bytes, file->len);
+    assert_int_equal(res.rows, t->nrows);
+    pq_reader *r;
+    if (pq_reader_open_mem(file->data, file->len, "mem.parquet", NULL, &r, &err) != EV_OK) fail_msg("reopen: %s", err.msg);
+    return r;
+}
+
+static void test_events_roundtrip(void **state) {
+    (void)state;
+    for (int pre = 0; pre < 2; pre++) {
+        mtable t;
+        events_table(&t, 60000, 7 + (uint64_t)pre, pre);
+        ev_buf file;
+        ev_buf_init(&file, NULL);
+        for (size_t k = 0; k < 4; k++) {
+            pq_writer_options o;
+            pq_writer_options_init(&o);
+            o.codec = all_codecs[k];
+            o.row_group_rows = 25000;
+            o.page_index = k == 0;
+            pq_reader *r = write_mem(&t, &o, &file, 99, 5000);
+            mtable_check(&t, r, pq_codec_name(all_codecs[k]));
+            const pq_file_meta *m = pq_reader_meta(r);
+            assert_int_equal(m->num_row_groups, 3);
+            /* the id columns are dictionary-encoded, the timestamp delta-encoded */
+            assert_true(m->row_groups[0].chunks[1].encodings & (1u << PQ_RLE_DICTIONARY));
+            assert_true(m->row_groups[0].chunks[0].encodings & (1u << PQ_DELTA_BINARY_PACKED));
+            assert_int_equal(m->row_groups[0].chunks[0].codec, all_codecs[k]);
+            assert_int_equal(m->columns[0].logical.kind, PQ_LOGICAL_TIMESTAMP);
+            assert_true(m->columns[0].logical.utc);
+            assert_int_equal(m->columns[1].logical.kind, PQ_LOGICAL_STRING);
+            assert_true(pq_reader_bytes_read(r) >= (uint64_t)m->footer_length);
+            pq_reader_close(r);
+        }
+        ev_buf_free(&file);
+        mtable_free(&t);
+    }
+}
+
+static void test_random_schemas(void **state) {
+    (void)state;
+    static const pq_type types[] = {PQ_BOOLEAN, PQ_INT32, PQ_INT64, PQ_FLOAT, PQ_DOUBLE, PQ_BYTE_ARRAY};
+    ev_buf file;
+    ev_buf_init(&file, NULL);
+    for (uint64_t iter = 0; iter < 60; iter++) {
+        uint64_t rng = 1000 + iter;
+        size_t ncols = 1 + tr_next(&rng) % 7;
+        size_t nrows = iter % 10 == 0 ? 0 : (size_t)(tr_next(&rng) % 6000);
+        if (iter % 10 == 1) nrows = 1;
+        mtable t;
+        mtable_init(&t, ncols, nrows);
+        char names[8][16];
+        for (size_t c = 0; c < ncols; c++) {
+            mcol *m = &t.cols[c];
+            snprintf(names[c], sizeof names[c], "c%zu", c);
+            m->spec.name = names[c];
+            m->spec.type = types[tr_next(&rng) % 6];
+            m->spec.optional = tr_next(&rng) % 2;
+            m->spec.encoding = (pq_write_encoding)(tr_next(&rng) % 3);
+            if (m->spec.type == PQ_INT64 && tr_next(&rng) % 2) {
+                m->spec.logical = PQ_LOGICAL_TIMESTAMP;
+                m->spec.utc = tr_next(&rng) % 2;
+            }
+            if (m->spec.type == PQ_INT32 && tr_next(&rng) % 3 == 0) m->spec.logical = PQ_LOGICAL_DATE;
+            if (m->spec.type == PQ_BYTE_ARRAY) m->spec.logical = PQ_LOGICAL_STRING;
+            if ((m->spec.type == PQ_INT32 || m->spec.type == PQ_INT64) && tr_next(&rng) % 3 == 0)
+                m->spec.encoding = PQ_WENC_DELTA;
+            double nr = m->spec.optional ? (double)(tr_next(&rng) % 4) / 3.0 : 0; /* 0, 1/3, 2/3, all null */
+            size_t card = tr_next(&rng) % 2 ? (size_t)(1 + tr_next(&rng) % 300) : 0;
+            mcol_fill(&t, m, &rng, nr, card, tr_next(&rng) % 3 == 0 ? 0 : 40);
+            if (m->spec.type == PQ_BYTE_ARRAY && tr_next(&rng) % 3 == 0) mcol_precode(&t, m);
+        }
+        pq_writer_options o;
+        pq_writer_options_init(&o);
+        o.codec = all_codecs[iter % 4];
+        o.row_group_rows = iter % 7 == 3 ? 1 : 1 + (size_t)(tr_next(&rng) % 3000);
+        o.page_rows = 1 + (size_t)(tr_next(&rng) % 2500);
+        o.page_size = 64 + (size_t)(tr_next(&rng) % 20000);
+        o.dict_max_bytes = tr_next(&rng) % 2 ? 200 : 0;
+        o.page_index = tr_next(&rng) % 2;
+        o.page_stats = tr_next(&rng) % 2;
+        if (nrows > 2000 && o.row_group_rows == 1) o.row_group_rows = 100;
+        char what[64];
+        snprintf(what, sizeof what, "random schema %llu", (unsigned long long)iter);
+        pq_reader *r = write_mem(&t, &o, &file, iter, 1 + (size_t)(tr_next(&rng) % 3000));
+        mtable_check(&t, r, what);
+        const pq_file_meta *m = pq_reader_meta(r);
+        size_t want_rg = nrows ? (nrows + o.row_group_rows - 1) / o.row_group_rows : 0;
+        assert_int_equal(m->num_row_groups, want_rg);
+        if (o.page_index) {
+            for (size_t g = 0; g < m->num_row_groups; g++) {
+                for (size_t c = 0; c < ncols; c++) {
+                    pq_page_index pi;
+                    ev_error err = {0};
+                    if (pq_reader_page_index(r, g, c, &pi, &err) != EV_OK) fail_msg("%s: page index: %s", what, err.msg);
+                    assert_true(pi.num_pages >= 1);
+                    assert_int_equal(pi.pages[0].first_row, 0);
+                    for (size_t p = 1; p < pi.num_pages; p++) assert_true(pi.pages[p].first_row > pi.pages[p - 1].first_row);
+                    assert_int_equal(pi.pages[0].offset, m->row_groups[g].chunks[c].data_page_offset);
+                }
+            }
+        }
+        pq_reader_close(r);
+        mtable_free(&t);
+    }
+    ev_buf_free(&file);
+}
+
+static void test_empty_and_tiny(void **state) {
+    (void)state;
+    ev_buf file;
+    ev_buf_init(&file, NULL);
+    mtable t;
+    events_table(&t, 0, 1, false);
+    pq_writer_options o;
+    pq_writer_options_init(&o);
+    pq_reader *r = write_mem(&t, &o, &file, 1, 10);
+    assert_int_equal(pq_reader_meta(r)->num_row_groups, 0);
+    assert_int_equal(pq_reader_meta(r)->num_rows, 0);
+    pq_reader_close(r);
+    mtable_free(&t);
+
+    /* one-row row groups, and an explicit flush of an empty row group (a no-op) */
+    events_table(&t, 5, 2, false);
+    o.row_group_rows = 1;
+    r = write_mem(&t, &o, &file, 1, 3);
+    assert_int_equal(pq_reader_meta(r)->num_row_groups, 5);
+    mtable_check(&t, r, "one-row groups");
+    pq_reader_close(r);
+
+    pq_writer *w;
+    ev_error err = {0};
+    pq_column_spec specs[9];
+    for (int c = 0; c < 9; c++) specs[c] = t.cols[c].spec;
+    ev_buf_reset(&file);
+    assert_int_equal(pq_writer_open(specs, 9, NULL, buf_sink, &file, "mem", &w, &err), EV_OK);
+    assert_int_equal(pq_writer_flush_row_group(w, &err), EV_OK);
+    uint64_t rng = 5;
+    mtable_write(&t, w, &rng, 2);
+    assert_int_equal(pq_writer_flush_row_group(w, &err), EV_OK);
+    assert_int_equal(pq_writer_flush_row_group(w, &err), EV_OK);
+    assert_int_equal(pq_writer_close(w, NULL, &err), EV_OK);
+    assert_int_equal(pq_reader_open_mem(file.data, file.len, "mem", NULL, &r, &err), EV_OK);
+    assert_int_equal(pq_reader_meta(r)->num_row_groups, 1);
+    mtable_check(&t, r, "flushed");
+    pq_reader_close(r);
+    mtable_free(&t);
+    ev_buf_free(&file);
+}
+
+static void test_long_strings(void **state) {
+    (void)state;
+    mtable t;
+    mtable_init(&t, 2, 12);
+    t.cols[0].spec = (pq_column_spec){"big", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, 0, false, true, PQ_WENC_AUTO};
+    t.cols[1].spec = (pq_column_spec){"bigplain", PQ_BYTE_ARRAY, PQ_LOGICAL_NONE, 0, false, false, PQ_WENC_PLAIN};
+    uint64_t rng = 3;
+    for (int c = 0; c < 2; c++) {
+        mcol *m = &t.cols[c];
+        m->vals = ev_arena_alloc(&t.arena, 12 * sizeof(pq_str));
+        if (c == 0) {
+            m->valid = ev_arena_alloc(&t.arena, 12);
+            for (int i = 0; i < 12; i++) m->valid[i] = i % 4 != 1;
+        }
+        for (int i = 0; i < 12; i++) {
+            size_t len = i % 3 == 0 ? 0 : i % 3 == 1 ? (1u << 20) + 17 + (size_t)i : 3 * (1u << 20) / 2;
+            char *p = ev_arena_alloc(&t.arena, len + 1);
+            for (size_t j = 0; j < len; j++) p[j] = (char)('a' + (tr_next(&rng) >> 60));
+            ((pq_str *)m->vals)[i] = (pq_str){p, (uint32_t)len};
+        }
+    }
+    ev_buf file;
+    ev_buf_init(&file, NULL);
+    pq_writer_options o;
+    pq_writer_options_init(&o);
+    o.page_size = 1 << 20;
+    o.page_index = true;
+    pq_reader *r = write_mem(&t, &o, &file, 4, 5);
+    mtable_check(&t, r, "long strings");
+    /* statistics of long strings are truncated to valid bounds */
+    const pq_chunk_meta *cm = &pq_reader_meta(r)->row_groups[0].chunks[1];
+    assert_true(cm->stats.has_min_max);
+    assert_true(cm->stats.max.len <= 64);
+    assert_int_equal(cm->stats.min.len, 0);
+    pq_reader_close(r);
+    ev_buf_free(&file);
+    mtable_free(&t);
+}
+
+static void test_dict_fallback_and_stats(void **state) {
+    (void)state;
+    mtable t;
+    mtable_init(&t, 4, 30000);
+    t.cols[0].spec = (pq_column_spec){"s", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, 0, false, true, PQ_WENC_DICT};
+    t.cols[1].spec = (pq_column_spec){"i", PQ_INT64, PQ_LOGICAL_NONE, 0, false, true, PQ_WENC_DICT};
+    t.cols[2].spec = (pq_column_spec){"d", PQ_DOUBLE, PQ_LOGICAL_NONE, 0, false, false, PQ_WENC_AUTO};
+    t.cols[3].spec = (pq_column_spec){"q", PQ_INT32, PQ_LOGICAL_NONE, 0, false, true, PQ_WENC_AUTO};
+    uint64_t rng = 11;
+    mcol_fill(&t, &t.cols[0], &rng, 0.2, 0, 20);
+    mcol_fill(&t, &t.cols[1], &rng, 0.2, 0, 0);
+    mcol_fill(&t, &t.cols[2], &rng, 0, 0, 0);
+    mcol_fill(&t, &t.cols[3], &rng, 0.5, 5, 0);
+    ev_buf file;
+    ev_buf_init(&file, NULL);
+    pq_writer_options o;
+    pq_writer_options_init(&o);
+    o.dict_max_bytes = 20000;
+    pq_reader *r = write_mem(&t, &o, &file, 5, 7000);
+    mtable_check(&t, r, "fallback");
+    const pq_file_meta *m = pq_reader_meta(r);
+    for (int c = 0; c < 2; c++) {
+        uint32_t e = m->row_groups[0].chunks[c].encodings;
+        assert_true(e & (1u << PQ_RLE_DICTIONARY));
+        assert_true(e & (1u << PQ_PLAIN));
+    }
+    /* chunk statistics equal the model's */
+    int64_t imin = INT64_MAX, imax = INT64_MIN, nulls = 0;
+    const pq_str *smin = NULL, *smax = NULL;
+    int32_t qmin = INT32_MAX, qmax = INT32_MIN;
+    for (size_t i = 0; i < t.nrows; i++) {
+        if (t.cols[1].valid[i]) {
+            int64_t v = ((int64_t *)t.cols[1].vals)[i];
+            if (v < imin) imin = v;
+            if (v > imax) imax = v;
+        } else {
+            nulls++;
+        }
+        if (t.cols[0].valid[i]) {
+            const pq_str *s = &((pq_str *)t.cols[0].vals)[i];
+            size_t a = smin ? (s->len < smin->len ? s->len : smin->len) : 0;
+            if (!smin || memcmp(s->ptr, smin->ptr, a) < 0 || (memcmp(s->ptr, smin->ptr, a) == 0 && s->len < smin->len)) smin = s;
+            a = smax ? (s->len < smax->len ? s->len : smax->len) : 0;
+            if (!smax || memcmp(s->ptr, smax->ptr, a) > 0 || (memcmp(s->ptr, smax->ptr, a) == 0 && s->len > smax->len)) smax = s;
+        }
+        if (t.cols[3].valid[i]) {
+            int32_t v = ((int32_t *)t.cols[3].vals)[i];
+            if (v < qmin) qmin = v;
+            if (v > qmax) qmax = v;
+        }
+    }
+    const pq_stats *st = &m->row_groups[0].chunks[1].stats;
+    assert_true(st->has_min_max && st->has_null_count);
+    assert_int_equal(st->null_count, nulls);
+    int64_t gmin, gmax;
+    memcpy(&gmin, st->min.ptr, 8);
+    memcpy(&gmax, st->max.ptr, 8);
+    assert_int_equal(gmin, imin);
+    assert_int_equal(gmax, imax);
+    st = &m->row_groups[0].chunks[0].stats;
+    assert_int_equal(st->min.len, smin->len);
+    assert_memory_equal(st->min.ptr, smin->ptr, smin->len);
+    assert_int_equal(st->max.len, smax->len);
+    assert_memory_equal(st->max.ptr, smax->ptr, smax->len);
+    st = &m->row_groups[0].chunks[3].stats;
+    int32_t q;
+    memcpy(&q, st->min.ptr, 4);
+    assert_int_equal(q, qmin);
+    memcpy(&q, st->max.ptr, 4);
+    assert_int_equal(q, qmax);
+    pq_reader_close(r);
+    ev_buf_free(&file);
+    mtable_free(&t);
+}
+
+static void test_kv_and_file(void **state) {
+    (void)state;
+    char dir[256], path[512];
+    tu_mkdtemp(dir, "pq-file");
+    snprintf(path, sizeof path, "%s/x.parquet", dir);
+    mtable t;
+    events_table(&t, 1000, 3, true);
+    pq_kv kv[] = {{"writer", "evlake test"}, {"empty", NULL}};
+    pq_writer_options o;
+    pq_writer_options_init(&o);
+    o.kv = kv;
+    o.num_kv = 2;
+    pq_column_spec specs[9];
+    for (int c = 0; c < 9; c++) specs[c] = t.cols[c].spec;
+    pq_writer *w;
+    ev_error err = {0};
+    /* abort leaves nothing behind */
+    assert_int_equal(pq_writer_open_file(path, false, specs, 9, &o, &w, &err), EV_OK);
+    pq_writer_abort(w);
+    assert_false(ev_path_exists(path));
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    assert_false(ev_path_exists(tmp));
+    assert_int_equal(pq_writer_open_file(path, true, specs, 9, &o, &w, &err), EV_OK);
+    uint64_t rng = 1;
+    mtable_write(&t, w, &rng, 100);
+    assert_false(ev_path_exists(path));
+    assert_int_equal(pq_writer_close(w, NULL, &err), EV_OK);
+    pq_reader *r;
+    assert_int_equal(pq_reader_open_file(path, NULL, &r, &err), EV_OK);
+    const pq_file_meta *m = pq_reader_meta(r);
+    assert_int_equal(m->num_kv, 2);
+    assert_string_equal(m->kv[0].key, "writer");
+    assert_string_equal(m->kv[0].value, "evlake test");
+    assert_null(m->kv[1].value);
+    assert_string_equal(m->created_by, "evlake");
+    assert_int_equal(pq_reader_find_column(r, "price"), 7);
+    assert_int_equal(pq_reader_find_column(r, "nope"), -1);
+    mtable_check(&t, r, "file");
+    pq_reader_close(r);
+    /* missing file */
+    snprintf(tmp, sizeof tmp, "%s/missing.parquet", dir);
+    assert_int_equal(pq_reader_open_file(tmp, NULL, &r, &err), EV_ERR_NOT_FOUND);
+    assert_non_null(strstr(err.msg, "missing.parquet"));
+    mtable_free(&t);
+    tu_rmtree(dir);
+}
+
+static void test_writer_errors(void **state) {
+    (void)state;
+    ev_buf file;
+    ev_buf_init(&file, NULL);
+    ev_error err = {0};
+    pq_writer *w;
+    pq_column_spec bad[] = {{"a", PQ_INT96, 0, 0, false, false, 0}};
+    assert_int_equal(pq_writer_open(bad, 1, NULL, buf_sink, &file, "out", &w, &err), EV_ERR_INPUT);
+    pq_column_spec bad2[] = {{"a", PQ_DOUBLE, PQ_LOGICAL_STRING, 0, false, false, 0}};
+    assert_int_equal(pq_writer_open(bad2, 1, NULL, buf_sink, &file, "out", &w, &err), EV_ERR_INPUT);
+    pq_column_spec dup[] = {{"a", PQ_INT32, 0, 0, false, false, 0}, {"a", PQ_INT32, 0, 0, false, false, 0}};
+    assert_int_equal(pq_writer_open(dup, 2, NULL, buf_sink, &file, "out", &w, &err), EV_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "twice"));
+    pq_column_spec ok[] = {{"a", PQ_INT32, 0, 0, false, false, 0}, {"s", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, 0, false, true, 0}};
+    assert_int_equal(pq_writer_open(ok, 2, NULL, buf_sink, &file, "out", &w, &err), EV_OK);
+    int32_t v[2] = {1, 2};
+    uint8_t nul[2] = {1, 0};
+    pq_str d[1] = {{"x", 1}};
+    uint32_t codes[2] = {0, 5};
+    pq_col_batch b[2] = {{.values = v, .valid = nul}, {.codes = codes, .dict = d, .dict_n = 1}};
+    assert_int_equal(pq_writer_write_batch(w, b, 2, &err), EV_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "REQUIRED"));
+    assert_int_equal(pq_writer_write_batch(w, b, 2, &err), EV_ERR_INPUT); /* sticky */
+    pq_writer_abort(w);
+    assert_int_equal(pq_writer_open(ok, 2, NULL, buf_sink, &file, "out", &w, &err), EV_OK);
+    b[0].valid = NULL;
+    assert_int_equal(pq_writer_write_batch(w, b, 2, &err), EV_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "code 5"));
+    assert_int_equal(pq_writer_close(w, NULL, &err), EV_ERR_INPUT);
+    ev_buf_free(&file);
+}
+
+static void test_out_of_memory(void **state) {
+    (void)state;
+    mtable t;
+    events_table(&t, 3000, 9, true);
+    pq_column_spec specs[9];
+    for (int c = 0; c < 9; c++) specs[c] = t.cols[c].spec;
+    ev_buf file;
+    ev_buf_init(&file, NULL);
+    int failures = 0;
+    for (size_t budget = 0; budget < 400; budget += 3) {
+        ev_limit_allocator la;
+        ev_limit_allocator_init(&la, NULL, budget, 0);
+        pq_writer_options o;
+        pq_writer_options_init(&o);
+        o.alloc = &la.iface;
+        o.row_group_rows = 1000;
+        o.page_index = true;
+        ev_buf_reset(&file);
+        pq_writer *w;
+        ev_error err = {0};
+        ev_status st = pq_writer_open(specs, 9, &o, buf_sink, &file, "oom", &w, &err);
+        if (st == EV_OK) {
+            pq_col_batch b[9] = {0};
+            for (int c = 0; c < 9; c++) {
+                b[c].valid = t.cols[c].valid;
+                if (t.cols[c].codes) {
+                    b[c].codes = t.cols[c].codes;
+                    b[c].dict = t.cols[c].dict;
+                    b[c].dict_n = t.cols[c].dict_n;
+                } else {
+                    b[c].values = t.cols[c].vals;
+                }
+            }
+            st = pq_writer_write_batch(w, b, t.nrows, &err);
+            if (st == EV_OK) st = pq_writer_close(w, NULL, &err);
+            else pq_writer_abort(w);
+        }
+        if (st != EV_OK) {
+            assert_int_equal(st, EV_ERR_NOMEM);
+            failures++;
+        }
+        assert_int_equal(la.live_bytes, 0);
+        /* the reader under the same budget */
+        if (st == EV_OK) {
+            ev_limit_allocator_init(&la, NULL, budget / 4, 0);
+            pq_reader_options ro = {.alloc = &la.iface};
+            pq_reader *r;
+            st = pq_reader_open_mem(file.data, file.len, "oom", &ro, &r, &err);
+            if (st == EV_OK) {
+                for (size_t c = 0; c < 9 && st == EV_OK; c++) {
+                    pq_column_reader *cr;
+                    st = pq_column_open(r, 0, c, 0, &cr, &err);
+                    if (st != EV_OK) break;
+                    pq_vector v;
+                    do st = pq_column_next(cr, &v, &err);
+                    while (st == EV_OK && v.n);
+                    pq_column_close(cr);
+                }
+                pq_reader_close(r);
+            }
+            assert_true(st == EV_OK || st == EV_ERR_NOMEM);
+            assert_int_equal(la.live_bytes, 0);
+        }
+    }
+    assert_true(failures > 10);
+    ev_buf_free(&file);
+    mtable_free(&t);
+}
+
+/* Decodes every column of a (possibly hostile) file; returns the first failure status. */
+static ev_status read_all(const uint8_t *data, size_t len, ev_error *err) {
+    pq_reader *r;
+    pq_reader_options ro = {.max_page_bytes = 64u << 20};
+    ev_status st = pq_reader_open_mem(data, len, "bad.parquet", &ro, &r, err);
+    if (st != EV_OK) return st;
+    const pq_file_meta *m = pq_reader_meta(r);
+    for (size_t g = 0; g < m->num_row_groups && st == EV_OK; g++) {
+        for (size_t c = 0; c < m->num_columns && st == EV_OK; c++) {
+            pq_page_index pi;
+            if (pq_reader_page_index(r, g, c, &pi, err) == EV_ERR_NOMEM) return EV_ERR_NOMEM;
+            pq_column_reader *cr;
+            st = pq_column_open(r, g, c, c % 2 ? PQ_READ_DICT_CODES : 0, &cr, err);
+            if (st != EV_OK) break;
+            pq_vector v;
+            do st = pq_column_next(cr, &v, err);
+            while (st == EV_OK && v.n);
+            pq_column_close(cr);
+        }
+    }
+    pq_reader_close(r);
+    return st;
+}
+
+static void test_corrupt_files(void **state) {
+    (void)state;
+    mtable t;
+    events_table(&t, 3000, 21, false);
+    ev_buf file;
+    ev_buf_init(&file, NULL);
+    pq_writer_options o;
+    pq_writer_options_init(&o);
+    o.row_group_rows = 1000;
+    o.page_rows = 500;
+    o.page_index = true;
+    pq_reader *r = write_mem(&t, &o, &file, 3, 1000);
+    pq_reader_close(r);
+    ev_error err = {0};
+    assert_int_equal(read_all(file.data, file.len, &err), EV_OK);
+
+    /* not Parquet */
+    assert_int_equal(read_all((const uint8_t *)"hello", 5, &err), EV_ERR_CORRUPT);
+    assert_non_null(strstr(err.msg, "bad.parquet"));
+    assert_non_null(strstr(err.msg, "not a Parquet file"));
+    assert_int_equal(read_all((const uint8_t *)"PAR1xxxxxxxxxxxxxxxxxPAR1", 25, &err), EV_ERR_CORRUPT);
+    assert_non_null(strstr(err.msg, "footer length"));
+
+    /* every truncation: the end magic is gone, so all fail cleanly with an offset */
+    uint8_t *copy = malloc(file.len);
+    for (size_t n = 0; n < file.len; n += (n < 64 ? 1 : 37)) {
+        memcpy(copy, file.data, n);
+        uint8_t *exact = malloc(n ? n : 1);
+        memcpy(exact, copy, n);
+        ev_status st = read_all(exact, n, &err);
+        assert_int_not_equal(st, EV_OK);
+        assert_non_null(strstr(err.msg, "bad.parquet"));
+        assert_non_null(strstr(err.msg, "byte"));
+        free(exact);
+    }
+    /* a truncated data region with the footer kept: pages run out */
+    {
+        size_t flen = pq_load32(file.data + file.len - 8);
+        size_t fstart = file.len - 8 - flen;
+        size_t cut = fstart / 2;
+        size_t nl = cut + flen + 8;
+        uint8_t *b = malloc(nl);
+        memcpy(b, file.data, cut);
+        memcpy(b + cut, file.data + fstart, flen + 8);
+        ev_status st = read_all(b, nl, &err);
+        assert_int_equal(st, EV_ERR_CORRUPT);
+        assert_non_null(strstr(err.msg, "at byte"));
+        free(b);
+    }
+    /* random bit flips and byte smashes: any status, no crash, no over-read (ASan) */
+    uint64_t rng = 77;
+    size_t errors = 0;
+    for (int i = 0; i < 1500; i++) {
+        memcpy(copy, file.data, file.len);
+        int flips = 1 + (int)(tr_next(&rng) % 4);
+        for (int f = 0; f < flips; f++) {
+            size_t pos = (size_t)(tr_next(&rng) % file.len);
+            if (i % 3 == 0) copy[pos] = (uint8_t)tr_next(&rng);
+            else copy[pos] ^= (uint8_t)(1u << (tr_next(&rng) % 8));
+        }
+        uint8_t *exact = malloc(file.len);
+        memcpy(exact, copy, file.len);
+        ev_status st = read_all(exact, file.len, &err);
+        if (st != EV_OK) {
+            errors++;
+            assert_true(st == EV_ERR_CORRUPT || st == EV_ERR_UNSUPPORTED || st == EV_ERR_LIMIT || st == EV_ERR_INPUT);
+            assert_non_null(strstr(err.msg, "bad.parquet"));
+        }
+        free(exact);
+    }
+    assert_true(errors > 100);
+    free(copy);
+    ev_buf_free(&file);
+    mtable_free(&t);
+}
+
+/* Thrift details: unknown fields of every type are skipped; deep nesting is refused. */
+static void test_thrift_unknown_and_deep(void **state) {
+    (void)state;
+    ev_buf b;
+    ev_buf_init(&b, NULL);
+    /* a page header with unknown fields 20 (list of structs), 21 (map), 22 (double), then the real ones */
+    thrift_writer tw;
+    thrift_writer_init(&tw, &b);
+    thrift_w_i32(&tw, 1, PQ_PAGE_DATA);
+    thrift_w_i32(&tw, 2, 10);
+    thrift_w_i32(&tw, 3, 10);
+    thrift_w_list(&tw, 20, THRIFT_STRUCT, 2);
+    for (int i = 0; i < 2; i++) {
+        thrift_w_elem_struct_begin(&tw);
+        thrift_w_string(&tw, 1, "x");
+        thrift_w_struct_end(&tw);
+    }
+    assert_int_equal(ev_buf_append(&b, "\x1b\x02\x55\x02\x04\x06\x08", 7), EV_OK); /* field 21 map<i32,i32> 2 entries */
+    tw.last_id[0] = 21;
+    assert_int_equal(ev_buf_append(&b, "\x17\x00\x00\x00\x00\x00\x00\xf0\x3f", 9), EV_OK); /* field 22 double */
+    tw.last_id[0] = 22;
+    thrift_w_struct_begin(&tw, 30);
+    thrift_w_struct_end(&tw);
+    /* data page header: field 5 (delta from 30 is negative: long form) */
+    thrift_w_struct_begin(&tw, 5);
+    thrift_w_i32(&tw, 1, 3);
+    thrift_w_i32(&tw, 2, PQ_PLAIN);
+    thrift_w_struct_end(&tw);
+    thrift_w_end(&tw);
+    assert_int_equal(tw.st, EV_OK);
+    pq_page_header h;
+    size_t used;
+    ev_error err = {0};
+    if (pq_page_header_read(b.data, b.len, 100, "t", &h, &used, &err) != EV_OK) fail_msg("%s", err.msg);
+    assert_int_equal(used, b.len);
+    assert_int_equal(h.num_values, 3);
+    assert_int_equal(h.compressed_size, 10);
+    /* every truncation fails */
+    for (size_t n = 0; n < b.len; n++) assert_int_equal(pq_page_header_read(b.data, n, 100, "t", &h, &used, &err), EV_ERR_CORRUPT);
+    /* 100 nested structs */
+    ev_buf_reset(&b);
+    for (int i = 0; i < 100; i++) assert_int_equal(ev_buf_append(&b, "\xfc", 1), EV_OK);
+    assert_int_equal(pq_page_header_read(b.data, b.len, 0, "t", &h, &used, &err), EV_ERR_CORRUPT);
+    assert_non_null(strstr(err.msg, "nested"));
+    ev_buf_free(&b);
+}
+
+/* Encoding primitives at their edges. */
+static void test_encodings(void **state) {
+    (void)state;
+    uint64_t rng = 5;
+    ev_buf b;
+    ev_buf_init(&b, NULL);
+    for (int bw = 1; bw <= 32; bw++) {
+        size_t n = 1000 + (size_t)bw * 13;
+        uint32_t *v = malloc(n * 4), *o = malloc(n * 4);
+        uint32_t mask = bw == 32 ? 0xffffffffu : (1u << bw) - 1;
+        for (size_t i = 0; i < n; i++) v[i] = (i / 50) % 2 ? (uint32_t)(i / 100) & mask : (uint32_t)tr_next(&rng) & mask;
+        ev_buf_reset(&b);
+        assert_int_equal(pq_rle_encode_u32(&b, v, n, bw), EV_OK);
+        pq_rle_dec d;
+        pq_rle_dec_init(&d, b.data, b.len, bw);
+        assert_true(pq_rle_dec_u32(&d, o, n));
+        assert_memory_equal(v, o, n * 4);
+        free(v);
+        free(o);
+    }
+    for (int is32 = 0; is32 < 2; is32++) {
+        for (int k = 0; k < 6; k++) {
+            size_t n = (size_t[]){0, 1, 2, 129, 1000, 5000}[k];
+            int64_t *v = malloc((n + 1) * 8), *o = malloc((n + 1) * 8);
+            for (size_t i = 0; i < n; i++) {
+                uint64_t r = tr_next(&rng);
+                v[i] = k == 5 ? (int64_t)r : (int64_t)(r % 1000) - 500 + (int64_t)i * 100;
+                if (is32) v[i] = (int32_t)v[i];
+            }
+            if (n > 3) {
+                v[1] = is32 ? INT32_MIN : INT64_MIN;
+                v[2] = is32 ? INT32_MAX : INT64_MAX;
+            }
+            ev_buf_reset(&b);
+            assert_int_equal(pq_delta_encode(&b, v, n, is32), EV_OK);
+            size_t got, used;
+            const char *why = NULL;
+            assert_true(pq_delta_decode(b.data, b.len, o, n, &got, &used, is32, &why));
+            assert_int_equal(got, n);
+            assert_int_equal(used, b.len);
+            if (n) assert_memory_equal(v, o, n * 8);
+            for (size_t cut = 0; cut + 1 < b.len && n > 1; cut += 7) {
+                bool ok = pq_delta_decode(b.data, cut, o, n, &got, &used, is32, &why);
+                assert_false(ok);
+            }
+            free(v);
+            free(o);
+        }
+    }
+    ev_buf_free(&b);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_encodings),
+        cmocka_unit_test(test_thrift_unknown_and_deep),
+        cmocka_unit_test(test_events_roundtrip),
+        cmocka_unit_test(test_random_schemas),
+        cmocka_unit_test(test_empty_and_tiny),
+        cmocka_unit_test(test_long_strings),
+        cmocka_unit_test(test_dict_fallback_and_stats),
+        cmocka_unit_test(test_kv_and_file),
+        cmocka_unit_test(test_writer_errors),
+        cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_corrupt_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

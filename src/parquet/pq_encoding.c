@@ -358,7 +358,7 @@ bool pq_delta_decode(const uint8_t *p, size_t len, int64_t *out, size_t cap, siz
         p += h.mbs;
         for (uint64_t m = 0; m < h.mbs && got < n; m++) {
             int bw = widths[m];
-            if (bw > (is32 ? 32 : 64)) {
+            if (bw > 64) { /* int32 columns too: some writers (DuckDB) take 64-bit deltas */
                 *why = "DELTA_BINARY_PACKED bit width too large";
                 return false;
             }

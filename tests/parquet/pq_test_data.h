@@ -140,7 +140,7 @@ static void mcol_precode(mtable *t, mcol *c) {
     }
 }
 
-static ev_status buf_sink(void *ctx, const void *data, size_t len, ev_error *err) {
+__attribute__((unused)) static ev_status buf_sink(void *ctx, const void *data, size_t len, ev_error *err) {
     (void)err;
     return ev_buf_append(ctx, data, len);
 }

@@ -39,34 +39,18 @@ static void new_lake(char *home, const char *tag) {
 
 /* Lines in every raw object (gunzip | count of non-blank lines), by an independent tool. */
 static int64_t raw_lines(const char *home) {
-    ev_buf out;
-    ev_buf_init(&out, NULL);
-    int rc = tu_run_sh(&out, NULL, "for f in $(find %s/raw -name '*.gz' | sort); do gzip -dc \"$f\" 2>/dev/null; echo; done "
-                                   "| grep -c '[^[:space:]]'", home);
-    assert_true(rc == 0 || rc == 1);
-    int64_t n = atoll((char *)out.data);
-    ev_buf_free(&out);
-    return n;
+    return tu_sh_int("for f in $(find %s/raw -name '*.gz' | sort); do gzip -dc \"$f\" 2>/dev/null; echo; done "
+                     "| grep -c '[^[:space:]]'", home);
 }
 
 /* Staged or temporary files left anywhere under the table: must be none after a clean run. */
 static int64_t hidden_files(const char *home) {
-    ev_buf out;
-    ev_buf_init(&out, NULL);
-    assert_int_equal(tu_run_sh(&out, NULL, "find %s/analytics -name '.*' -type f | wc -l", home), 0);
-    int64_t n = atoll((char *)out.data);
-    ev_buf_free(&out);
-    return n;
+    return tu_sh_int("find %s/analytics -name '.*' -type f | wc -l", home);
 }
 
 /* Parquet files on disk under the table (what an external engine's glob would read). */
 static int64_t visible_files(const char *home) {
-    ev_buf out;
-    ev_buf_init(&out, NULL);
-    assert_int_equal(tu_run_sh(&out, NULL, "find %s/analytics -name '*.parquet' ! -name '.*' -type f | wc -l", home), 0);
-    int64_t n = atoll((char *)out.data);
-    ev_buf_free(&out);
-    return n;
+    return tu_sh_int("find %s/analytics -name '*.parquet' ! -name '.*' -type f | wc -l", home);
 }
 
 /* The reconciliation every test ends with: lines = rows + quarantined, per object and in total,

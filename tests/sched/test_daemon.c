@@ -36,12 +36,7 @@ static size_t count(const char *text, const char *needle) {
 }
 
 static int64_t raw_objects(const char *home) {
-    ev_buf out;
-    ev_buf_init(&out, NULL);
-    assert_int_equal(tu_run_sh(&out, NULL, "find %s/raw -name 'events-*.jsonl.gz' | wc -l", home), 0);
-    int64_t n = atoll((char *)out.data);
-    ev_buf_free(&out);
-    return n;
+    return tu_sh_int("find %s/raw -name 'events-*.jsonl.gz' | wc -l", home);
 }
 
 static void assert_reconciled(const char *home, int64_t objects, int64_t lines) {

@@ -63,6 +63,21 @@ int tu_run_sh(ev_buf *out, ev_buf *err, const char *fmt, ...) {
     return run_argv(argv, out, err);
 }
 
+int64_t tu_sh_int(const char *fmt, ...) {
+    char script[16384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(script, sizeof script, fmt, ap);
+    va_end(ap);
+    ev_buf out;
+    ev_buf_init(&out, NULL);
+    int rc = tu_run_sh(&out, NULL, "%s", script);
+    if (rc != 0 && rc != 1) fail_msg("'%s' failed with %d", script, rc);
+    int64_t n = atoll((char *)out.data);
+    ev_buf_free(&out);
+    return n;
+}
+
 static int run_argv(char **argv, ev_buf *out, ev_buf *err) {
     int po[2], pe[2];
     assert_int_equal(pipe(po), 0);

@@ -24,6 +24,10 @@ int tu_run_cli(ev_buf *out, ev_buf *err, const char *fmt, ...) __attribute__((fo
  * $EVLAKE is the binary under test. Returns the exit status, or 128+signal. */
 int tu_run_sh(ev_buf *out, ev_buf *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Runs a shell script (as tu_run_sh) that prints one integer and returns it. The script must
+ * succeed (exit 0; grep -c's exit 1 for "no match" is accepted too). */
+int64_t tu_sh_int(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Path of the evlake binary under test. */
 const char *tu_evlake_bin(void);
 

@@ -2,7 +2,7 @@
  * bench_parquet.c: Parquet write and read throughput for the events schema with ZSTD, bytes per
  * event, side by side with DuckDB on the same rows in the same run.
  *
- * usage: bench_parquet [--rows N] [--reps R] [--level L] [--row-group ROWS] [--no-duckdb]
+ * usage: bench_parquet [--rows N] [--reps R] [--level L] [--row-group ROWS] [--page-rows ROWS] [--no-duckdb]
  * Rows follow the `starter` profile of events.md (uniform ids over 90,000 users and sessions, the
  * event-type mix, products within categories, quantity/price only on cart and purchase events, search
  * queries only on searches), in time order, 1,048,576-row groups. Strings reach the writer the way
@@ -151,12 +151,13 @@ static const pq_column_spec SPEC[NCOL] = {
 };
 
 /* Writes all events to path; returns seconds, file size in *bytes, peak writer memory in *mem. */
-static size_t g_rg_rows = 1u << 20;
+static size_t g_rg_rows = 1u << 20, g_page_rows = 0;
 
 static double write_file(const events *e, const char *path, bool coded, int level, uint64_t *bytes, size_t *mem) {
     pq_writer_options o;
     pq_writer_options_init(&o);
     o.row_group_rows = g_rg_rows;
+    if (g_page_rows) o.page_rows = g_page_rows;
     o.codec = PQ_CODEC_ZSTD;
     o.level = level;
     pq_writer *w;
@@ -253,9 +254,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--level") && i + 1 < argc) level = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--row-group") && i + 1 < argc) g_rg_rows = (size_t)strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--page-rows") && i + 1 < argc) g_page_rows = (size_t)strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--no-duckdb")) duck = false;
         else {
-            fprintf(stderr, "usage: bench_parquet [--rows N] [--reps R] [--level L] [--row-group ROWS] [--no-duckdb]\n");
+            fprintf(stderr, "usage: bench_parquet [--rows N] [--reps R] [--level L] [--row-group ROWS] [--page-rows ROWS] [--no-duckdb]\n");
             return 1;
         }
     }

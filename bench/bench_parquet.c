@@ -67,8 +67,9 @@ typedef struct events {
 
 static const char *const TYPES[] = {"page_view", "add_to_cart", "remove_from_cart", "purchase", "search"};
 static const char *const CATS[] = {"electronics", "clothing", "home", "books", "sports", "toys"};
-static const char *const QUERIES[] = {"wireless headphones", "running shoes", "coffee maker", "python books",
-                                      "yoga mat",            "laptop stand",  "winter jacket", "desk lamp"};
+static const char *const QUERIES[] = {"wireless headphones", "running shoes", "coffee maker",
+                                      "python books",        "yoga mat",      "laptop stand",
+                                      "winter jacket",       "desk lamp"};
 
 static void make_events(events *e, size_t n) {
     memset(e, 0, sizeof *e);
@@ -94,7 +95,8 @@ static void make_events(events *e, size_t n) {
         e->dict_n[c] = 90000;
     }
     e->dict[C_TYPE] = malloc(5 * sizeof(pq_str));
-    for (int i = 0; i < 5; i++) e->dict[C_TYPE][i] = (pq_str){TYPES[i], (uint32_t)strlen(TYPES[i])};
+    for (int i = 0; i < 5; i++)
+        e->dict[C_TYPE][i] = (pq_str){TYPES[i], (uint32_t)strlen(TYPES[i])};
     e->dict_n[C_TYPE] = 5;
     e->dict[C_PRODUCT] = malloc(30 * sizeof(pq_str));
     for (int i = 0; i < 30; i++) {
@@ -104,10 +106,12 @@ static void make_events(events *e, size_t n) {
     }
     e->dict_n[C_PRODUCT] = 30;
     e->dict[C_CATEGORY] = malloc(6 * sizeof(pq_str));
-    for (int i = 0; i < 6; i++) e->dict[C_CATEGORY][i] = (pq_str){CATS[i], (uint32_t)strlen(CATS[i])};
+    for (int i = 0; i < 6; i++)
+        e->dict[C_CATEGORY][i] = (pq_str){CATS[i], (uint32_t)strlen(CATS[i])};
     e->dict_n[C_CATEGORY] = 6;
     e->dict[C_SEARCH] = malloc(8 * sizeof(pq_str));
-    for (int i = 0; i < 8; i++) e->dict[C_SEARCH][i] = (pq_str){QUERIES[i], (uint32_t)strlen(QUERIES[i])};
+    for (int i = 0; i < 8; i++)
+        e->dict[C_SEARCH][i] = (pq_str){QUERIES[i], (uint32_t)strlen(QUERIES[i])};
     e->dict_n[C_SEARCH] = 8;
 
     uint64_t s = 42;
@@ -134,7 +138,8 @@ static void make_events(events *e, size_t n) {
     }
     for (int c = C_USER; c <= C_SEARCH; c++) {
         if (c == C_QTY || c == C_PRICE) continue;
-        for (size_t i = 0; i < n; i++) e->strs[c][i] = e->dict[c][e->code[c][i]];
+        for (size_t i = 0; i < n; i++)
+            e->strs[c][i] = e->dict[c][e->code[c][i]];
     }
 }
 
@@ -153,7 +158,8 @@ static const pq_column_spec SPEC[NCOL] = {
 /* Writes all events to path; returns seconds, file size in *bytes, peak writer memory in *mem. */
 static size_t g_rg_rows = 1u << 20, g_page_rows = 0;
 
-static double write_file(const events *e, const char *path, bool coded, int level, uint64_t *bytes, size_t *mem) {
+static double write_file(const events *e, const char *path, bool coded, int level, uint64_t *bytes,
+                         size_t *mem) {
     pq_writer_options o;
     pq_writer_options_init(&o);
     o.row_group_rows = g_rg_rows;
@@ -232,9 +238,12 @@ static double read_file(const char *path, unsigned flags, uint64_t *check, uint6
                 }
                 if (!v.n) break;
                 sum += v.n + v.null_count;
-                if (v.is_dict) sum += v.codes[v.n - 1];
-                else if (v.kind == PQ_VEC_BYTES) sum += ((const pq_str *)v.values)[v.n - 1].len;
-                else sum += ((const uint8_t *)v.values)[0];
+                if (v.is_dict)
+                    sum += v.codes[v.n - 1];
+                else if (v.kind == PQ_VEC_BYTES)
+                    sum += ((const pq_str *)v.values)[v.n - 1].len;
+                else
+                    sum += ((const uint8_t *)v.values)[0];
             }
             pq_column_close(cr);
         }
@@ -250,14 +259,21 @@ int main(int argc, char **argv) {
     int reps = 5, level = 3;
     bool duck = true;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--rows") && i + 1 < argc) rows = (size_t)strtoull(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--level") && i + 1 < argc) level = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--row-group") && i + 1 < argc) g_rg_rows = (size_t)strtoull(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--page-rows") && i + 1 < argc) g_page_rows = (size_t)strtoull(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--no-duckdb")) duck = false;
+        if (!strcmp(argv[i], "--rows") && i + 1 < argc)
+            rows = (size_t)strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
+            reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--level") && i + 1 < argc)
+            level = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--row-group") && i + 1 < argc)
+            g_rg_rows = (size_t)strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--page-rows") && i + 1 < argc)
+            g_page_rows = (size_t)strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--no-duckdb"))
+            duck = false;
         else {
-            fprintf(stderr, "usage: bench_parquet [--rows N] [--reps R] [--level L] [--row-group ROWS] [--page-rows ROWS] [--no-duckdb]\n");
+            fprintf(stderr, "usage: bench_parquet [--rows N] [--reps R] [--level L] [--row-group ROWS] "
+                            "[--page-rows ROWS] [--no-duckdb]\n");
             return 1;
         }
     }
@@ -287,12 +303,16 @@ int main(int argc, char **argv) {
     uint64_t bytes = 0, bytes2 = 0, chk = 0, chk2 = 0, scanned = 0;
     size_t mem = 0;
     write_file(&e, path, true, level, &bytes, &mem); /* warm-up */
-    for (int i = 0; i < reps; i++) tw[i] = write_file(&e, path, true, level, &bytes, &mem);
+    for (int i = 0; i < reps; i++)
+        tw[i] = write_file(&e, path, true, level, &bytes, &mem);
     write_file(&e, path2, false, level, &bytes2, NULL);
-    for (int i = 0; i < reps; i++) tw2[i] = write_file(&e, path2, false, level, &bytes2, NULL);
+    for (int i = 0; i < reps; i++)
+        tw2[i] = write_file(&e, path2, false, level, &bytes2, NULL);
     read_file(path, 0, &chk, &scanned);
-    for (int i = 0; i < reps; i++) tr[i] = read_file(path, 0, &chk, &scanned);
-    for (int i = 0; i < reps; i++) trc[i] = read_file(path, PQ_READ_DICT_CODES, &chk2, &scanned);
+    for (int i = 0; i < reps; i++)
+        tr[i] = read_file(path, 0, &chk, &scanned);
+    for (int i = 0; i < reps; i++)
+        trc[i] = read_file(path, PQ_READ_DICT_CODES, &chk2, &scanned);
     double w = median(tw, reps), w2 = median(tw2, reps), r = median(tr, reps), rc = median(trc, reps);
     metric("rows", (double)rows, "rows");
     metric("zstd_level", level, "level");
@@ -320,10 +340,12 @@ int main(int argc, char **argv) {
             char *s = strrchr(root, '/');
             if (s) *s = 0;
         }
-        snprintf(cmd, sizeof cmd,
-                 "cd '%s' && sh scripts/duckdb-setup.sh >&2 && cp bench/bench_parquet_duckdb.mjs build/duckdb/ && "
-                 "node build/duckdb/bench_parquet_duckdb.mjs '%s' %zu %d %.6g %.6g %.6g %.6g",
-                 root, path, rows, reps, (double)rows / w, (double)rows / r, (double)bytes / (double)rows, (double)rows / rc);
+        snprintf(
+            cmd, sizeof cmd,
+            "cd '%s' && sh scripts/duckdb-setup.sh >&2 && cp bench/bench_parquet_duckdb.mjs build/duckdb/ && "
+            "node build/duckdb/bench_parquet_duckdb.mjs '%s' %zu %d %.6g %.6g %.6g %.6g",
+            root, path, rows, reps, (double)rows / w, (double)rows / r, (double)bytes / (double)rows,
+            (double)rows / rc);
         rc_node = system(cmd);
         if (rc_node != 0) fprintf(stderr, "bench_parquet: the DuckDB side failed (status %d)\n", rc_node);
     }

@@ -33,8 +33,10 @@ typedef enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON } fmt;
 
 static void put_double(ev_buf *b, double d, bool is_float, ev_status *st) {
     char tmp[64];
-    if (isnan(d)) snprintf(tmp, sizeof tmp, "NaN");
-    else if (isinf(d)) snprintf(tmp, sizeof tmp, d > 0 ? "Infinity" : "-Infinity");
+    if (isnan(d))
+        snprintf(tmp, sizeof tmp, "NaN");
+    else if (isinf(d))
+        snprintf(tmp, sizeof tmp, d > 0 ? "Infinity" : "-Infinity");
     else {
         /* the shortest form that reads back to the same value */
         for (int prec = is_float ? 6 : 15; prec <= 17; prec++) {
@@ -49,8 +51,8 @@ static void put_ts(ev_buf *b, int64_t us, bool iso, ev_status *st) {
     ev_civil c;
     ev_time_to_civil(us, &c);
     char tmp[64];
-    int n = snprintf(tmp, sizeof tmp, "%04d-%02d-%02d%c%02d:%02d:%02d", c.year, c.month, c.day, iso ? 'T' : ' ', c.hour,
-                     c.minute, c.second);
+    int n = snprintf(tmp, sizeof tmp, "%04d-%02d-%02d%c%02d:%02d:%02d", c.year, c.month, c.day,
+                     iso ? 'T' : ' ', c.hour, c.minute, c.second);
     if (c.usec) n += snprintf(tmp + n, sizeof tmp - (size_t)n, ".%06d", c.usec);
     if (iso) snprintf(tmp + n, sizeof tmp - (size_t)n, "Z");
     if (*st == EV_OK) *st = ev_buf_append_str(b, tmp);
@@ -63,7 +65,8 @@ static void put_date(ev_buf *b, int64_t days, ev_status *st) {
 }
 
 static bool is_text(const pq_column_desc *c) {
-    return c->logical.kind == PQ_LOGICAL_STRING || c->logical.kind == PQ_LOGICAL_JSON || c->logical.kind == PQ_LOGICAL_ENUM;
+    return c->logical.kind == PQ_LOGICAL_STRING || c->logical.kind == PQ_LOGICAL_JSON ||
+           c->logical.kind == PQ_LOGICAL_ENUM;
 }
 
 /* Appends the text form of one value. `quoted`: JSON strings with quotes and escapes. */
@@ -71,7 +74,8 @@ static void put_bytes(ev_buf *b, const pq_column_desc *c, const char *p, size_t 
     if (*st != EV_OK) return;
     if (!is_text(c)) {
         if (f == FMT_JSON) *st = ev_buf_append(b, "\"", 1);
-        for (size_t i = 0; i < n && *st == EV_OK; i++) *st = ev_buf_printf(b, "%02x", (unsigned char)p[i]);
+        for (size_t i = 0; i < n && *st == EV_OK; i++)
+            *st = ev_buf_printf(b, "%02x", (unsigned char)p[i]);
         if (f == FMT_JSON && *st == EV_OK) *st = ev_buf_append(b, "\"", 1);
         return;
     }
@@ -79,9 +83,12 @@ static void put_bytes(ev_buf *b, const pq_column_desc *c, const char *p, size_t 
         *st = ev_buf_append(b, "\"", 1);
         for (size_t i = 0; i < n && *st == EV_OK; i++) {
             unsigned char ch = (unsigned char)p[i];
-            if (ch == '"' || ch == '\\') *st = ev_buf_printf(b, "\\%c", ch);
-            else if (ch < 0x20) *st = ev_buf_printf(b, "\\u%04x", ch);
-            else *st = ev_buf_append(b, &p[i], 1);
+            if (ch == '"' || ch == '\\')
+                *st = ev_buf_printf(b, "\\%c", ch);
+            else if (ch < 0x20)
+                *st = ev_buf_printf(b, "\\u%04x", ch);
+            else
+                *st = ev_buf_append(b, &p[i], 1);
         }
         if (*st == EV_OK) *st = ev_buf_append(b, "\"", 1);
     } else if (f == FMT_CSV) {
@@ -89,7 +96,8 @@ static void put_bytes(ev_buf *b, const pq_column_desc *c, const char *p, size_t 
         for (size_t i = 0; i < n; i++)
             if (p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r') q = true;
         if (q) *st = ev_buf_append(b, "\"", 1);
-        for (size_t i = 0; i < n && *st == EV_OK; i++) *st = p[i] == '"' ? ev_buf_append(b, "\"\"", 2) : ev_buf_append(b, &p[i], 1);
+        for (size_t i = 0; i < n && *st == EV_OK; i++)
+            *st = p[i] == '"' ? ev_buf_append(b, "\"\"", 2) : ev_buf_append(b, &p[i], 1);
         if (q && *st == EV_OK) *st = ev_buf_append(b, "\"", 1);
     } else {
         for (size_t i = 0; i < n && *st == EV_OK; i++) {
@@ -141,8 +149,10 @@ static void put_value(ev_buf *b, const pq_column_desc *c, const void *p, fmt f, 
     case PQ_VEC_F64: {
         double v;
         memcpy(&v, p, 8);
-        if (l->kind == PQ_LOGICAL_DECIMAL && isfinite(v) && *st == EV_OK) *st = ev_buf_printf(b, "%.*f", (int)l->scale, v);
-        else put_double(b, v, false, st);
+        if (l->kind == PQ_LOGICAL_DECIMAL && isfinite(v) && *st == EV_OK)
+            *st = ev_buf_printf(b, "%.*f", (int)l->scale, v);
+        else
+            put_double(b, v, false, st);
         break;
     }
     case PQ_VEC_BYTES: {
@@ -156,7 +166,10 @@ static void put_value(ev_buf *b, const pq_column_desc *c, const void *p, fmt f, 
 /* Decodes a PLAIN-encoded statistic into text. */
 static void put_stat(ev_buf *b, const pq_column_desc *c, pq_str v, ev_status *st) {
     uint8_t tmp[16] = {0};
-    size_t w = c->type == PQ_INT32 || c->type == PQ_FLOAT ? 4 : c->type == PQ_INT64 || c->type == PQ_DOUBLE ? 8 : c->type == PQ_BOOLEAN ? 1 : 0;
+    size_t w = c->type == PQ_INT32 || c->type == PQ_FLOAT    ? 4
+               : c->type == PQ_INT64 || c->type == PQ_DOUBLE ? 8
+               : c->type == PQ_BOOLEAN                       ? 1
+                                                             : 0;
     if (c->type == PQ_INT96 || (w && v.len != w)) {
         if (*st == EV_OK) *st = ev_buf_append_str(b, "?");
         return;
@@ -210,13 +223,15 @@ static int cmd_meta(const char *path) {
     printf("size:        %" PRIu64 " bytes (footer %u bytes)\n", m->file_size, m->footer_length);
     printf("created by:  %s\n", m->created_by[0] ? m->created_by : "(unknown)");
     printf("version:     %d\n", (int)m->version);
-    printf("rows:        %" PRId64 " in %zu row group%s\n", m->num_rows, m->num_row_groups, m->num_row_groups == 1 ? "" : "s");
+    printf("rows:        %" PRId64 " in %zu row group%s\n", m->num_rows, m->num_row_groups,
+           m->num_row_groups == 1 ? "" : "s");
     if (m->num_kv) {
         printf("key-value metadata:\n");
         for (size_t i = 0; i < m->num_kv; i++) {
             const char *v = m->kv[i].value;
             size_t vl = v ? strlen(v) : 0;
-            printf("  %s = %.*s%s\n", m->kv[i].key, (int)(vl > 200 ? 200 : vl), v ? v : "(null)", vl > 200 ? "..." : "");
+            printf("  %s = %.*s%s\n", m->kv[i].key, (int)(vl > 200 ? 200 : vl), v ? v : "(null)",
+                   vl > 200 ? "..." : "");
         }
     }
     printf("schema (%zu columns):\n", m->num_columns);
@@ -228,25 +243,31 @@ static int cmd_meta(const char *path) {
         char lt[64];
         pq_logical_format(cd, lt, sizeof lt);
         char phys[48];
-        if (cd->type == PQ_FIXED_LEN_BYTE_ARRAY) snprintf(phys, sizeof phys, "FIXED_LEN_BYTE_ARRAY(%d)", (int)cd->type_length);
-        else snprintf(phys, sizeof phys, "%s", pq_type_name(cd->type));
+        if (cd->type == PQ_FIXED_LEN_BYTE_ARRAY)
+            snprintf(phys, sizeof phys, "FIXED_LEN_BYTE_ARRAY(%d)", (int)cd->type_length);
+        else
+            snprintf(phys, sizeof phys, "%s", pq_type_name(cd->type));
         printf("  %3zu  %-*s  %-8s  %-20s %s%s\n", c, (int)w, cd->path,
-               cd->repetition == PQ_REQUIRED ? "REQUIRED" : cd->repetition == PQ_OPTIONAL ? "OPTIONAL" : "REPEATED", phys, lt,
-               cd->max_rep ? "  (nested: not decoded)" : "");
+               cd->repetition == PQ_REQUIRED   ? "REQUIRED"
+               : cd->repetition == PQ_OPTIONAL ? "OPTIONAL"
+                                               : "REPEATED",
+               phys, lt, cd->max_rep ? "  (nested: not decoded)" : "");
     }
     for (size_t g = 0; g < m->num_row_groups; g++) {
         const pq_row_group_meta *rg = &m->row_groups[g];
-        printf("row group %zu: %" PRId64 " rows, %" PRId64 " bytes compressed, %" PRId64 " uncompressed\n", g, rg->num_rows,
-               rg->total_compressed_size, rg->total_byte_size);
+        printf("row group %zu: %" PRId64 " rows, %" PRId64 " bytes compressed, %" PRId64 " uncompressed\n", g,
+               rg->num_rows, rg->total_compressed_size, rg->total_byte_size);
         for (size_t c = 0; c < m->num_columns; c++) {
             const pq_chunk_meta *ch = &rg->chunks[c];
             const pq_column_desc *cd = &m->columns[c];
             ev_buf_reset(&b);
             for (int e = 0; e < 10 && st == EV_OK; e++)
-                if (ch->encodings & (1u << e)) st = ev_buf_printf(&b, "%s%s", b.len ? "," : "", pq_encoding_name((pq_encoding)e));
-            printf("  %-*s  %-12s %-40s values %-9" PRId64 " compressed %-9" PRId64 " uncompressed %-9" PRId64, (int)w, cd->path,
-                   pq_codec_name(ch->codec), b.len ? (char *)b.data : "-", ch->num_values, ch->total_compressed_size,
-                   ch->total_uncompressed_size);
+                if (ch->encodings & (1u << e))
+                    st = ev_buf_printf(&b, "%s%s", b.len ? "," : "", pq_encoding_name((pq_encoding)e));
+            printf("  %-*s  %-12s %-40s values %-9" PRId64 " compressed %-9" PRId64
+                   " uncompressed %-9" PRId64,
+                   (int)w, cd->path, pq_codec_name(ch->codec), b.len ? (char *)b.data : "-", ch->num_values,
+                   ch->total_compressed_size, ch->total_uncompressed_size);
             if (ch->dictionary_page_offset >= 0) printf(" dict@%" PRId64, ch->dictionary_page_offset);
             printf(" data@%" PRId64, ch->data_page_offset);
             if (ch->offset_index_offset >= 0) printf(" page-index");
@@ -258,7 +279,8 @@ static int cmd_meta(const char *path) {
                     if (st == EV_OK) st = ev_buf_append_str(&b, " .. ");
                     put_stat(&b, cd, ch->stats.max, &st);
                     if (st == EV_OK) st = ev_buf_append(&b, "", 1);
-                    if (st == EV_OK) printf(" min/max %s%s", (char *)b.data, ch->stats.legacy ? " (legacy)" : "");
+                    if (st == EV_OK)
+                        printf(" min/max %s%s", (char *)b.data, ch->stats.legacy ? " (legacy)" : "");
                 }
             }
             printf("\n");
@@ -324,13 +346,16 @@ static int cmd_cat(const char *path, int64_t limit, const char *columns, fmt f) 
             p = e + 1;
         }
     } else {
-        for (size_t c = 0; c < m->num_columns; c++) cols[ncols++].index = c;
+        for (size_t c = 0; c < m->num_columns; c++)
+            cols[ncols++].index = c;
     }
     for (size_t c = 0; c < ncols; c++) {
         cols[c].desc = &m->columns[cols[c].index];
         if (cols[c].desc->max_rep > 0) {
             err.code = EV_ERR_UNSUPPORTED;
-            snprintf(err.msg, sizeof err.msg, "%s: column %s is repeated (nested lists are not supported); pick others with --columns", path, cols[c].desc->path);
+            snprintf(err.msg, sizeof err.msg,
+                     "%s: column %s is repeated (nested lists are not supported); pick others with --columns",
+                     path, cols[c].desc->path);
             rc = cli_fail("parquet", &err);
             goto done;
         }
@@ -341,13 +366,18 @@ static int cmd_cat(const char *path, int64_t limit, const char *columns, fmt f) 
         for (size_t c = 0; c < ncols; c++) {
             const char *name = cols[c].desc->path;
             const pq_column_desc *cd = cols[c].desc;
-            size_t tw = cd->vec_kind == PQ_VEC_BOOL ? 5 : cd->vec_kind == PQ_VEC_I32 ? (cd->logical.kind == PQ_LOGICAL_DATE ? 10 : 11)
-                        : cd->vec_kind == PQ_VEC_I64 ? (cd->logical.kind == PQ_LOGICAL_TIMESTAMP ? 26 : 20)
-                        : cd->vec_kind == PQ_VEC_BYTES ? 16 : 12;
+            size_t tw = cd->vec_kind == PQ_VEC_BOOL    ? 5
+                        : cd->vec_kind == PQ_VEC_I32   ? (cd->logical.kind == PQ_LOGICAL_DATE ? 10 : 11)
+                        : cd->vec_kind == PQ_VEC_I64   ? (cd->logical.kind == PQ_LOGICAL_TIMESTAMP ? 26 : 20)
+                        : cd->vec_kind == PQ_VEC_BYTES ? 16
+                                                       : 12;
             widths[c] = strlen(name) > tw ? strlen(name) : tw;
             if (c && st == EV_OK) st = ev_buf_append_str(&line, f == FMT_CSV ? "," : " | ");
-            if (f == FMT_CSV) put_bytes(&line, &(pq_column_desc){.logical.kind = PQ_LOGICAL_STRING}, name, strlen(name), FMT_CSV, &st);
-            else if (st == EV_OK) st = ev_buf_printf(&line, "%-*s", (int)widths[c], name);
+            if (f == FMT_CSV)
+                put_bytes(&line, &(pq_column_desc){.logical.kind = PQ_LOGICAL_STRING}, name, strlen(name),
+                          FMT_CSV, &st);
+            else if (st == EV_OK)
+                st = ev_buf_printf(&line, "%-*s", (int)widths[c], name);
         }
         if (st == EV_OK) st = ev_buf_append(&line, "\n", 1);
         if (st == EV_OK) fwrite(line.data, 1, line.len, stdout);
@@ -355,7 +385,8 @@ static int cmd_cat(const char *path, int64_t limit, const char *columns, fmt f) 
             ev_buf_reset(&line);
             for (size_t c = 0; c < ncols && st == EV_OK; c++) {
                 if (c) st = ev_buf_append_str(&line, "-+-");
-                for (size_t k = 0; k < widths[c] && st == EV_OK; k++) st = ev_buf_append(&line, "-", 1);
+                for (size_t k = 0; k < widths[c] && st == EV_OK; k++)
+                    st = ev_buf_append(&line, "-", 1);
             }
             if (st == EV_OK) st = ev_buf_append(&line, "\n", 1);
             if (st == EV_OK) fwrite(line.data, 1, line.len, stdout);
@@ -370,7 +401,8 @@ static int cmd_cat(const char *path, int64_t limit, const char *columns, fmt f) 
             }
             cols[c].pos = cols[c].v.n = 0;
         }
-        for (int64_t row = 0; row < m->row_groups[g].num_rows && (limit < 0 || printed < limit) && st == EV_OK; row++) {
+        for (int64_t row = 0;
+             row < m->row_groups[g].num_rows && (limit < 0 || printed < limit) && st == EV_OK; row++) {
             ev_buf_reset(&line);
             if (f == FMT_JSON) st = ev_buf_append(&line, "{", 1);
             for (size_t c = 0; c < ncols && st == EV_OK; c++) {
@@ -383,7 +415,8 @@ static int cmd_cat(const char *path, int64_t limit, const char *columns, fmt f) 
                     cc->pos = 0;
                     if (cc->v.n == 0) {
                         err.code = EV_ERR_CORRUPT;
-                        snprintf(err.msg, sizeof err.msg, "%s: column %s of row group %zu ends before its %" PRId64 " rows", path,
+                        snprintf(err.msg, sizeof err.msg,
+                                 "%s: column %s of row group %zu ends before its %" PRId64 " rows", path,
                                  cc->desc->path, g, m->row_groups[g].num_rows);
                         rc = cli_fail("parquet", &err);
                         goto done;
@@ -393,19 +426,25 @@ static int cmd_cat(const char *path, int64_t limit, const char *columns, fmt f) 
                 size_t i = cc->pos++;
                 if (c) st = ev_buf_append_str(&line, f == FMT_CSV ? "," : f == FMT_JSON ? ", " : " | ");
                 if (f == FMT_JSON && st == EV_OK) {
-                    put_bytes(&line, &(pq_column_desc){.logical.kind = PQ_LOGICAL_STRING}, cc->desc->path, strlen(cc->desc->path), FMT_JSON, &st);
+                    put_bytes(&line, &(pq_column_desc){.logical.kind = PQ_LOGICAL_STRING}, cc->desc->path,
+                              strlen(cc->desc->path), FMT_JSON, &st);
                     if (st == EV_OK) st = ev_buf_append(&line, ": ", 2);
                 }
                 ev_buf_reset(&cell);
                 if (v->valid && !v->valid[i]) {
-                    if (st == EV_OK) st = ev_buf_append_str(&cell, f == FMT_JSON ? "null" : f == FMT_CSV ? "" : "NULL");
+                    if (st == EV_OK)
+                        st = ev_buf_append_str(&cell, f == FMT_JSON ? "null" : f == FMT_CSV ? "" : "NULL");
                 } else {
-                    size_t ks = v->kind == PQ_VEC_BOOL ? 1 : v->kind == PQ_VEC_I32 || v->kind == PQ_VEC_F32 ? 4 : v->kind == PQ_VEC_BYTES ? sizeof(pq_str) : 8;
+                    size_t ks = v->kind == PQ_VEC_BOOL                           ? 1
+                                : v->kind == PQ_VEC_I32 || v->kind == PQ_VEC_F32 ? 4
+                                : v->kind == PQ_VEC_BYTES                        ? sizeof(pq_str)
+                                                                                 : 8;
                     put_value(&cell, cc->desc, (const uint8_t *)v->values + i * ks, f, &st);
                 }
                 if (st == EV_OK) st = ev_buf_append(&line, cell.data, cell.len);
                 if (f == FMT_TABLE && st == EV_OK && c + 1 < ncols)
-                    for (size_t k = cell.len; k < widths[c] && st == EV_OK; k++) st = ev_buf_append(&line, " ", 1);
+                    for (size_t k = cell.len; k < widths[c] && st == EV_OK; k++)
+                        st = ev_buf_append(&line, " ", 1);
             }
             if (f == FMT_JSON && st == EV_OK) st = ev_buf_append(&line, "}", 1);
             if (st == EV_OK) st = ev_buf_append(&line, "\n", 1);
@@ -423,7 +462,8 @@ static int cmd_cat(const char *path, int64_t limit, const char *columns, fmt f) 
         rc = cli_fail("parquet", &err);
     }
 done:
-    for (size_t c = 0; c < ncols; c++) pq_column_close(cols[c].cr);
+    for (size_t c = 0; c < ncols; c++)
+        pq_column_close(cols[c].cr);
     free(cols);
     free(widths);
     ev_buf_free(&line);
@@ -451,17 +491,22 @@ int cli_cmd_parquet(const cli_ctx *ctx, int argc, char **argv) {
         if (is_cat && !strcmp(a, "--limit") && i + 1 < argc) {
             char *end;
             long long v = strtoll(argv[++i], &end, 10);
-            if (*end || v < 0 || end == argv[i]) return cli_usage_error("parquet", "--limit: '%s' is not a count", argv[i]);
+            if (*end || v < 0 || end == argv[i])
+                return cli_usage_error("parquet", "--limit: '%s' is not a count", argv[i]);
             limit = v;
         } else if (is_cat && !strcmp(a, "--columns") && i + 1 < argc) {
             columns = argv[++i];
             if (!columns[0]) return cli_usage_error("parquet", "--columns: name at least one column");
         } else if (is_cat && !strcmp(a, "--format") && i + 1 < argc) {
             const char *v = argv[++i];
-            if (!strcmp(v, "table")) f = FMT_TABLE;
-            else if (!strcmp(v, "csv")) f = FMT_CSV;
-            else if (!strcmp(v, "json")) f = FMT_JSON;
-            else return cli_usage_error("parquet", "--format: '%s' is not table, csv or json", v);
+            if (!strcmp(v, "table"))
+                f = FMT_TABLE;
+            else if (!strcmp(v, "csv"))
+                f = FMT_CSV;
+            else if (!strcmp(v, "json"))
+                f = FMT_JSON;
+            else
+                return cli_usage_error("parquet", "--format: '%s' is not table, csv or json", v);
         } else if (a[0] == '-' && a[1]) {
             return cli_usage_error("parquet", "unknown option '%s' for %s", a, sub);
         } else if (!file) {

@@ -111,7 +111,14 @@ typedef struct pq_logical {
 } pq_logical;
 
 /* How the reader hands a column's values out (see the table at the top). */
-typedef enum pq_vec_kind { PQ_VEC_BOOL, PQ_VEC_I32, PQ_VEC_I64, PQ_VEC_F32, PQ_VEC_F64, PQ_VEC_BYTES } pq_vec_kind;
+typedef enum pq_vec_kind {
+    PQ_VEC_BOOL,
+    PQ_VEC_I32,
+    PQ_VEC_I64,
+    PQ_VEC_F32,
+    PQ_VEC_F64,
+    PQ_VEC_BYTES
+} pq_vec_kind;
 
 /* Bytes that are not NUL-terminated: a string or binary value. */
 typedef struct pq_str {
@@ -135,8 +142,8 @@ typedef struct pq_stats {
 } pq_stats;
 
 typedef struct pq_column_desc {
-    const char *name;  /* the leaf's name */
-    const char *path;  /* dotted path from the root ("a.b" for nested groups) */
+    const char *name; /* the leaf's name */
+    const char *path; /* dotted path from the root ("a.b" for nested groups) */
     pq_type type;
     int32_t type_length; /* FIXED_LEN_BYTE_ARRAY width */
     pq_repetition repetition;
@@ -193,7 +200,7 @@ typedef struct pq_page_entry {
     int64_t first_row;
     bool null_page;
     bool has_min_max;
-    pq_str min, max; /* PLAIN-encoded like pq_stats */
+    pq_str min, max;    /* PLAIN-encoded like pq_stats */
     int64_t null_count; /* -1 if unknown */
 } pq_page_entry;
 
@@ -216,7 +223,8 @@ typedef struct pq_reader_options {
  * mapping and all metadata. Errors: EV_ERR_IO (cannot open/map), EV_ERR_CORRUPT (not Parquet,
  * truncated, bad footer; the message names path, offset and the problem), EV_ERR_UNSUPPORTED
  * (encrypted footer), EV_ERR_LIMIT, EV_ERR_NOMEM. */
-ev_status pq_reader_open_file(const char *path, const pq_reader_options *opts, pq_reader **out, ev_error *err) EV_WUR;
+ev_status pq_reader_open_file(const char *path, const pq_reader_options *opts, pq_reader **out,
+                              ev_error *err) EV_WUR;
 
 /* Like pq_reader_open_file over a caller's buffer, which must stay valid and unchanged until
  * pq_reader_close. `name` (may be NULL: "<memory>") is used in error messages. */
@@ -251,8 +259,8 @@ ev_status pq_reader_page_index(pq_reader *r, size_t row_group, size_t column, pq
  * valid until the next pq_column_next or pq_column_close on it (the dictionary: until close). */
 typedef struct pq_vector {
     pq_vec_kind kind;
-    size_t n;            /* rows; 0 at the end of the chunk */
-    uint64_t first_row;  /* index of the first row within the row group */
+    size_t n;             /* rows; 0 at the end of the chunk */
+    uint64_t first_row;   /* index of the first row within the row group */
     const uint8_t *valid; /* NULL when every row is valid, else n bytes, 1 valid, 0 null */
     size_t null_count;
     /* Values, one slot per row (null slots hold 0 / empty), typed per `kind`: uint8_t, int32_t,
@@ -271,8 +279,8 @@ typedef struct pq_column_reader pq_column_reader;
 
 /* Prepares to decode column `column` of row group `row_group`. Errors: EV_ERR_INPUT (index out of
  * range), EV_ERR_UNSUPPORTED (repeated column, unknown codec), EV_ERR_CORRUPT, EV_ERR_NOMEM. */
-ev_status pq_column_open(pq_reader *r, size_t row_group, size_t column, unsigned flags, pq_column_reader **out,
-                         ev_error *err) EV_WUR;
+ev_status pq_column_open(pq_reader *r, size_t row_group, size_t column, unsigned flags,
+                         pq_column_reader **out, ev_error *err) EV_WUR;
 
 /* Decodes the next vector into *out (out->n == 0 at the end). Memory is bounded by the largest page.
  * Errors: EV_ERR_CORRUPT (with file, offset, page), EV_ERR_UNSUPPORTED (encoding), EV_ERR_LIMIT,
@@ -287,8 +295,8 @@ void pq_column_close(pq_column_reader *c);
 typedef enum pq_write_encoding {
     PQ_WENC_AUTO = 0, /* timestamps DELTA_BINARY_PACKED, booleans PLAIN, everything else dictionary */
     PQ_WENC_PLAIN,
-    PQ_WENC_DICT,  /* RLE_DICTIONARY, PLAIN after the dictionary outgrows dict_max_bytes */
-    PQ_WENC_DELTA  /* DELTA_BINARY_PACKED: INT32 and INT64 only */
+    PQ_WENC_DICT, /* RLE_DICTIONARY, PLAIN after the dictionary outgrows dict_max_bytes */
+    PQ_WENC_DELTA /* DELTA_BINARY_PACKED: INT32 and INT64 only */
 } pq_write_encoding;
 
 /* One column of the file being written. Types: BOOLEAN, INT32, INT64, FLOAT, DOUBLE, BYTE_ARRAY.
@@ -306,15 +314,15 @@ typedef struct pq_column_spec {
 
 typedef struct pq_writer_options {
     const ev_allocator *alloc;
-    pq_codec codec;         /* ZSTD, SNAPPY, GZIP or UNCOMPRESSED */
-    int level;              /* codec level: zstd 1..22, gzip 1..12; 0: the codec's default */
-    size_t row_group_rows;  /* rows per row group */
-    size_t page_size;       /* target uncompressed bytes per data page */
-    size_t page_rows;       /* most rows per data page */
-    size_t dict_max_bytes;  /* dictionary budget per chunk (PLAIN-encoded size) */
-    bool page_index;        /* write ColumnIndex + OffsetIndex */
-    bool page_stats;        /* statistics in data page headers */
-    const pq_kv *kv;        /* key-value metadata, copied at open */
+    pq_codec codec;        /* ZSTD, SNAPPY, GZIP or UNCOMPRESSED */
+    int level;             /* codec level: zstd 1..22, gzip 1..12; 0: the codec's default */
+    size_t row_group_rows; /* rows per row group */
+    size_t page_size;      /* target uncompressed bytes per data page */
+    size_t page_rows;      /* most rows per data page */
+    size_t dict_max_bytes; /* dictionary budget per chunk (PLAIN-encoded size) */
+    bool page_index;       /* write ColumnIndex + OffsetIndex */
+    bool page_stats;       /* statistics in data page headers */
+    const pq_kv *kv;       /* key-value metadata, copied at open */
     size_t num_kv;
     const char *created_by; /* NULL: "evlake" */
 } pq_writer_options;
@@ -348,8 +356,9 @@ typedef struct pq_writer pq_writer;
 
 /* Starts a file written through `sink`. `cols` and `opts` are copied. `name` (may be NULL) names the
  * output in errors. Errors: EV_ERR_INPUT (bad schema or options), EV_ERR_NOMEM, sink errors. */
-ev_status pq_writer_open(const pq_column_spec *cols, size_t ncols, const pq_writer_options *opts, pq_sink_fn sink,
-                         void *sink_ctx, const char *name, pq_writer **out, ev_error *err) EV_WUR;
+ev_status pq_writer_open(const pq_column_spec *cols, size_t ncols, const pq_writer_options *opts,
+                         pq_sink_fn sink, void *sink_ctx, const char *name, pq_writer **out,
+                         ev_error *err) EV_WUR;
 
 /* Starts a file at `path`: bytes go to "<path>.tmp" and pq_writer_close renames it into place
  * (after fsync when `durable`), so `path` shows either nothing or a whole file. */

@@ -43,7 +43,8 @@ ev_status pq_compress(pq_codec_ctx *c, pq_codec codec, int level, const void *sr
     case PQ_CODEC_UNCOMPRESSED:
         return ev_buf_append(out, src, len);
     case PQ_CODEC_ZSTD: {
-        if (!c->zc && !(c->zc = ZSTD_createCCtx())) return ev_error_set(err, EV_ERR_NOMEM, "zstd: out of memory");
+        if (!c->zc && !(c->zc = ZSTD_createCCtx()))
+            return ev_error_set(err, EV_ERR_NOMEM, "zstd: out of memory");
         size_t bound = ZSTD_compressBound(len);
         EV_TRY(ev_buf_reserve(out, bound));
         size_t n = ZSTD_compressCCtx(c->zc, out->data, bound, src, len, level ? level : 3);
@@ -67,7 +68,8 @@ ev_status pq_compress(pq_codec_ctx *c, pq_codec codec, int level, const void *sr
             c->gz_c = NULL;
         }
         if (!c->gz_c) {
-            if (!(c->gz_c = libdeflate_alloc_compressor(lv))) return ev_error_set(err, EV_ERR_INPUT, "gzip: bad level %d", lv);
+            if (!(c->gz_c = libdeflate_alloc_compressor(lv)))
+                return ev_error_set(err, EV_ERR_INPUT, "gzip: bad level %d", lv);
             c->gz_level = lv;
         }
         size_t bound = libdeflate_gzip_compress_bound(c->gz_c, len);
@@ -82,46 +84,56 @@ ev_status pq_compress(pq_codec_ctx *c, pq_codec codec, int level, const void *sr
     }
 }
 
-ev_status pq_decompress(pq_codec_ctx *c, pq_codec codec, const void *src, size_t len, void *dst, size_t dst_len,
-                        const char *where, ev_error *err) {
+ev_status pq_decompress(pq_codec_ctx *c, pq_codec codec, const void *src, size_t len, void *dst,
+                        size_t dst_len, const char *where, ev_error *err) {
     switch (codec) {
     case PQ_CODEC_UNCOMPRESSED:
         if (len != dst_len)
-            return ev_error_set(err, EV_ERR_CORRUPT, "%s: uncompressed page of %zu bytes claims %zu", where, len, dst_len);
+            return ev_error_set(err, EV_ERR_CORRUPT, "%s: uncompressed page of %zu bytes claims %zu", where,
+                                len, dst_len);
         memcpy(dst, src, len);
         return EV_OK;
     case PQ_CODEC_ZSTD: {
-        if (!c->zd && !(c->zd = ZSTD_createDCtx())) return ev_error_set(err, EV_ERR_NOMEM, "zstd: out of memory");
+        if (!c->zd && !(c->zd = ZSTD_createDCtx()))
+            return ev_error_set(err, EV_ERR_NOMEM, "zstd: out of memory");
         size_t n = ZSTD_decompressDCtx(c->zd, dst, dst_len, src, len);
-        if (ZSTD_isError(n)) return ev_error_set(err, EV_ERR_CORRUPT, "%s: zstd: %s", where, ZSTD_getErrorName(n));
+        if (ZSTD_isError(n))
+            return ev_error_set(err, EV_ERR_CORRUPT, "%s: zstd: %s", where, ZSTD_getErrorName(n));
         if (n != dst_len)
-            return ev_error_set(err, EV_ERR_CORRUPT, "%s: zstd gave %zu bytes, the header says %zu", where, n, dst_len);
+            return ev_error_set(err, EV_ERR_CORRUPT, "%s: zstd gave %zu bytes, the header says %zu", where, n,
+                                dst_len);
         return EV_OK;
     }
     case PQ_CODEC_SNAPPY: {
         size_t n;
         if (snappy_uncompressed_length(src, len, &n) != SNAPPY_OK || n != dst_len)
-            return ev_error_set(err, EV_ERR_CORRUPT, "%s: snappy: bad data or size (header says %zu)", where, dst_len);
+            return ev_error_set(err, EV_ERR_CORRUPT, "%s: snappy: bad data or size (header says %zu)", where,
+                                dst_len);
         if (snappy_uncompress(src, len, dst, &n) != SNAPPY_OK || n != dst_len)
             return ev_error_set(err, EV_ERR_CORRUPT, "%s: snappy: corrupt data", where);
         return EV_OK;
     }
     case PQ_CODEC_GZIP: {
-        if (!c->gz_d && !(c->gz_d = libdeflate_alloc_decompressor())) return ev_error_set(err, EV_ERR_NOMEM, "gzip: out of memory");
+        if (!c->gz_d && !(c->gz_d = libdeflate_alloc_decompressor()))
+            return ev_error_set(err, EV_ERR_NOMEM, "gzip: out of memory");
         size_t n = 0;
         enum libdeflate_result r = libdeflate_gzip_decompress(c->gz_d, src, len, dst, dst_len, &n);
         if (r != LIBDEFLATE_SUCCESS || n != dst_len)
-            return ev_error_set(err, EV_ERR_CORRUPT, "%s: gzip: corrupt data or wrong size (header says %zu)", where, dst_len);
+            return ev_error_set(err, EV_ERR_CORRUPT, "%s: gzip: corrupt data or wrong size (header says %zu)",
+                                where, dst_len);
         return EV_OK;
     }
     case PQ_CODEC_LZ4_RAW: {
-        if (len > INT32_MAX || dst_len > INT32_MAX) return ev_error_set(err, EV_ERR_CORRUPT, "%s: lz4 page too big", where);
+        if (len > INT32_MAX || dst_len > INT32_MAX)
+            return ev_error_set(err, EV_ERR_CORRUPT, "%s: lz4 page too big", where);
         int n = LZ4_decompress_safe(src, dst, (int)len, (int)dst_len);
         if (n < 0 || (size_t)n != dst_len)
-            return ev_error_set(err, EV_ERR_CORRUPT, "%s: lz4_raw: corrupt data or wrong size (header says %zu)", where, dst_len);
+            return ev_error_set(err, EV_ERR_CORRUPT,
+                                "%s: lz4_raw: corrupt data or wrong size (header says %zu)", where, dst_len);
         return EV_OK;
     }
     default:
-        return ev_error_set(err, EV_ERR_UNSUPPORTED, "%s: codec %s is not supported", where, pq_codec_name(codec));
+        return ev_error_set(err, EV_ERR_UNSUPPORTED, "%s: codec %s is not supported", where,
+                            pq_codec_name(codec));
     }
 }

@@ -62,7 +62,8 @@ ev_status pq_pack_bits(ev_buf *out, const uint64_t *v, size_t n, int bw) {
     if (bw == 0) return EV_OK;
     EV_TRY(ev_buf_reserve(out, (n * (size_t)bw + 7) / 8 + 8));
     bitw b = {out, 0, 0, EV_OK};
-    for (size_t i = 0; i < n; i++) bitw_put(&b, v[i], bw);
+    for (size_t i = 0; i < n; i++)
+        bitw_put(&b, v[i], bw);
     bitw_flush(&b);
     return b.st;
 }
@@ -113,43 +114,47 @@ static bool get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v) {
 /* ---- RLE / bit-packed hybrid encoder ----
  * Runs of 8 or more equal values become RLE runs; everything else goes into bit-packed groups of 8
  * (at most 63 groups per header, as other writers do). */
-#define RLE_ENCODE(NAME, T)                                                                                    \
-    ev_status NAME(ev_buf *out, const T *v, size_t n, int bw) {                                                \
-        size_t vbytes = (size_t)(bw + 7) / 8;                                                                  \
-        EV_TRY(ev_buf_reserve(out, n / 8 * (size_t)bw + n / 4 + 64));                                          \
-        size_t i = 0;                                                                                          \
-        while (i < n) {                                                                                        \
-            size_t r = 1;                                                                                      \
-            while (i + r < n && v[i + r] == v[i]) r++;                                                         \
-            if (r >= 8) {                                                                                      \
-                EV_TRY(ev_buf_reserve(out, 16));                                                               \
-                put_varint(out, (uint64_t)r << 1);                                                             \
-                uint32_t x = (uint32_t)v[i];                                                                   \
-                for (size_t b = 0; b < vbytes; b++) out->data[out->len++] = (uint8_t)(x >> (8 * b));           \
-                i += r;                                                                                        \
-                continue;                                                                                      \
-            }                                                                                                  \
-            /* literal groups until a run of 8 starts at a group boundary */                                   \
-            size_t j = i, groups = 0;                                                                          \
-            while (j < n && groups < 63) {                                                                     \
-                if (j > i) {                                                                                   \
-                    size_t rr = 1;                                                                             \
-                    while (j + rr < n && rr < 8 && v[j + rr] == v[j]) rr++;                                    \
-                    if (rr >= 8) break;                                                                        \
-                }                                                                                              \
-                j += 8;                                                                                        \
-                groups++;                                                                                      \
-            }                                                                                                  \
-            EV_TRY(ev_buf_reserve(out, 16 + groups * (size_t)bw));                                             \
-            put_varint(out, ((uint64_t)groups << 1) | 1);                                                      \
-            bitw b = {out, 0, 0, EV_OK};                                                                       \
-            size_t stop = i + groups * 8;                                                                      \
-            for (size_t k = i; k < stop; k++) bitw_put(&b, k < n ? (uint64_t)v[k] : 0, bw);                    \
-            bitw_flush(&b);                                                                                    \
-            EV_TRY(b.st);                                                                                      \
-            i = stop < n ? stop : n;                                                                           \
-        }                                                                                                      \
-        return EV_OK;                                                                                          \
+#define RLE_ENCODE(NAME, T)                                                                                  \
+    ev_status NAME(ev_buf *out, const T *v, size_t n, int bw) {                                              \
+        size_t vbytes = (size_t)(bw + 7) / 8;                                                                \
+        EV_TRY(ev_buf_reserve(out, n / 8 * (size_t)bw + n / 4 + 64));                                        \
+        size_t i = 0;                                                                                        \
+        while (i < n) {                                                                                      \
+            size_t r = 1;                                                                                    \
+            while (i + r < n && v[i + r] == v[i])                                                            \
+                r++;                                                                                         \
+            if (r >= 8) {                                                                                    \
+                EV_TRY(ev_buf_reserve(out, 16));                                                             \
+                put_varint(out, (uint64_t)r << 1);                                                           \
+                uint32_t x = (uint32_t)v[i];                                                                 \
+                for (size_t b = 0; b < vbytes; b++)                                                          \
+                    out->data[out->len++] = (uint8_t)(x >> (8 * b));                                         \
+                i += r;                                                                                      \
+                continue;                                                                                    \
+            }                                                                                                \
+            /* literal groups until a run of 8 starts at a group boundary */                                 \
+            size_t j = i, groups = 0;                                                                        \
+            while (j < n && groups < 63) {                                                                   \
+                if (j > i) {                                                                                 \
+                    size_t rr = 1;                                                                           \
+                    while (j + rr < n && rr < 8 && v[j + rr] == v[j])                                        \
+                        rr++;                                                                                \
+                    if (rr >= 8) break;                                                                      \
+                }                                                                                            \
+                j += 8;                                                                                      \
+                groups++;                                                                                    \
+            }                                                                                                \
+            EV_TRY(ev_buf_reserve(out, 16 + groups * (size_t)bw));                                           \
+            put_varint(out, ((uint64_t)groups << 1) | 1);                                                    \
+            bitw b = {out, 0, 0, EV_OK};                                                                     \
+            size_t stop = i + groups * 8;                                                                    \
+            for (size_t k = i; k < stop; k++)                                                                \
+                bitw_put(&b, k < n ? (uint64_t)v[k] : 0, bw);                                                \
+            bitw_flush(&b);                                                                                  \
+            EV_TRY(b.st);                                                                                    \
+            i = stop < n ? stop : n;                                                                         \
+        }                                                                                                    \
+        return EV_OK;                                                                                        \
     }
 
 RLE_ENCODE(pq_rle_encode_u32, uint32_t)
@@ -201,7 +206,8 @@ static bool rle_next_run(pq_rle_dec *d) {
         size_t vb = (size_t)(d->bw + 7) / 8;
         if ((size_t)(d->end - d->p) < vb) return false;
         uint32_t val = 0;
-        for (size_t b = 0; b < vb; b++) val |= (uint32_t)d->p[b] << (8 * b);
+        for (size_t b = 0; b < vb; b++)
+            val |= (uint32_t)d->p[b] << (8 * b);
         d->p += vb;
         if (d->bw < 32 && (val >> d->bw)) return false;
         d->packed = false;
@@ -211,32 +217,34 @@ static bool rle_next_run(pq_rle_dec *d) {
     }
 }
 
-#define RLE_DECODE(NAME, T)                                                                                    \
-    bool NAME(pq_rle_dec *d, T *out, size_t n) {                                                               \
-        while (n > 0) {                                                                                        \
-            if (d->run_left == 0 && !rle_next_run(d)) return false;                                            \
-            size_t k = d->run_left < n ? d->run_left : n;                                                      \
-            if (!d->packed) {                                                                                  \
-                T v = (T)d->rle_value;                                                                         \
-                for (size_t i = 0; i < k; i++) out[i] = v;                                                     \
-            } else {                                                                                           \
-                const uint8_t *pp = d->pack_p;                                                                 \
-                size_t plen = (size_t)(d->p - pp);                                                             \
-                int bw = d->bw;                                                                                \
-                uint64_t bit = (uint64_t)d->pack_idx * (uint64_t)bw;                                           \
-                uint32_t mask = bw == 32 ? 0xffffffffu : ((1u << bw) - 1);                                     \
-                size_t i = 0;                                                                                  \
-                /* fast path: 8 bytes readable at every position */                                            \
-                for (; i < k && (bit >> 3) + 8 <= plen; i++, bit += (uint64_t)bw)                              \
-                    out[i] = (T)((pq_load64(pp + (bit >> 3)) >> (bit & 7)) & mask);                            \
-                for (; i < k; i++, bit += (uint64_t)bw) out[i] = (T)get_bits(pp, plen, bit, bw);               \
-                d->pack_idx += (uint32_t)k;                                                                    \
-            }                                                                                                  \
-            d->run_left -= (uint32_t)k;                                                                        \
-            out += k;                                                                                          \
-            n -= k;                                                                                            \
-        }                                                                                                      \
-        return true;                                                                                           \
+#define RLE_DECODE(NAME, T)                                                                                  \
+    bool NAME(pq_rle_dec *d, T *out, size_t n) {                                                             \
+        while (n > 0) {                                                                                      \
+            if (d->run_left == 0 && !rle_next_run(d)) return false;                                          \
+            size_t k = d->run_left < n ? d->run_left : n;                                                    \
+            if (!d->packed) {                                                                                \
+                T v = (T)d->rle_value;                                                                       \
+                for (size_t i = 0; i < k; i++)                                                               \
+                    out[i] = v;                                                                              \
+            } else {                                                                                         \
+                const uint8_t *pp = d->pack_p;                                                               \
+                size_t plen = (size_t)(d->p - pp);                                                           \
+                int bw = d->bw;                                                                              \
+                uint64_t bit = (uint64_t)d->pack_idx * (uint64_t)bw;                                         \
+                uint32_t mask = bw == 32 ? 0xffffffffu : ((1u << bw) - 1);                                   \
+                size_t i = 0;                                                                                \
+                /* fast path: 8 bytes readable at every position */                                          \
+                for (; i < k && (bit >> 3) + 8 <= plen; i++, bit += (uint64_t)bw)                            \
+                    out[i] = (T)((pq_load64(pp + (bit >> 3)) >> (bit & 7)) & mask);                          \
+                for (; i < k; i++, bit += (uint64_t)bw)                                                      \
+                    out[i] = (T)get_bits(pp, plen, bit, bw);                                                 \
+                d->pack_idx += (uint32_t)k;                                                                  \
+            }                                                                                                \
+            d->run_left -= (uint32_t)k;                                                                      \
+            out += k;                                                                                        \
+            n -= k;                                                                                          \
+        }                                                                                                    \
+        return true;                                                                                         \
     }
 
 RLE_DECODE(pq_rle_dec_u32, uint32_t)
@@ -287,7 +295,8 @@ ev_status pq_delta_encode(ev_buf *out, const int64_t *v, size_t n, bool is32) {
             size_t s = (size_t)m * DELTA_MB_VALUES;
             if (s >= k) break;
             uint64_t tmp[DELTA_MB_VALUES];
-            for (size_t j = 0; j < DELTA_MB_VALUES; j++) tmp[j] = s + j < k ? deltas[s + j] : 0;
+            for (size_t j = 0; j < DELTA_MB_VALUES; j++)
+                tmp[j] = s + j < k ? deltas[s + j] : 0;
             EV_TRY(pq_pack_bits(out, tmp, DELTA_MB_VALUES, widths[m]));
         }
         i += k;
@@ -325,8 +334,8 @@ bool pq_delta_count(const uint8_t *p, size_t len, size_t *n) {
     return true;
 }
 
-bool pq_delta_decode(const uint8_t *p, size_t len, int64_t *out, size_t cap, size_t *n_out, size_t *used, bool is32,
-                     const char **why) {
+bool pq_delta_decode(const uint8_t *p, size_t len, int64_t *out, size_t cap, size_t *n_out, size_t *used,
+                     bool is32, const char **why) {
     const uint8_t *start = p, *end = p + len;
     delta_hdr h;
     if (!delta_header(&p, end, &h, why)) return false;

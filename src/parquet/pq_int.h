@@ -22,7 +22,9 @@ static inline uint64_t pq_load64(const void *p) {
     memcpy(&v, p, 8);
     return v;
 }
-static inline void pq_store32(void *p, uint32_t v) { memcpy(p, &v, 4); }
+static inline void pq_store32(void *p, uint32_t v) {
+    memcpy(p, &v, 4);
+}
 
 /* ---- page headers ---- */
 enum { PQ_PAGE_DATA = 0, PQ_PAGE_INDEX = 1, PQ_PAGE_DICT = 2, PQ_PAGE_DATA_V2 = 3 };
@@ -30,7 +32,7 @@ enum { PQ_PAGE_DATA = 0, PQ_PAGE_INDEX = 1, PQ_PAGE_DICT = 2, PQ_PAGE_DATA_V2 = 
 typedef struct pq_page_header {
     int type;
     int32_t uncompressed_size, compressed_size;
-    int32_t num_values; /* data pages: values incl. nulls; dictionary: entries */
+    int32_t num_values;          /* data pages: values incl. nulls; dictionary: entries */
     int32_t num_nulls, num_rows; /* v2 */
     int encoding;
     int def_encoding, rep_encoding; /* v1 */
@@ -41,8 +43,8 @@ typedef struct pq_page_header {
 } pq_page_header;
 
 /* Decodes a page header from data[0..len) at file offset `base`; *used is its size. */
-ev_status pq_page_header_read(const uint8_t *data, size_t len, uint64_t base, const char *name, pq_page_header *h,
-                              size_t *used, ev_error *err) EV_WUR;
+ev_status pq_page_header_read(const uint8_t *data, size_t len, uint64_t base, const char *name,
+                              pq_page_header *h, size_t *used, ev_error *err) EV_WUR;
 /* Serializes a page header (statistics when h->has_stats). */
 ev_status pq_page_header_write(ev_buf *out, const pq_page_header *h) EV_WUR;
 
@@ -51,10 +53,10 @@ ev_status pq_footer_read(const uint8_t *data, size_t len, uint64_t base, const c
                          pq_file_meta *m, ev_error *err) EV_WUR;
 
 /* Decodes a ColumnIndex / OffsetIndex. */
-ev_status pq_offset_index_read(const uint8_t *data, size_t len, uint64_t base, const char *name, ev_arena *arena,
-                               pq_page_index *out, ev_error *err) EV_WUR;
-ev_status pq_column_index_read(const uint8_t *data, size_t len, uint64_t base, const char *name, ev_arena *arena,
-                               pq_page_index *out, ev_error *err) EV_WUR;
+ev_status pq_offset_index_read(const uint8_t *data, size_t len, uint64_t base, const char *name,
+                               ev_arena *arena, pq_page_index *out, ev_error *err) EV_WUR;
+ev_status pq_column_index_read(const uint8_t *data, size_t len, uint64_t base, const char *name,
+                               ev_arena *arena, pq_page_index *out, ev_error *err) EV_WUR;
 
 /* What the writer knows about one chunk, to serialize into the footer. */
 typedef struct pq_wchunk {
@@ -79,8 +81,8 @@ typedef struct pq_wschema {
     size_t ncols;
 } pq_wschema;
 
-ev_status pq_footer_write(ev_buf *out, const pq_wschema *s, const pq_wrow_group *rgs, size_t nrg, int64_t num_rows,
-                          const pq_kv *kv, size_t nkv, const char *created_by) EV_WUR;
+ev_status pq_footer_write(ev_buf *out, const pq_wschema *s, const pq_wrow_group *rgs, size_t nrg,
+                          int64_t num_rows, const pq_kv *kv, size_t nkv, const char *created_by) EV_WUR;
 
 /* ---- codecs (pq_codec.c) ---- */
 typedef struct pq_codec_ctx pq_codec_ctx;
@@ -90,8 +92,8 @@ void pq_codec_ctx_free(pq_codec_ctx *c);
 ev_status pq_compress(pq_codec_ctx *c, pq_codec codec, int level, const void *src, size_t len, ev_buf *out,
                       ev_error *err) EV_WUR;
 /* Decompresses exactly `dst_len` bytes into dst; anything else is corrupt. `where` names the page. */
-ev_status pq_decompress(pq_codec_ctx *c, pq_codec codec, const void *src, size_t len, void *dst, size_t dst_len,
-                        const char *where, ev_error *err) EV_WUR;
+ev_status pq_decompress(pq_codec_ctx *c, pq_codec codec, const void *src, size_t len, void *dst,
+                        size_t dst_len, const char *where, ev_error *err) EV_WUR;
 
 /* ---- encodings (pq_encoding.c) ---- */
 
@@ -123,8 +125,8 @@ bool pq_rle_dec_u8(pq_rle_dec *d, uint8_t *out, size_t n);
 ev_status pq_delta_encode(ev_buf *out, const int64_t *v, size_t n, bool is32) EV_WUR;
 /* Decodes up to `cap` values (n from the header, must be <= cap; *n_out); *used = bytes consumed.
  * Returns false on malformed input (message in *why). */
-bool pq_delta_decode(const uint8_t *p, size_t len, int64_t *out, size_t cap, size_t *n_out, size_t *used, bool is32,
-                     const char **why);
+bool pq_delta_decode(const uint8_t *p, size_t len, int64_t *out, size_t cap, size_t *n_out, size_t *used,
+                     bool is32, const char **why);
 /* Just the value count of a DELTA_BINARY_PACKED header (false if malformed). */
 bool pq_delta_count(const uint8_t *p, size_t len, size_t *n);
 

@@ -13,15 +13,17 @@
 #define TRY EV_TRY
 
 /* Iterates the fields of a struct: `ty`, `id` are declared by the caller. */
-#define FIELDS(t)                                                                                                      \
-    TRY(thrift_struct_begin(t));                                                                                       \
+#define FIELDS(t)                                                                                            \
+    TRY(thrift_struct_begin(t));                                                                             \
     for (;;)
 
-#define NEXT_FIELD(t)                                                                                                  \
-    TRY(thrift_field(t, &ty, &id));                                                                                    \
+#define NEXT_FIELD(t)                                                                                        \
+    TRY(thrift_field(t, &ty, &id));                                                                          \
     if (ty == THRIFT_STOP) break
 
-static char *dup_str(ev_arena *a, const uint8_t *p, uint32_t n) { return ev_arena_strndup(a, (const char *)p, n); }
+static char *dup_str(ev_arena *a, const uint8_t *p, uint32_t n) {
+    return ev_arena_strndup(a, (const char *)p, n);
+}
 
 static ev_status nomem(thrift_reader *t) {
     return ev_error_set(t->err, EV_ERR_NOMEM, "%s: out of memory decoding %s", t->name, t->what);
@@ -90,8 +92,8 @@ static ev_status check_encoding(thrift_reader *t, int32_t e) {
     return EV_OK;
 }
 
-ev_status pq_page_header_read(const uint8_t *data, size_t len, uint64_t base, const char *name, pq_page_header *h,
-                              size_t *used, ev_error *err) {
+ev_status pq_page_header_read(const uint8_t *data, size_t len, uint64_t base, const char *name,
+                              pq_page_header *h, size_t *used, ev_error *err) {
     thrift_reader tr, *t = &tr;
     thrift_reader_init(t, data, len, base, name, "page header", err);
     memset(h, 0, sizeof *h);
@@ -126,39 +128,79 @@ ev_status pq_page_header_read(const uint8_t *data, size_t len, uint64_t base, co
                 NEXT_FIELD(t);
                 if (fid == 5) {
                     switch (id) {
-                    case 1: TRY(thrift_read_i32(t, ty, &h->num_values)); break;
-                    case 2: TRY(thrift_read_i32(t, ty, &v)); TRY(check_encoding(t, v)); h->encoding = v; break;
-                    case 3: TRY(thrift_read_i32(t, ty, &v)); TRY(check_encoding(t, v)); h->def_encoding = v; break;
-                    case 4: TRY(thrift_read_i32(t, ty, &v)); TRY(check_encoding(t, v)); h->rep_encoding = v; break;
+                    case 1:
+                        TRY(thrift_read_i32(t, ty, &h->num_values));
+                        break;
+                    case 2:
+                        TRY(thrift_read_i32(t, ty, &v));
+                        TRY(check_encoding(t, v));
+                        h->encoding = v;
+                        break;
+                    case 3:
+                        TRY(thrift_read_i32(t, ty, &v));
+                        TRY(check_encoding(t, v));
+                        h->def_encoding = v;
+                        break;
+                    case 4:
+                        TRY(thrift_read_i32(t, ty, &v));
+                        TRY(check_encoding(t, v));
+                        h->rep_encoding = v;
+                        break;
                     case 5:
                         if (ty != THRIFT_STRUCT) return thrift_fail(t, "statistics is not a struct");
                         TRY(read_stats(t, &h->stats));
                         h->has_stats = true;
                         break;
-                    default: TRY(thrift_skip(t, ty));
+                    default:
+                        TRY(thrift_skip(t, ty));
                     }
                 } else if (fid == 7) {
                     switch (id) {
-                    case 1: TRY(thrift_read_i32(t, ty, &h->num_values)); break;
-                    case 2: TRY(thrift_read_i32(t, ty, &v)); TRY(check_encoding(t, v)); h->encoding = v; break;
-                    default: TRY(thrift_skip(t, ty));
+                    case 1:
+                        TRY(thrift_read_i32(t, ty, &h->num_values));
+                        break;
+                    case 2:
+                        TRY(thrift_read_i32(t, ty, &v));
+                        TRY(check_encoding(t, v));
+                        h->encoding = v;
+                        break;
+                    default:
+                        TRY(thrift_skip(t, ty));
                     }
                 } else {
                     bool b;
                     switch (id) {
-                    case 1: TRY(thrift_read_i32(t, ty, &h->num_values)); break;
-                    case 2: TRY(thrift_read_i32(t, ty, &h->num_nulls)); break;
-                    case 3: TRY(thrift_read_i32(t, ty, &h->num_rows)); break;
-                    case 4: TRY(thrift_read_i32(t, ty, &v)); TRY(check_encoding(t, v)); h->encoding = v; break;
-                    case 5: TRY(thrift_read_i32(t, ty, &h->def_len)); break;
-                    case 6: TRY(thrift_read_i32(t, ty, &h->rep_len)); break;
-                    case 7: TRY(thrift_read_bool(t, ty, &b)); h->is_compressed = b; break;
+                    case 1:
+                        TRY(thrift_read_i32(t, ty, &h->num_values));
+                        break;
+                    case 2:
+                        TRY(thrift_read_i32(t, ty, &h->num_nulls));
+                        break;
+                    case 3:
+                        TRY(thrift_read_i32(t, ty, &h->num_rows));
+                        break;
+                    case 4:
+                        TRY(thrift_read_i32(t, ty, &v));
+                        TRY(check_encoding(t, v));
+                        h->encoding = v;
+                        break;
+                    case 5:
+                        TRY(thrift_read_i32(t, ty, &h->def_len));
+                        break;
+                    case 6:
+                        TRY(thrift_read_i32(t, ty, &h->rep_len));
+                        break;
+                    case 7:
+                        TRY(thrift_read_bool(t, ty, &b));
+                        h->is_compressed = b;
+                        break;
                     case 8:
                         if (ty != THRIFT_STRUCT) return thrift_fail(t, "statistics is not a struct");
                         TRY(read_stats(t, &h->stats));
                         h->has_stats = true;
                         break;
-                    default: TRY(thrift_skip(t, ty));
+                    default:
+                        TRY(thrift_skip(t, ty));
                     }
                 }
             }
@@ -169,8 +211,10 @@ ev_status pq_page_header_read(const uint8_t *data, size_t len, uint64_t base, co
         }
     }
     if (h->type < 0 || h->type > 3) return thrift_fail(t, "missing or unknown page type %d", h->type);
-    if (h->uncompressed_size < 0 || h->compressed_size < 0) return thrift_fail(t, "missing or negative page size");
-    if (h->type != PQ_PAGE_INDEX && !got_sub) return thrift_fail(t, "page header without its type's sub-header");
+    if (h->uncompressed_size < 0 || h->compressed_size < 0)
+        return thrift_fail(t, "missing or negative page size");
+    if (h->type != PQ_PAGE_INDEX && !got_sub)
+        return thrift_fail(t, "page header without its type's sub-header");
     if (h->num_values < 0 || h->num_nulls < 0 || h->num_rows < 0 || h->def_len < 0 || h->rep_len < 0)
         return thrift_fail(t, "negative count in page header");
     if (h->type == PQ_PAGE_DATA_V2) {
@@ -265,19 +309,45 @@ static ev_status read_logical(thrift_reader *t, pq_logical *lt) {
         }
         int outer = id;
         switch (outer) {
-        case 1: lt->kind = PQ_LOGICAL_STRING; break;
-        case 4: lt->kind = PQ_LOGICAL_ENUM; break;
-        case 6: lt->kind = PQ_LOGICAL_DATE; break;
-        case 11: lt->kind = PQ_LOGICAL_NULL; break;
-        case 12: lt->kind = PQ_LOGICAL_JSON; break;
-        case 13: lt->kind = PQ_LOGICAL_BSON; break;
-        case 14: lt->kind = PQ_LOGICAL_UUID; break;
-        case 15: lt->kind = PQ_LOGICAL_FLOAT16; break;
-        case 5: lt->kind = PQ_LOGICAL_DECIMAL; break;
-        case 7: lt->kind = PQ_LOGICAL_TIME; break;
-        case 8: lt->kind = PQ_LOGICAL_TIMESTAMP; break;
-        case 10: lt->kind = PQ_LOGICAL_INT; break;
-        default: lt->kind = PQ_LOGICAL_OTHER; break;
+        case 1:
+            lt->kind = PQ_LOGICAL_STRING;
+            break;
+        case 4:
+            lt->kind = PQ_LOGICAL_ENUM;
+            break;
+        case 6:
+            lt->kind = PQ_LOGICAL_DATE;
+            break;
+        case 11:
+            lt->kind = PQ_LOGICAL_NULL;
+            break;
+        case 12:
+            lt->kind = PQ_LOGICAL_JSON;
+            break;
+        case 13:
+            lt->kind = PQ_LOGICAL_BSON;
+            break;
+        case 14:
+            lt->kind = PQ_LOGICAL_UUID;
+            break;
+        case 15:
+            lt->kind = PQ_LOGICAL_FLOAT16;
+            break;
+        case 5:
+            lt->kind = PQ_LOGICAL_DECIMAL;
+            break;
+        case 7:
+            lt->kind = PQ_LOGICAL_TIME;
+            break;
+        case 8:
+            lt->kind = PQ_LOGICAL_TIMESTAMP;
+            break;
+        case 10:
+            lt->kind = PQ_LOGICAL_INT;
+            break;
+        default:
+            lt->kind = PQ_LOGICAL_OTHER;
+            break;
         }
         FIELDS(t) {
             NEXT_FIELD(t);
@@ -285,8 +355,10 @@ static ev_status read_logical(thrift_reader *t, pq_logical *lt) {
             bool b;
             if (outer == 5 && (id == 1 || id == 2)) {
                 TRY(thrift_read_i32(t, ty, &v));
-                if (id == 1) lt->scale = v;
-                else lt->precision = v;
+                if (id == 1)
+                    lt->scale = v;
+                else
+                    lt->precision = v;
             } else if ((outer == 7 || outer == 8) && id == 1) {
                 TRY(thrift_read_bool(t, ty, &b));
                 lt->utc = b;
@@ -319,27 +391,43 @@ static ev_status read_schema_el(thrift_reader *t, ev_arena *a, schema_el *e) {
         const uint8_t *p;
         uint32_t n;
         switch (id) {
-        case 1: TRY(thrift_read_i32(t, ty, &e->type)); break;
-        case 2: TRY(thrift_read_i32(t, ty, &e->type_length)); break;
-        case 3: TRY(thrift_read_i32(t, ty, &e->repetition)); break;
+        case 1:
+            TRY(thrift_read_i32(t, ty, &e->type));
+            break;
+        case 2:
+            TRY(thrift_read_i32(t, ty, &e->type_length));
+            break;
+        case 3:
+            TRY(thrift_read_i32(t, ty, &e->repetition));
+            break;
         case 4:
             TRY(thrift_read_binary(t, ty, &p, &n));
             if (!(e->name = dup_str(a, p, n))) return nomem(t);
             break;
-        case 5: TRY(thrift_read_i32(t, ty, &e->num_children)); break;
-        case 6: TRY(thrift_read_i32(t, ty, &e->converted)); break;
-        case 7: TRY(thrift_read_i32(t, ty, &e->scale)); break;
-        case 8: TRY(thrift_read_i32(t, ty, &e->precision)); break;
+        case 5:
+            TRY(thrift_read_i32(t, ty, &e->num_children));
+            break;
+        case 6:
+            TRY(thrift_read_i32(t, ty, &e->converted));
+            break;
+        case 7:
+            TRY(thrift_read_i32(t, ty, &e->scale));
+            break;
+        case 8:
+            TRY(thrift_read_i32(t, ty, &e->precision));
+            break;
         case 10:
             if (ty != THRIFT_STRUCT) return thrift_fail(t, "logicalType is not a struct");
             TRY(read_logical(t, &e->logical));
             e->has_logical = true;
             break;
-        default: TRY(thrift_skip(t, ty));
+        default:
+            TRY(thrift_skip(t, ty));
         }
     }
     if (!e->name) return thrift_fail(t, "schema element without a name");
-    if (e->type < -1 || e->type > 7) return thrift_fail(t, "schema element '%s' has unknown type %d", e->name, e->type);
+    if (e->type < -1 || e->type > 7)
+        return thrift_fail(t, "schema element '%s' has unknown type %d", e->name, e->type);
     if (e->repetition < -1 || e->repetition > 3)
         return thrift_fail(t, "schema element '%s' has unknown repetition %d", e->name, e->repetition);
     return EV_OK;
@@ -348,21 +436,64 @@ static ev_status read_schema_el(thrift_reader *t, ev_arena *a, schema_el *e) {
 static pq_logical logical_from_converted(const schema_el *e) {
     pq_logical l = {0};
     switch (e->converted) {
-    case 0: l.kind = PQ_LOGICAL_STRING; break;
-    case 4: l.kind = PQ_LOGICAL_ENUM; break;
-    case 5: l.kind = PQ_LOGICAL_DECIMAL; l.scale = e->scale; l.precision = e->precision; break;
-    case 6: l.kind = PQ_LOGICAL_DATE; break;
-    case 7: l.kind = PQ_LOGICAL_TIME; l.unit = PQ_UNIT_MILLIS; l.utc = true; break;
-    case 8: l.kind = PQ_LOGICAL_TIME; l.unit = PQ_UNIT_MICROS; l.utc = true; break;
-    case 9: l.kind = PQ_LOGICAL_TIMESTAMP; l.unit = PQ_UNIT_MILLIS; l.utc = true; break;
-    case 10: l.kind = PQ_LOGICAL_TIMESTAMP; l.unit = PQ_UNIT_MICROS; l.utc = true; break;
-    case 11: case 12: case 13: case 14:
-        l.kind = PQ_LOGICAL_INT; l.is_signed = false; l.bit_width = 8 << (e->converted - 11); break;
-    case 15: case 16: case 17: case 18:
-        l.kind = PQ_LOGICAL_INT; l.is_signed = true; l.bit_width = 8 << (e->converted - 15); break;
-    case 19: l.kind = PQ_LOGICAL_JSON; break;
-    case 20: l.kind = PQ_LOGICAL_BSON; break;
-    default: break;
+    case 0:
+        l.kind = PQ_LOGICAL_STRING;
+        break;
+    case 4:
+        l.kind = PQ_LOGICAL_ENUM;
+        break;
+    case 5:
+        l.kind = PQ_LOGICAL_DECIMAL;
+        l.scale = e->scale;
+        l.precision = e->precision;
+        break;
+    case 6:
+        l.kind = PQ_LOGICAL_DATE;
+        break;
+    case 7:
+        l.kind = PQ_LOGICAL_TIME;
+        l.unit = PQ_UNIT_MILLIS;
+        l.utc = true;
+        break;
+    case 8:
+        l.kind = PQ_LOGICAL_TIME;
+        l.unit = PQ_UNIT_MICROS;
+        l.utc = true;
+        break;
+    case 9:
+        l.kind = PQ_LOGICAL_TIMESTAMP;
+        l.unit = PQ_UNIT_MILLIS;
+        l.utc = true;
+        break;
+    case 10:
+        l.kind = PQ_LOGICAL_TIMESTAMP;
+        l.unit = PQ_UNIT_MICROS;
+        l.utc = true;
+        break;
+    case 11:
+    case 12:
+    case 13:
+    case 14:
+        l.kind = PQ_LOGICAL_INT;
+        l.is_signed = false;
+        l.bit_width = 8 << (e->converted - 11);
+        break;
+    case 15:
+    case 16:
+    case 17:
+    case 18:
+        l.kind = PQ_LOGICAL_INT;
+        l.is_signed = true;
+        l.bit_width = 8 << (e->converted - 15);
+        break;
+    case 19:
+        l.kind = PQ_LOGICAL_JSON;
+        break;
+    case 20:
+        l.kind = PQ_LOGICAL_BSON;
+        break;
+    default:
+        break;
     }
     return l;
 }
@@ -370,7 +501,8 @@ static pq_logical logical_from_converted(const schema_el *e) {
 static pq_vec_kind vec_kind_of(const pq_column_desc *c) {
     const pq_logical *l = &c->logical;
     switch (c->type) {
-    case PQ_BOOLEAN: return PQ_VEC_BOOL;
+    case PQ_BOOLEAN:
+        return PQ_VEC_BOOL;
     case PQ_INT32:
         if (l->kind == PQ_LOGICAL_DECIMAL) return PQ_VEC_F64;
         if (l->kind == PQ_LOGICAL_INT && !l->is_signed && l->bit_width >= 32) return PQ_VEC_I64;
@@ -379,8 +511,10 @@ static pq_vec_kind vec_kind_of(const pq_column_desc *c) {
     case PQ_INT96:
         if (l->kind == PQ_LOGICAL_DECIMAL) return PQ_VEC_F64;
         return PQ_VEC_I64;
-    case PQ_FLOAT: return PQ_VEC_F32;
-    case PQ_DOUBLE: return PQ_VEC_F64;
+    case PQ_FLOAT:
+        return PQ_VEC_F32;
+    case PQ_DOUBLE:
+        return PQ_VEC_F64;
     case PQ_BYTE_ARRAY:
     case PQ_FIXED_LEN_BYTE_ARRAY:
         if (l->kind == PQ_LOGICAL_DECIMAL) return PQ_VEC_F64;
@@ -450,7 +584,8 @@ static ev_status build_schema(thrift_reader *t, ev_arena *a, schema_el *els, uin
         if (!(c->path = ev_arena_strndup(a, path, pl))) return nomem(t);
         c->type = (pq_type)e->type;
         c->type_length = e->type_length;
-        c->repetition = e->repetition < 0 ? PQ_REQUIRED : (pq_repetition)(e->repetition > 2 ? 2 : e->repetition);
+        c->repetition =
+            e->repetition < 0 ? PQ_REQUIRED : (pq_repetition)(e->repetition > 2 ? 2 : e->repetition);
         c->converted_type = e->converted;
         c->logical = e->has_logical ? e->logical : logical_from_converted(e);
         if (c->logical.kind == PQ_LOGICAL_DECIMAL && c->logical.precision == 0) {
@@ -468,15 +603,16 @@ static ev_status build_schema(thrift_reader *t, ev_arena *a, schema_el *els, uin
         if (c->logical.kind == PQ_LOGICAL_DATE && c->type != PQ_INT32) c->logical.kind = PQ_LOGICAL_NONE;
         if (c->logical.kind == PQ_LOGICAL_INT && c->type != PQ_INT32 && c->type != PQ_INT64)
             c->logical.kind = PQ_LOGICAL_NONE;
-        if (c->logical.kind == PQ_LOGICAL_DECIMAL && (c->type == PQ_BOOLEAN || c->type == PQ_FLOAT ||
-                                                      c->type == PQ_DOUBLE || c->type == PQ_INT96))
+        if (c->logical.kind == PQ_LOGICAL_DECIMAL &&
+            (c->type == PQ_BOOLEAN || c->type == PQ_FLOAT || c->type == PQ_DOUBLE || c->type == PQ_INT96))
             c->logical.kind = PQ_LOGICAL_NONE;
         if (c->type == PQ_INT96) {
             c->logical.kind = PQ_LOGICAL_TIMESTAMP;
             c->logical.unit = PQ_UNIT_NANOS;
         }
         c->vec_kind = vec_kind_of(c);
-        while (sp >= 0 && st[sp].left == 0) sp--;
+        while (sp >= 0 && st[sp].left == 0)
+            sp--;
         if (sp < 0) break;
     }
     if (i != n) return thrift_fail(t, "schema has %u elements beyond its tree", n - i);
@@ -513,21 +649,35 @@ static ev_status read_col_meta(thrift_reader *t, pq_chunk_meta *c) {
             c->codec = (pq_codec)v;
             got_codec = true;
             break;
-        case 5: TRY(thrift_read_i64(t, ty, &c->num_values)); break;
-        case 6: TRY(thrift_read_i64(t, ty, &c->total_uncompressed_size)); break;
-        case 7: TRY(thrift_read_i64(t, ty, &c->total_compressed_size)); break;
-        case 9: TRY(thrift_read_i64(t, ty, &c->data_page_offset)); got_dpo = true; break;
-        case 11: TRY(thrift_read_i64(t, ty, &c->dictionary_page_offset)); break;
+        case 5:
+            TRY(thrift_read_i64(t, ty, &c->num_values));
+            break;
+        case 6:
+            TRY(thrift_read_i64(t, ty, &c->total_uncompressed_size));
+            break;
+        case 7:
+            TRY(thrift_read_i64(t, ty, &c->total_compressed_size));
+            break;
+        case 9:
+            TRY(thrift_read_i64(t, ty, &c->data_page_offset));
+            got_dpo = true;
+            break;
+        case 11:
+            TRY(thrift_read_i64(t, ty, &c->dictionary_page_offset));
+            break;
         case 12:
             if (ty != THRIFT_STRUCT) return thrift_fail(t, "statistics is not a struct");
             TRY(read_stats(t, &c->stats));
             c->has_stats = true;
             break;
-        default: TRY(thrift_skip(t, ty));
+        default:
+            TRY(thrift_skip(t, ty));
         }
     }
-    if (!got_type || !got_codec || !got_dpo) return thrift_fail(t, "column metadata lacks type, codec or data_page_offset");
-    if (c->num_values < 0 || c->total_compressed_size < 0 || c->total_uncompressed_size < 0 || c->data_page_offset < 0)
+    if (!got_type || !got_codec || !got_dpo)
+        return thrift_fail(t, "column metadata lacks type, codec or data_page_offset");
+    if (c->num_values < 0 || c->total_compressed_size < 0 || c->total_uncompressed_size < 0 ||
+        c->data_page_offset < 0)
         return thrift_fail(t, "negative size or offset in column metadata");
     return EV_OK;
 }
@@ -547,13 +697,24 @@ static ev_status read_chunk(thrift_reader *t, pq_chunk_meta *c) {
             TRY(read_col_meta(t, c));
             got_meta = true;
             break;
-        case 4: TRY(thrift_read_i64(t, ty, &c->offset_index_offset)); break;
-        case 5: TRY(thrift_read_i32(t, ty, &c->offset_index_length)); break;
-        case 6: TRY(thrift_read_i64(t, ty, &c->column_index_offset)); break;
-        case 7: TRY(thrift_read_i32(t, ty, &c->column_index_length)); break;
+        case 4:
+            TRY(thrift_read_i64(t, ty, &c->offset_index_offset));
+            break;
+        case 5:
+            TRY(thrift_read_i32(t, ty, &c->offset_index_length));
+            break;
+        case 6:
+            TRY(thrift_read_i64(t, ty, &c->column_index_offset));
+            break;
+        case 7:
+            TRY(thrift_read_i32(t, ty, &c->column_index_length));
+            break;
         case 8:
-        case 9: return ev_error_set(t->err, EV_ERR_UNSUPPORTED, "%s: encrypted column chunks are not supported", t->name);
-        default: TRY(thrift_skip(t, ty));
+        case 9:
+            return ev_error_set(t->err, EV_ERR_UNSUPPORTED, "%s: encrypted column chunks are not supported",
+                                t->name);
+        default:
+            TRY(thrift_skip(t, ty));
         }
     }
     if (!got_meta) return thrift_fail(t, "column chunk without meta_data");
@@ -588,23 +749,33 @@ static ev_status read_row_group(thrift_reader *t, ev_arena *a, const pq_file_met
             got_cols = true;
             break;
         }
-        case 2: TRY(thrift_read_i64(t, ty, &rg->total_byte_size)); break;
-        case 3: TRY(thrift_read_i64(t, ty, &rg->num_rows)); got_rows = true; break;
-        case 6: TRY(thrift_read_i64(t, ty, &rg->total_compressed_size)); got_tcs = true; break;
-        default: TRY(thrift_skip(t, ty));
+        case 2:
+            TRY(thrift_read_i64(t, ty, &rg->total_byte_size));
+            break;
+        case 3:
+            TRY(thrift_read_i64(t, ty, &rg->num_rows));
+            got_rows = true;
+            break;
+        case 6:
+            TRY(thrift_read_i64(t, ty, &rg->total_compressed_size));
+            got_tcs = true;
+            break;
+        default:
+            TRY(thrift_skip(t, ty));
         }
     }
     if (!got_cols || !got_rows) return thrift_fail(t, "row group lacks columns or num_rows");
     if (rg->num_rows < 0) return thrift_fail(t, "negative num_rows in a row group");
     if (!got_tcs) {
         rg->total_compressed_size = 0;
-        for (size_t i = 0; i < m->num_columns; i++) rg->total_compressed_size += rg->chunks[i].total_compressed_size;
+        for (size_t i = 0; i < m->num_columns; i++)
+            rg->total_compressed_size += rg->chunks[i].total_compressed_size;
     }
     return EV_OK;
 }
 
-ev_status pq_footer_read(const uint8_t *data, size_t len, uint64_t base, const char *name, ev_arena *a, pq_file_meta *m,
-                         ev_error *err) {
+ev_status pq_footer_read(const uint8_t *data, size_t len, uint64_t base, const char *name, ev_arena *a,
+                         pq_file_meta *m, ev_error *err) {
     thrift_reader tr, *t = &tr;
     thrift_reader_init(t, data, len, base, name, "footer", err);
     int ty;
@@ -617,7 +788,9 @@ ev_status pq_footer_read(const uint8_t *data, size_t len, uint64_t base, const c
     FIELDS(t) {
         NEXT_FIELD(t);
         switch (id) {
-        case 1: TRY(thrift_read_i32(t, ty, &m->version)); break;
+        case 1:
+            TRY(thrift_read_i32(t, ty, &m->version));
+            break;
         case 2: {
             int et;
             uint32_t n;
@@ -625,17 +798,22 @@ ev_status pq_footer_read(const uint8_t *data, size_t len, uint64_t base, const c
             if (n && et != THRIFT_STRUCT) return thrift_fail(t, "schema elements are not structs");
             schema_el *els = ev_arena_alloc(a, (n ? n : 1) * sizeof *els);
             if (!els) return nomem(t);
-            for (uint32_t i = 0; i < n; i++) TRY(read_schema_el(t, a, &els[i]));
+            for (uint32_t i = 0; i < n; i++)
+                TRY(read_schema_el(t, a, &els[i]));
             TRY(build_schema(t, a, els, n, m));
             got_schema = true;
             break;
         }
-        case 3: TRY(thrift_read_i64(t, ty, &m->num_rows)); got_rows = true; break;
+        case 3:
+            TRY(thrift_read_i64(t, ty, &m->num_rows));
+            got_rows = true;
+            break;
         case 4: /* decoded after the schema, which may in theory come later */
             TRY(thrift_list_begin(t, ty, &rg_et, &rg_n));
             if (rg_n && rg_et != THRIFT_STRUCT) return thrift_fail(t, "row groups are not structs");
             rg_start = t->p;
-            for (uint32_t i = 0; i < rg_n; i++) TRY(thrift_skip(t, THRIFT_STRUCT));
+            for (uint32_t i = 0; i < rg_n; i++)
+                TRY(thrift_skip(t, THRIFT_STRUCT));
             got_rgs = true;
             break;
         case 5: {
@@ -657,8 +835,10 @@ ev_status pq_footer_read(const uint8_t *data, size_t len, uint64_t base, const c
                         TRY(thrift_read_binary(t, ty, &p, &l));
                         char *s = dup_str(a, p, l);
                         if (!s) return nomem(t);
-                        if (id == 1) m->kv[i].key = s;
-                        else m->kv[i].value = s;
+                        if (id == 1)
+                            m->kv[i].key = s;
+                        else
+                            m->kv[i].value = s;
                     } else {
                         TRY(thrift_skip(t, ty));
                     }
@@ -675,11 +855,15 @@ ev_status pq_footer_read(const uint8_t *data, size_t len, uint64_t base, const c
             break;
         }
         case 8:
-        case 9: return ev_error_set(err, EV_ERR_UNSUPPORTED, "%s: encrypted Parquet files are not supported", name);
-        default: TRY(thrift_skip(t, ty));
+        case 9:
+            return ev_error_set(err, EV_ERR_UNSUPPORTED, "%s: encrypted Parquet files are not supported",
+                                name);
+        default:
+            TRY(thrift_skip(t, ty));
         }
     }
-    if (!got_schema || !got_rows || !got_rgs) return thrift_fail(t, "footer lacks schema, num_rows or row_groups");
+    if (!got_schema || !got_rows || !got_rgs)
+        return thrift_fail(t, "footer lacks schema, num_rows or row_groups");
     if (m->num_rows < 0) return thrift_fail(t, "negative num_rows");
     /* row groups */
     thrift_reader t2 = *t;
@@ -730,10 +914,17 @@ ev_status pq_offset_index_read(const uint8_t *data, size_t len, uint64_t base, c
             FIELDS(t) {
                 NEXT_FIELD(t);
                 switch (id) {
-                case 1: TRY(thrift_read_i64(t, ty, &pe->offset)); break;
-                case 2: TRY(thrift_read_i32(t, ty, &pe->compressed_size)); break;
-                case 3: TRY(thrift_read_i64(t, ty, &pe->first_row)); break;
-                default: TRY(thrift_skip(t, ty));
+                case 1:
+                    TRY(thrift_read_i64(t, ty, &pe->offset));
+                    break;
+                case 2:
+                    TRY(thrift_read_i32(t, ty, &pe->compressed_size));
+                    break;
+                case 3:
+                    TRY(thrift_read_i64(t, ty, &pe->first_row));
+                    break;
+                default:
+                    TRY(thrift_skip(t, ty));
                 }
             }
         }
@@ -765,7 +956,8 @@ ev_status pq_column_index_read(const uint8_t *data, size_t len, uint64_t base, c
             continue;
         }
         TRY(thrift_list_begin(t, ty, &et, &n));
-        if (n != out->num_pages) return thrift_fail(t, "column index has %u entries for %zu pages", n, out->num_pages);
+        if (n != out->num_pages)
+            return thrift_fail(t, "column index has %u entries for %zu pages", n, out->num_pages);
         for (uint32_t i = 0; i < n; i++) {
             pq_page_entry *pe = &out->pages[i];
             const uint8_t *p;
@@ -774,8 +966,10 @@ ev_status pq_column_index_read(const uint8_t *data, size_t len, uint64_t base, c
                 TRY(thrift_elem_bool(t, et, &pe->null_page));
             } else if (id == 2 || id == 3) {
                 TRY(thrift_elem_binary(t, et, &p, &l));
-                if (id == 2) pe->min = (pq_str){(const char *)p, l};
-                else pe->max = (pq_str){(const char *)p, l};
+                if (id == 2)
+                    pe->min = (pq_str){(const char *)p, l};
+                else
+                    pe->max = (pq_str){(const char *)p, l};
                 pe->has_min_max = true;
             } else {
                 TRY(thrift_elem_i64(t, et, &pe->null_count));
@@ -829,8 +1023,8 @@ static void write_schema_leaf(thrift_writer *w, const pq_column_spec *c) {
     thrift_w_struct_end(w);
 }
 
-ev_status pq_footer_write(ev_buf *out, const pq_wschema *s, const pq_wrow_group *rgs, size_t nrg, int64_t num_rows,
-                          const pq_kv *kv, size_t nkv, const char *created_by) {
+ev_status pq_footer_write(ev_buf *out, const pq_wschema *s, const pq_wrow_group *rgs, size_t nrg,
+                          int64_t num_rows, const pq_kv *kv, size_t nkv, const char *created_by) {
     thrift_writer tw, *w = &tw;
     thrift_writer_init(w, out);
     thrift_w_i32(w, 1, 1);
@@ -839,7 +1033,8 @@ ev_status pq_footer_write(ev_buf *out, const pq_wschema *s, const pq_wrow_group 
     thrift_w_string(w, 4, "schema");
     thrift_w_i32(w, 5, (int32_t)s->ncols);
     thrift_w_struct_end(w);
-    for (size_t i = 0; i < s->ncols; i++) write_schema_leaf(w, &s->cols[i]);
+    for (size_t i = 0; i < s->ncols; i++)
+        write_schema_leaf(w, &s->cols[i]);
     thrift_w_i64(w, 3, num_rows);
     thrift_w_list(w, 4, THRIFT_STRUCT, (uint32_t)nrg);
     for (size_t g = 0; g < nrg; g++) {
@@ -853,7 +1048,8 @@ ev_status pq_footer_write(ev_buf *out, const pq_wschema *s, const pq_wrow_group 
             thrift_w_struct_begin(w, 3);
             thrift_w_i32(w, 1, s->cols[i].type);
             int ne = 0;
-            for (int e = 0; e < 10; e++) ne += (c->encodings >> e) & 1;
+            for (int e = 0; e < 10; e++)
+                ne += (c->encodings >> e) & 1;
             thrift_w_list(w, 2, THRIFT_I32, (uint32_t)ne);
             for (int e = 0; e < 10; e++)
                 if ((c->encodings >> e) & 1) thrift_w_elem_i32(w, e);
@@ -867,7 +1063,8 @@ ev_status pq_footer_write(ev_buf *out, const pq_wschema *s, const pq_wrow_group 
             if (c->dictionary_page_offset >= 0) thrift_w_i64(w, 11, c->dictionary_page_offset);
             write_stats(w, 12, &c->stats);
             /* encoding_stats: lets readers see that every data page is dictionary-encoded */
-            int nes = (c->dict_pages > 0) + (c->data_pages_dict > 0) + (c->data_pages_plain > 0) + (c->data_pages_delta > 0);
+            int nes = (c->dict_pages > 0) + (c->data_pages_dict > 0) + (c->data_pages_plain > 0) +
+                      (c->data_pages_delta > 0);
             thrift_w_list(w, 13, THRIFT_STRUCT, (uint32_t)nes);
             struct {
                 int32_t count;

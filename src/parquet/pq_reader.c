@@ -56,23 +56,29 @@ static ev_status corrupt(ev_error *err, const char *name, uint64_t off, const ch
 static ev_status open_common(pq_reader *r, ev_error *err) {
     const char *name = r->name;
     if (r->size < 12)
-        return corrupt(err, name, 0, "not a Parquet file: %zu bytes, fewer than the 12 of an empty one", r->size);
+        return corrupt(err, name, 0, "not a Parquet file: %zu bytes, fewer than the 12 of an empty one",
+                       r->size);
     if (memcmp(r->data, "PAR1", 4) != 0) {
         if (memcmp(r->data, "PARE", 4) == 0)
-            return ev_error_set(err, EV_ERR_UNSUPPORTED, "%s: encrypted Parquet files are not supported", name);
+            return ev_error_set(err, EV_ERR_UNSUPPORTED, "%s: encrypted Parquet files are not supported",
+                                name);
         return corrupt(err, name, 0, "not a Parquet file (no PAR1 magic at the start)");
     }
     const uint8_t *tail = r->data + r->size - 8;
     if (memcmp(tail + 4, "PAR1", 4) != 0) {
         if (memcmp(tail + 4, "PARE", 4) == 0)
-            return ev_error_set(err, EV_ERR_UNSUPPORTED, "%s: encrypted Parquet files are not supported", name);
+            return ev_error_set(err, EV_ERR_UNSUPPORTED, "%s: encrypted Parquet files are not supported",
+                                name);
         return corrupt(err, name, r->size - 4, "no PAR1 magic at the end (truncated or not Parquet)");
     }
     uint32_t flen = pq_load32(tail);
     if ((uint64_t)flen + 12 > r->size)
-        return corrupt(err, name, r->size - 8, "footer length %u is more than the file holds (%zu bytes)", flen, r->size);
+        return corrupt(err, name, r->size - 8, "footer length %u is more than the file holds (%zu bytes)",
+                       flen, r->size);
     size_t maxf = r->opts.max_footer_bytes ? r->opts.max_footer_bytes : (256u << 20);
-    if (flen > maxf) return ev_error_set(err, EV_ERR_LIMIT, "%s: footer of %u bytes exceeds the limit of %zu", name, flen, maxf);
+    if (flen > maxf)
+        return ev_error_set(err, EV_ERR_LIMIT, "%s: footer of %u bytes exceeds the limit of %zu", name, flen,
+                            maxf);
     size_t fstart = r->size - 8 - flen;
     r->data_end = fstart;
     memset(&r->meta, 0, sizeof r->meta);
@@ -117,10 +123,13 @@ ev_status pq_reader_open_mem(const void *data, size_t len, const char *name, con
     return EV_OK;
 }
 
-ev_status pq_reader_open_file(const char *path, const pq_reader_options *opts, pq_reader **out, ev_error *err) {
+ev_status pq_reader_open_file(const char *path, const pq_reader_options *opts, pq_reader **out,
+                              ev_error *err) {
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ev_error_errno(err, errno == ENOENT ? EV_ERR_NOT_FOUND : EV_ERR_IO, errno, "%s: cannot open", path);
+    if (fd < 0)
+        return ev_error_errno(err, errno == ENOENT ? EV_ERR_NOT_FOUND : EV_ERR_IO, errno, "%s: cannot open",
+                              path);
     struct stat sb;
     if (fstat(fd, &sb) != 0) {
         int e = errno;
@@ -172,9 +181,13 @@ void pq_reader_close(pq_reader *r) {
     ev_free(r->alloc, r, sizeof *r);
 }
 
-const pq_file_meta *pq_reader_meta(const pq_reader *r) { return &r->meta; }
+const pq_file_meta *pq_reader_meta(const pq_reader *r) {
+    return &r->meta;
+}
 
-uint64_t pq_reader_bytes_read(const pq_reader *r) { return atomic_load(&((pq_reader *)r)->bytes_read); }
+uint64_t pq_reader_bytes_read(const pq_reader *r) {
+    return atomic_load(&((pq_reader *)r)->bytes_read);
+}
 
 int pq_reader_find_column(const pq_reader *r, const char *name) {
     for (size_t i = 0; i < r->meta.num_columns; i++)
@@ -191,12 +204,12 @@ ev_status pq_reader_page_index(pq_reader *r, size_t rg, size_t col, pq_page_inde
     memset(out, 0, sizeof *out);
     out->boundary_order = -1;
     if (c->offset_index_offset < 0)
-        return ev_error_set(err, EV_ERR_NOT_FOUND, "%s: column %s of row group %zu has no page index", r->name,
-                            r->meta.columns[col].path, rg);
+        return ev_error_set(err, EV_ERR_NOT_FOUND, "%s: column %s of row group %zu has no page index",
+                            r->name, r->meta.columns[col].path, rg);
     if (c->offset_index_length <= 0 || (uint64_t)c->offset_index_offset > r->data_end ||
         (uint64_t)c->offset_index_length > r->data_end - (uint64_t)c->offset_index_offset)
-        return corrupt(err, r->name, (uint64_t)c->offset_index_offset, "offset index of column %s lies outside the file",
-                       r->meta.columns[col].path);
+        return corrupt(err, r->name, (uint64_t)c->offset_index_offset,
+                       "offset index of column %s lies outside the file", r->meta.columns[col].path);
     EV_TRY(pq_offset_index_read(r->data + c->offset_index_offset, (size_t)c->offset_index_length,
                                 (uint64_t)c->offset_index_offset, r->name, &r->arena, out, err));
     atomic_fetch_add(&r->bytes_read, (uint64_t)c->offset_index_length);
@@ -248,38 +261,53 @@ struct pq_column_reader {
 
 static size_t kind_size(pq_vec_kind k) {
     switch (k) {
-    case PQ_VEC_BOOL: return 1;
+    case PQ_VEC_BOOL:
+        return 1;
     case PQ_VEC_I32:
-    case PQ_VEC_F32: return 4;
+    case PQ_VEC_F32:
+        return 4;
     case PQ_VEC_I64:
-    case PQ_VEC_F64: return 8;
-    case PQ_VEC_BYTES: return sizeof(pq_str);
+    case PQ_VEC_F64:
+        return 8;
+    case PQ_VEC_BYTES:
+        return sizeof(pq_str);
     }
     return 16;
 }
 
-ev_status pq_column_open(pq_reader *r, size_t rg, size_t col, unsigned flags, pq_column_reader **out, ev_error *err) {
+ev_status pq_column_open(pq_reader *r, size_t rg, size_t col, unsigned flags, pq_column_reader **out,
+                         ev_error *err) {
     *out = NULL;
     const pq_file_meta *m = &r->meta;
-    if (rg >= m->num_row_groups) return ev_error_set(err, EV_ERR_INPUT, "%s: no row group %zu (the file has %zu)", r->name, rg, m->num_row_groups);
-    if (col >= m->num_columns) return ev_error_set(err, EV_ERR_INPUT, "%s: no column %zu (the file has %zu)", r->name, col, m->num_columns);
+    if (rg >= m->num_row_groups)
+        return ev_error_set(err, EV_ERR_INPUT, "%s: no row group %zu (the file has %zu)", r->name, rg,
+                            m->num_row_groups);
+    if (col >= m->num_columns)
+        return ev_error_set(err, EV_ERR_INPUT, "%s: no column %zu (the file has %zu)", r->name, col,
+                            m->num_columns);
     const pq_column_desc *cd = &m->columns[col];
     const pq_chunk_meta *cm = &m->row_groups[rg].chunks[col];
     if (cd->max_rep > 0)
-        return ev_error_set(err, EV_ERR_UNSUPPORTED, "%s: column %s is repeated (nested lists are not supported)", r->name, cd->path);
+        return ev_error_set(err, EV_ERR_UNSUPPORTED,
+                            "%s: column %s is repeated (nested lists are not supported)", r->name, cd->path);
     if (cm->codec != PQ_CODEC_UNCOMPRESSED && cm->codec != PQ_CODEC_SNAPPY && cm->codec != PQ_CODEC_GZIP &&
         cm->codec != PQ_CODEC_ZSTD && cm->codec != PQ_CODEC_LZ4_RAW)
-        return ev_error_set(err, EV_ERR_UNSUPPORTED, "%s: column %s uses codec %s, which evlake does not read", r->name,
-                            cd->path, pq_codec_name(cm->codec));
+        return ev_error_set(err, EV_ERR_UNSUPPORTED,
+                            "%s: column %s uses codec %s, which evlake does not read", r->name, cd->path,
+                            pq_codec_name(cm->codec));
     int64_t start = cm->data_page_offset;
-    if (cm->dictionary_page_offset >= 0 && cm->dictionary_page_offset < start) start = cm->dictionary_page_offset;
-    if (start < 4 || (uint64_t)start > r->data_end || (uint64_t)cm->total_compressed_size > r->data_end - (uint64_t)start)
-        return corrupt(err, r->name, (uint64_t)(start < 0 ? 0 : start),
-                       "column %s of row group %zu: chunk of %lld bytes lies outside the data (which ends at byte %zu)",
-                       cd->path, rg, (long long)cm->total_compressed_size, r->data_end);
+    if (cm->dictionary_page_offset >= 0 && cm->dictionary_page_offset < start)
+        start = cm->dictionary_page_offset;
+    if (start < 4 || (uint64_t)start > r->data_end ||
+        (uint64_t)cm->total_compressed_size > r->data_end - (uint64_t)start)
+        return corrupt(
+            err, r->name, (uint64_t)(start < 0 ? 0 : start),
+            "column %s of row group %zu: chunk of %lld bytes lies outside the data (which ends at byte %zu)",
+            cd->path, rg, (long long)cm->total_compressed_size, r->data_end);
     if (cm->num_values != m->row_groups[rg].num_rows)
-        return corrupt(err, r->name, (uint64_t)start, "column %s of row group %zu holds %lld values for %lld rows", cd->path,
-                       rg, (long long)cm->num_values, (long long)m->row_groups[rg].num_rows);
+        return corrupt(err, r->name, (uint64_t)start,
+                       "column %s of row group %zu holds %lld values for %lld rows", cd->path, rg,
+                       (long long)cm->num_values, (long long)m->row_groups[rg].num_rows);
     pq_column_reader *c = ev_calloc(r->alloc, 1, sizeof *c);
     if (!c) return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", r->name);
     c->r = r;
@@ -315,29 +343,31 @@ void pq_column_close(pq_column_reader *c) {
 }
 
 /* An error inside a page: names file, page offset, column and row group. */
-static ev_status page_fail(pq_column_reader *c, ev_error *err, uint64_t off, const char *fmt, ...) EV_PRINTF(4, 5);
+static ev_status page_fail(pq_column_reader *c, ev_error *err, uint64_t off, const char *fmt, ...)
+    EV_PRINTF(4, 5);
 static ev_status page_fail(pq_column_reader *c, ev_error *err, uint64_t off, const char *fmt, ...) {
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return ev_error_set(err, EV_ERR_CORRUPT, "%s: at byte %llu (page of column %s, row group %zu): %s", c->r->name,
-                        (unsigned long long)off, c->col->path, c->rg_index, msg);
+    return ev_error_set(err, EV_ERR_CORRUPT, "%s: at byte %llu (page of column %s, row group %zu): %s",
+                        c->r->name, (unsigned long long)off, c->col->path, c->rg_index, msg);
 }
 
 /* ---- value conversion to the column's vector kind ---- */
 
 static double pow10_of(int s) {
-    static const double p[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
-                               1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+    static const double p[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
+                               1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
     return s >= 0 && s <= 18 ? p[s] : pow(10.0, s);
 }
 
 static double decimal_bytes(const uint8_t *p, uint32_t n, int scale) {
     if (n == 0) return 0;
     double acc = (double)(int8_t)p[0];
-    for (uint32_t i = 1; i < n; i++) acc = acc * 256.0 + p[i];
+    for (uint32_t i = 1; i < n; i++)
+        acc = acc * 256.0 + p[i];
     return acc / pow10_of(scale);
 }
 
@@ -358,12 +388,14 @@ static void conv_i32(const pq_column_desc *cd, const int32_t *src, size_t n, voi
         break;
     case PQ_VEC_I64: {
         int64_t *d = dst;
-        for (size_t i = n; i-- > 0;) d[i] = (int64_t)(uint32_t)src[i];
+        for (size_t i = n; i-- > 0;)
+            d[i] = (int64_t)(uint32_t)src[i];
         break;
     }
     case PQ_VEC_F64: {
         double *d = dst, div = pow10_of(cd->logical.scale);
-        for (size_t i = n; i-- > 0;) d[i] = (double)src[i] / div;
+        for (size_t i = n; i-- > 0;)
+            d[i] = (double)src[i] / div;
         break;
     }
     default:
@@ -374,12 +406,14 @@ static void conv_i32(const pq_column_desc *cd, const int32_t *src, size_t n, voi
 static void conv_i64(const pq_column_desc *cd, int64_t *v, size_t n, void *dst) {
     if (cd->vec_kind == PQ_VEC_F64) {
         double *d = dst, div = pow10_of(cd->logical.scale);
-        for (size_t i = 0; i < n; i++) d[i] = (double)v[i] / div;
+        for (size_t i = 0; i < n; i++)
+            d[i] = (double)v[i] / div;
         return;
     }
     int64_t *d = dst;
     if (cd->logical.kind == PQ_LOGICAL_TIMESTAMP && cd->logical.unit == PQ_UNIT_MILLIS) {
-        for (size_t i = 0; i < n; i++) d[i] = (int64_t)((uint64_t)v[i] * 1000u);
+        for (size_t i = 0; i < n; i++)
+            d[i] = (int64_t)((uint64_t)v[i] * 1000u);
     } else if (cd->logical.kind == PQ_LOGICAL_TIMESTAMP && cd->logical.unit == PQ_UNIT_NANOS) {
         for (size_t i = 0; i < n; i++) {
             int64_t q = v[i] / 1000;
@@ -395,13 +429,15 @@ static void conv_i64(const pq_column_desc *cd, int64_t *v, size_t n, void *dst) 
 
 /* Decodes n PLAIN values of the column's physical type from p[0..len) into dst (kind-typed).
  * *used = bytes consumed. Returns a message or NULL. */
-static const char *decode_plain(const pq_column_desc *cd, const uint8_t *p, size_t len, size_t n, void *dst, size_t *used) {
+static const char *decode_plain(const pq_column_desc *cd, const uint8_t *p, size_t len, size_t n, void *dst,
+                                size_t *used) {
     size_t w = 0;
     switch (cd->type) {
     case PQ_BOOLEAN: {
         if ((n + 7) / 8 > len) return "PLAIN booleans run past the page";
         uint8_t *d = dst;
-        for (size_t i = 0; i < n; i++) d[i] = (p[i >> 3] >> (i & 7)) & 1;
+        for (size_t i = 0; i < n; i++)
+            d[i] = (p[i >> 3] >> (i & 7)) & 1;
         *used = (n + 7) / 8;
         return NULL;
     }
@@ -425,7 +461,8 @@ static const char *decode_plain(const pq_column_desc *cd, const uint8_t *p, size
     case PQ_INT96: {
         if (n > len / 12) return "PLAIN INT96 values run past the page";
         int64_t *d = dst;
-        for (size_t i = 0; i < n; i++) d[i] = int96_to_micros(p + 12 * i);
+        for (size_t i = 0; i < n; i++)
+            d[i] = int96_to_micros(p + 12 * i);
         *used = n * 12;
         return NULL;
     }
@@ -447,8 +484,10 @@ static const char *decode_plain(const pq_column_desc *cd, const uint8_t *p, size
             uint32_t l = pq_load32(p + off);
             off += 4;
             if (l > len - off) return "PLAIN BYTE_ARRAY value runs past the page";
-            if (dec) ((double *)dst)[i] = decimal_bytes(p + off, l, cd->logical.scale);
-            else ((pq_str *)dst)[i] = (pq_str){(const char *)p + off, l};
+            if (dec)
+                ((double *)dst)[i] = decimal_bytes(p + off, l, cd->logical.scale);
+            else
+                ((pq_str *)dst)[i] = (pq_str){(const char *)p + off, l};
             off += l;
         }
         *used = off;
@@ -474,28 +513,38 @@ static const char *decode_plain(const pq_column_desc *cd, const uint8_t *p, size
 static size_t phys_width(const pq_column_desc *cd) {
     switch (cd->type) {
     case PQ_INT32:
-    case PQ_FLOAT: return 4;
+    case PQ_FLOAT:
+        return 4;
     case PQ_INT64:
-    case PQ_DOUBLE: return 8;
-    case PQ_FIXED_LEN_BYTE_ARRAY: return (size_t)cd->type_length;
-    default: return 0;
+    case PQ_DOUBLE:
+        return 8;
+    case PQ_FIXED_LEN_BYTE_ARRAY:
+        return (size_t)cd->type_length;
+    default:
+        return 0;
     }
 }
 
-static ev_status decode_dict_page(pq_column_reader *c, const pq_page_header *h, const uint8_t *body, uint64_t off,
-                                  ev_error *err) {
+static ev_status decode_dict_page(pq_column_reader *c, const pq_page_header *h, const uint8_t *body,
+                                  uint64_t off, ev_error *err) {
     if (c->have_dict) return page_fail(c, err, off, "a second dictionary page");
     if (c->seen_data) return page_fail(c, err, off, "dictionary page after data pages");
     if (h->encoding != PQ_PLAIN && h->encoding != PQ_PLAIN_DICTIONARY)
-        return page_fail(c, err, off, "dictionary page encoded %s (only PLAIN is defined)", pq_encoding_name(h->encoding));
+        return page_fail(c, err, off, "dictionary page encoded %s (only PLAIN is defined)",
+                         pq_encoding_name(h->encoding));
     size_t ulen = (size_t)h->uncompressed_size;
-    if (ulen > c->max_page) return ev_error_set(err, EV_ERR_LIMIT, "%s: dictionary page of %zu bytes exceeds the limit", c->r->name, ulen);
+    if (ulen > c->max_page)
+        return ev_error_set(err, EV_ERR_LIMIT, "%s: dictionary page of %zu bytes exceeds the limit",
+                            c->r->name, ulen);
     size_t n = (size_t)h->num_values;
-    if (c->col->type != PQ_BOOLEAN && n > ulen + 1) return page_fail(c, err, off, "dictionary claims %zu entries in %zu bytes", n, ulen);
-    if (n > ulen * 8 + 8) return page_fail(c, err, off, "dictionary claims %zu entries in %zu bytes", n, ulen);
+    if (c->col->type != PQ_BOOLEAN && n > ulen + 1)
+        return page_fail(c, err, off, "dictionary claims %zu entries in %zu bytes", n, ulen);
+    if (n > ulen * 8 + 8)
+        return page_fail(c, err, off, "dictionary claims %zu entries in %zu bytes", n, ulen);
     uint8_t *buf = ev_arena_alloc(&c->dict_arena, ulen + 1);
     void *vals = ev_arena_alloc(&c->dict_arena, (n + 1) * (c->kind_size > 8 ? c->kind_size : 8));
-    if (!buf || !vals) return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory for a dictionary", c->r->name);
+    if (!buf || !vals)
+        return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory for a dictionary", c->r->name);
     EV_TRY(pq_decompress(c->codec, c->cm->codec, body, (size_t)h->compressed_size, buf, ulen, c->where, err));
     size_t used;
     const char *why = decode_plain(c->col, buf, ulen, n, vals, &used);
@@ -508,8 +557,8 @@ static ev_status decode_dict_page(pq_column_reader *c, const pq_page_header *h, 
 
 /* Decodes `nn` non-null values of a data page (encoding `enc`) from p[0..len) into dense kind-typed
  * values or (dictionary pages with PQ_READ_DICT_CODES) dense codes. */
-static ev_status decode_values(pq_column_reader *c, int enc, const uint8_t *p, size_t len, size_t nn, void *dense,
-                               uint32_t *codes, bool *is_dict, uint64_t off, ev_error *err) {
+static ev_status decode_values(pq_column_reader *c, int enc, const uint8_t *p, size_t len, size_t nn,
+                               void *dense, uint32_t *codes, bool *is_dict, uint64_t off, ev_error *err) {
     const pq_column_desc *cd = c->col;
     ev_arena *a = &c->page_arena;
     const char *why = NULL;
@@ -530,10 +579,13 @@ static ev_status decode_values(pq_column_reader *c, int enc, const uint8_t *p, s
         if (bw > 32) return page_fail(c, err, off, "dictionary code bit width %d", bw);
         pq_rle_dec d;
         pq_rle_dec_init(&d, p + 1, len - 1, bw);
-        if (!pq_rle_dec_u32(&d, codes, nn)) return page_fail(c, err, off, "dictionary codes end early or are malformed");
+        if (!pq_rle_dec_u32(&d, codes, nn))
+            return page_fail(c, err, off, "dictionary codes end early or are malformed");
         uint32_t dn = c->dict_n, bad = 0;
-        for (size_t i = 0; i < nn; i++) bad |= codes[i] >= dn;
-        if (bad) return page_fail(c, err, off, "dictionary code out of range (dictionary has %u entries)", dn);
+        for (size_t i = 0; i < nn; i++)
+            bad |= codes[i] >= dn;
+        if (bad)
+            return page_fail(c, err, off, "dictionary code out of range (dictionary has %u entries)", dn);
         if (c->flags & PQ_READ_DICT_CODES) {
             *is_dict = true;
         } else {
@@ -541,22 +593,36 @@ static ev_status decode_values(pq_column_reader *c, int enc, const uint8_t *p, s
             const uint8_t *dv = c->dict;
             uint8_t *o = dense;
             switch (ks) {
-            case 1: for (size_t i = 0; i < nn; i++) o[i] = dv[codes[i]]; break;
-            case 4: for (size_t i = 0; i < nn; i++) ((uint32_t *)o)[i] = ((const uint32_t *)dv)[codes[i]]; break;
-            case 8: for (size_t i = 0; i < nn; i++) ((uint64_t *)o)[i] = ((const uint64_t *)dv)[codes[i]]; break;
-            default: for (size_t i = 0; i < nn; i++) ((pq_str *)o)[i] = ((const pq_str *)dv)[codes[i]]; break;
+            case 1:
+                for (size_t i = 0; i < nn; i++)
+                    o[i] = dv[codes[i]];
+                break;
+            case 4:
+                for (size_t i = 0; i < nn; i++)
+                    ((uint32_t *)o)[i] = ((const uint32_t *)dv)[codes[i]];
+                break;
+            case 8:
+                for (size_t i = 0; i < nn; i++)
+                    ((uint64_t *)o)[i] = ((const uint64_t *)dv)[codes[i]];
+                break;
+            default:
+                for (size_t i = 0; i < nn; i++)
+                    ((pq_str *)o)[i] = ((const pq_str *)dv)[codes[i]];
+                break;
             }
         }
         break;
     }
     case PQ_RLE: {
-        if (cd->type != PQ_BOOLEAN) return page_fail(c, err, off, "RLE encoding on a %s column", pq_type_name(cd->type));
+        if (cd->type != PQ_BOOLEAN)
+            return page_fail(c, err, off, "RLE encoding on a %s column", pq_type_name(cd->type));
         if (len < 4) return page_fail(c, err, off, "RLE booleans without a length");
         uint32_t l = pq_load32(p);
         if (l > len - 4) return page_fail(c, err, off, "RLE boolean length %u runs past the page", l);
         pq_rle_dec d;
         pq_rle_dec_init(&d, p + 4, l, 1);
-        if (!pq_rle_dec_u8(&d, dense, nn)) return page_fail(c, err, off, "RLE booleans end early or are malformed");
+        if (!pq_rle_dec_u8(&d, dense, nn))
+            return page_fail(c, err, off, "RLE booleans end early or are malformed");
         break;
     }
     case PQ_DELTA_BINARY_PACKED: {
@@ -572,7 +638,8 @@ static ev_status decode_values(pq_column_reader *c, int enc, const uint8_t *p, s
         }
         if (cd->type == PQ_INT32) {
             int32_t *t32 = (int32_t *)tmp;
-            for (size_t i = 0; i < nn; i++) t32[i] = (int32_t)tmp[i];
+            for (size_t i = 0; i < nn; i++)
+                t32[i] = (int32_t)tmp[i];
             conv_i32(cd, t32, nn, dense);
         } else {
             conv_i64(cd, tmp, nn, dense);
@@ -606,8 +673,10 @@ static ev_status decode_values(pq_column_reader *c, int enc, const uint8_t *p, s
         if (!s) return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", c->r->name);
         size_t total = 0;
         for (size_t i = 0; i < nn && !why; i++) {
-            if (lens[i] < 0 || (uint64_t)lens[i] > len - pos) why = "string length runs past the page";
-            else if (prefix && (prefix[i] < 0 || (i == 0 ? prefix[i] != 0 : (uint64_t)prefix[i] > s[i - 1].len)))
+            if (lens[i] < 0 || (uint64_t)lens[i] > len - pos)
+                why = "string length runs past the page";
+            else if (prefix &&
+                     (prefix[i] < 0 || (i == 0 ? prefix[i] != 0 : (uint64_t)prefix[i] > s[i - 1].len)))
                 why = "prefix longer than the previous value";
             if (why) break;
             if (!prefix) {
@@ -615,7 +684,10 @@ static ev_status decode_values(pq_column_reader *c, int enc, const uint8_t *p, s
             } else {
                 size_t pl = (size_t)prefix[i], sl = (size_t)lens[i];
                 total += pl + sl;
-                if (total > c->max_page) return ev_error_set(err, EV_ERR_LIMIT, "%s: DELTA_BYTE_ARRAY page expands past the limit of %zu bytes", c->r->name, c->max_page);
+                if (total > c->max_page)
+                    return ev_error_set(err, EV_ERR_LIMIT,
+                                        "%s: DELTA_BYTE_ARRAY page expands past the limit of %zu bytes",
+                                        c->r->name, c->max_page);
                 char *buf = ev_arena_alloc(a, pl + sl + 1);
                 if (!buf) return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", c->r->name);
                 if (pl) memcpy(buf, s[i - 1].ptr, pl);
@@ -630,8 +702,10 @@ static ev_status decode_values(pq_column_reader *c, int enc, const uint8_t *p, s
                 why = "value length differs from FIXED_LEN_BYTE_ARRAY width";
                 break;
             }
-            if (cd->vec_kind == PQ_VEC_F64) ((double *)dense)[i] = decimal_bytes((const uint8_t *)s[i].ptr, s[i].len, cd->logical.scale);
-            else ((pq_str *)dense)[i] = s[i];
+            if (cd->vec_kind == PQ_VEC_F64)
+                ((double *)dense)[i] = decimal_bytes((const uint8_t *)s[i].ptr, s[i].len, cd->logical.scale);
+            else
+                ((pq_str *)dense)[i] = s[i];
         }
         break;
     }
@@ -646,13 +720,15 @@ static ev_status decode_values(pq_column_reader *c, int enc, const uint8_t *p, s
         if (!tmp) return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", c->r->name);
         for (size_t k = 0; k < w; k++) {
             const uint8_t *src = p + k * nn;
-            for (size_t i = 0; i < nn; i++) tmp[i * w + k] = src[i];
+            for (size_t i = 0; i < nn; i++)
+                tmp[i * w + k] = src[i];
         }
         why = decode_plain(cd, tmp, nn * w, nn, dense, &used);
         break;
     }
     default:
-        return ev_error_set(err, EV_ERR_UNSUPPORTED, "%s: at byte %llu: column %s uses encoding %s, which evlake does not read",
+        return ev_error_set(err, EV_ERR_UNSUPPORTED,
+                            "%s: at byte %llu: column %s uses encoding %s, which evlake does not read",
                             c->r->name, (unsigned long long)off, cd->path, pq_encoding_name(enc));
     }
     if (why) return page_fail(c, err, off, "%s", why);
@@ -667,8 +743,9 @@ static ev_status load_page(pq_column_reader *c, ev_error *err) {
         c->page_n = c->page_pos = 0;
         if (c->values_left == 0) return EV_OK;
         if (c->pos >= c->chunk_len)
-            return corrupt(err, r->name, c->chunk_off + c->pos, "column %s of row group %zu ends %lld values early",
-                           cd->path, c->rg_index, (long long)c->values_left);
+            return corrupt(err, r->name, c->chunk_off + c->pos,
+                           "column %s of row group %zu ends %lld values early", cd->path, c->rg_index,
+                           (long long)c->values_left);
         uint64_t off = c->chunk_off + c->pos;
         snprintf(c->where, sizeof c->where, "%s: at byte %llu (page of column %s, row group %zu)", r->name,
                  (unsigned long long)off, cd->path, c->rg_index);
@@ -690,9 +767,11 @@ static ev_status load_page(pq_column_reader *c, ev_error *err) {
         ev_arena_reset(&c->page_arena);
         size_t nv = (size_t)h.num_values;
         if ((int64_t)nv > c->values_left)
-            return page_fail(c, err, off, "page holds %zu values, the chunk has %lld left", nv, (long long)c->values_left);
+            return page_fail(c, err, off, "page holds %zu values, the chunk has %lld left", nv,
+                             (long long)c->values_left);
         if ((size_t)h.uncompressed_size > c->max_page || nv > c->max_page / (c->kind_size + 6))
-            return ev_error_set(err, EV_ERR_LIMIT, "%s: page of %d bytes / %zu values exceeds the page limit of %zu bytes",
+            return ev_error_set(err, EV_ERR_LIMIT,
+                                "%s: page of %d bytes / %zu values exceeds the page limit of %zu bytes",
                                 c->where, h.uncompressed_size, nv, c->max_page);
         if (nv == 0) continue;
         /* decompress */
@@ -703,17 +782,20 @@ static ev_status load_page(pq_column_reader *c, ev_error *err) {
             size_t ulen = (size_t)h.uncompressed_size;
             ev_buf_reset(&c->decomp);
             EV_TRY(ev_buf_reserve(&c->decomp, ulen + 16));
-            EV_TRY(pq_decompress(c->codec, c->cm->codec, body, (size_t)h.compressed_size, c->decomp.data, ulen, c->where, err));
+            EV_TRY(pq_decompress(c->codec, c->cm->codec, body, (size_t)h.compressed_size, c->decomp.data,
+                                 ulen, c->where, err));
             const uint8_t *p = c->decomp.data;
             size_t left = ulen;
             def_enc = h.def_encoding;
             if (cd->max_def > 0) {
                 if (def_enc != PQ_RLE)
-                    return ev_error_set(err, EV_ERR_UNSUPPORTED, "%s: definition levels encoded %s are not supported",
-                                        c->where, pq_encoding_name(def_enc));
+                    return ev_error_set(err, EV_ERR_UNSUPPORTED,
+                                        "%s: definition levels encoded %s are not supported", c->where,
+                                        pq_encoding_name(def_enc));
                 if (left < 4) return page_fail(c, err, off, "definition levels without a length");
                 uint32_t l = pq_load32(p);
-                if (l > left - 4) return page_fail(c, err, off, "definition levels of %u bytes run past the page", l);
+                if (l > left - 4)
+                    return page_fail(c, err, off, "definition levels of %u bytes run past the page", l);
                 lv = p + 4;
                 lv_len = l;
                 p += 4 + l;
@@ -729,7 +811,8 @@ static ev_status load_page(pq_column_reader *c, ev_error *err) {
             if (h.is_compressed && c->cm->codec != PQ_CODEC_UNCOMPRESSED) {
                 ev_buf_reset(&c->decomp);
                 EV_TRY(ev_buf_reserve(&c->decomp, ulen + 16));
-                EV_TRY(pq_decompress(c->codec, c->cm->codec, body + lvl, clen, c->decomp.data, ulen, c->where, err));
+                EV_TRY(pq_decompress(c->codec, c->cm->codec, body + lvl, clen, c->decomp.data, ulen, c->where,
+                                     err));
                 vals = c->decomp.data;
                 vals_len = ulen;
             } else {
@@ -746,7 +829,8 @@ static ev_status load_page(pq_column_reader *c, ev_error *err) {
             if (!valid) return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", r->name);
             pq_rle_dec d;
             pq_rle_dec_init(&d, lv, lv_len, pq_bit_width((uint64_t)cd->max_def));
-            if (!pq_rle_dec_u8(&d, valid, nv)) return page_fail(c, err, off, "definition levels end early or are malformed");
+            if (!pq_rle_dec_u8(&d, valid, nv))
+                return page_fail(c, err, off, "definition levels end early or are malformed");
             uint8_t md = (uint8_t)cd->max_def;
             size_t cnt = 0;
             for (size_t i = 0; i < nv; i++) {
@@ -772,15 +856,18 @@ static ev_status load_page(pq_column_reader *c, ev_error *err) {
             if (is_dict) {
                 uint32_t *rc = ev_arena_alloc(&c->page_arena, nv * 4);
                 if (!rc) return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", r->name);
-                for (size_t i = 0, j = 0; i < nv; i++) rc[i] = valid[i] ? codes[j++] : 0;
+                for (size_t i = 0, j = 0; i < nv; i++)
+                    rc[i] = valid[i] ? codes[j++] : 0;
                 codes = rc;
             } else {
                 uint8_t *rv = ev_arena_alloc(&c->page_arena, nv * ks);
                 if (!rv) return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", r->name);
                 const uint8_t *dv = dense;
                 for (size_t i = 0, j = 0; i < nv; i++) {
-                    if (valid[i]) memcpy(rv + i * ks, dv + (j++) * ks, ks);
-                    else memset(rv + i * ks, 0, ks);
+                    if (valid[i])
+                        memcpy(rv + i * ks, dv + (j++) * ks, ks);
+                    else
+                        memset(rv + i * ks, 0, ks);
                 }
                 dense = rv;
             }
@@ -798,7 +885,9 @@ static ev_status load_page(pq_column_reader *c, ev_error *err) {
 ev_status pq_column_next(pq_column_reader *c, pq_vector *out, ev_error *err) {
     memset(out, 0, sizeof *out);
     out->kind = c->col->vec_kind;
-    if (c->sticky != EV_OK) return ev_error_set(err, c->sticky, "%s: column %s: reading stopped after an earlier error", c->r->name, c->col->path);
+    if (c->sticky != EV_OK)
+        return ev_error_set(err, c->sticky, "%s: column %s: reading stopped after an earlier error",
+                            c->r->name, c->col->path);
     if (c->page_pos >= c->page_n) {
         ev_status st = load_page(c, err);
         if (st != EV_OK) {
@@ -818,7 +907,8 @@ ev_status pq_column_next(pq_column_reader *c, pq_vector *out, ev_error *err) {
     if (c->page_valid) {
         out->valid = c->page_valid + p0;
         size_t nulls = 0;
-        for (size_t i = 0; i < k; i++) nulls += !out->valid[i];
+        for (size_t i = 0; i < k; i++)
+            nulls += !out->valid[i];
         out->null_count = nulls;
     }
     if (c->page_is_dict) {

@@ -21,7 +21,9 @@ void thrift_reader_init(thrift_reader *t, const void *data, size_t len, uint64_t
     t->err = err;
 }
 
-uint64_t thrift_offset(const thrift_reader *t) { return t->base + (uint64_t)(t->p - t->start); }
+uint64_t thrift_offset(const thrift_reader *t) {
+    return t->base + (uint64_t)(t->p - t->start);
+}
 
 ev_status thrift_fail(thrift_reader *t, const char *fmt, ...) {
     char msg[512];
@@ -48,7 +50,9 @@ static ev_status rd_varint(thrift_reader *t, uint64_t *v) {
     return thrift_fail(t, "varint longer than 10 bytes");
 }
 
-static int64_t unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+static int64_t unzigzag(uint64_t v) {
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
 
 static ev_status rd_zigzag(thrift_reader *t, int64_t *v) {
     uint64_t u;
@@ -58,7 +62,8 @@ static ev_status rd_zigzag(thrift_reader *t, int64_t *v) {
 }
 
 ev_status thrift_struct_begin(thrift_reader *t) {
-    if (t->depth >= PQ_THRIFT_MAX_DEPTH) return thrift_fail(t, "structures nested deeper than %d", PQ_THRIFT_MAX_DEPTH);
+    if (t->depth >= PQ_THRIFT_MAX_DEPTH)
+        return thrift_fail(t, "structures nested deeper than %d", PQ_THRIFT_MAX_DEPTH);
     t->depth++;
     t->last_id[t->depth] = 0;
     return EV_OK;
@@ -108,7 +113,8 @@ static ev_status skip_elems(thrift_reader *t, int type, uint64_t n, int depth) {
 }
 
 static ev_status skip_value(thrift_reader *t, int type, int depth) {
-    if (depth > PQ_THRIFT_MAX_DEPTH) return thrift_fail(t, "values nested deeper than %d", PQ_THRIFT_MAX_DEPTH);
+    if (depth > PQ_THRIFT_MAX_DEPTH)
+        return thrift_fail(t, "values nested deeper than %d", PQ_THRIFT_MAX_DEPTH);
     uint64_t u;
     switch (type) {
     case THRIFT_TRUE:
@@ -128,7 +134,8 @@ static ev_status skip_value(thrift_reader *t, int type, int depth) {
         return EV_OK;
     case THRIFT_BINARY:
         EV_TRY(rd_varint(t, &u));
-        if (u > (uint64_t)(t->end - t->p)) return thrift_fail(t, "binary of %llu bytes past the end", (unsigned long long)u);
+        if (u > (uint64_t)(t->end - t->p))
+            return thrift_fail(t, "binary of %llu bytes past the end", (unsigned long long)u);
         t->p += u;
         return EV_OK;
     case THRIFT_LIST:
@@ -138,7 +145,8 @@ static ev_status skip_value(thrift_reader *t, int type, int depth) {
         int et = h & 0x0f;
         uint64_t n = h >> 4;
         if (n == 15) EV_TRY(rd_varint(t, &n));
-        if (n > (uint64_t)(t->end - t->p)) return thrift_fail(t, "list of %llu elements past the end", (unsigned long long)n);
+        if (n > (uint64_t)(t->end - t->p))
+            return thrift_fail(t, "list of %llu elements past the end", (unsigned long long)n);
         if (et == THRIFT_STOP || et > THRIFT_STRUCT) {
             if (n == 0) return EV_OK;
             return thrift_fail(t, "bad list element type %d", et);
@@ -152,8 +160,10 @@ static ev_status skip_value(thrift_reader *t, int type, int depth) {
         if (t->p >= t->end) return thrift_fail(t, "truncated map header");
         uint8_t h = *t->p++;
         int kt = h >> 4, vt = h & 0x0f;
-        if (kt == 0 || kt > THRIFT_STRUCT || vt == 0 || vt > THRIFT_STRUCT) return thrift_fail(t, "bad map types");
-        if (n > (uint64_t)(t->end - t->p)) return thrift_fail(t, "map of %llu entries past the end", (unsigned long long)n);
+        if (kt == 0 || kt > THRIFT_STRUCT || vt == 0 || vt > THRIFT_STRUCT)
+            return thrift_fail(t, "bad map types");
+        if (n > (uint64_t)(t->end - t->p))
+            return thrift_fail(t, "map of %llu entries past the end", (unsigned long long)n);
         for (uint64_t i = 0; i < n; i++) {
             EV_TRY(skip_elems(t, kt, 1, depth + 1));
             EV_TRY(skip_elems(t, vt, 1, depth + 1));
@@ -175,7 +185,9 @@ static ev_status skip_value(thrift_reader *t, int type, int depth) {
     }
 }
 
-ev_status thrift_skip(thrift_reader *t, int type) { return skip_value(t, type, t->depth); }
+ev_status thrift_skip(thrift_reader *t, int type) {
+    return skip_value(t, type, t->depth);
+}
 
 ev_status thrift_read_i32(thrift_reader *t, int type, int32_t *v) {
     int64_t x;
@@ -184,7 +196,8 @@ ev_status thrift_read_i32(thrift_reader *t, int type, int32_t *v) {
         *v = (int8_t)*t->p++;
         return EV_OK;
     }
-    if (type != THRIFT_I32 && type != THRIFT_I16) return thrift_fail(t, "expected an i32, found type %d", type);
+    if (type != THRIFT_I32 && type != THRIFT_I16)
+        return thrift_fail(t, "expected an i32, found type %d", type);
     EV_TRY(rd_zigzag(t, &x));
     if (x < INT32_MIN || x > INT32_MAX) return thrift_fail(t, "i32 value %lld out of range", (long long)x);
     *v = (int32_t)x;
@@ -203,7 +216,8 @@ ev_status thrift_read_i64(thrift_reader *t, int type, int64_t *v) {
 }
 
 ev_status thrift_read_bool(thrift_reader *t, int type, bool *v) {
-    if (type != THRIFT_TRUE && type != THRIFT_FALSE) return thrift_fail(t, "expected a bool, found type %d", type);
+    if (type != THRIFT_TRUE && type != THRIFT_FALSE)
+        return thrift_fail(t, "expected a bool, found type %d", type);
     *v = type == THRIFT_TRUE;
     return EV_OK;
 }
@@ -212,7 +226,8 @@ ev_status thrift_read_binary(thrift_reader *t, int type, const uint8_t **p, uint
     if (type != THRIFT_BINARY) return thrift_fail(t, "expected binary, found type %d", type);
     uint64_t n;
     EV_TRY(rd_varint(t, &n));
-    if (n > (uint64_t)(t->end - t->p)) return thrift_fail(t, "binary of %llu bytes past the end", (unsigned long long)n);
+    if (n > (uint64_t)(t->end - t->p))
+        return thrift_fail(t, "binary of %llu bytes past the end", (unsigned long long)n);
     if (n > UINT32_MAX) return thrift_fail(t, "binary too long");
     *p = t->p;
     *len = (uint32_t)n;
@@ -221,24 +236,31 @@ ev_status thrift_read_binary(thrift_reader *t, int type, const uint8_t **p, uint
 }
 
 ev_status thrift_list_begin(thrift_reader *t, int type, int *elem_type, uint32_t *n) {
-    if (type != THRIFT_LIST && type != THRIFT_SET) return thrift_fail(t, "expected a list, found type %d", type);
+    if (type != THRIFT_LIST && type != THRIFT_SET)
+        return thrift_fail(t, "expected a list, found type %d", type);
     if (t->p >= t->end) return thrift_fail(t, "truncated list header");
     uint8_t h = *t->p++;
     uint64_t c = h >> 4;
     if (c == 15) EV_TRY(rd_varint(t, &c));
-    if (c > (uint64_t)(t->end - t->p)) return thrift_fail(t, "list of %llu elements past the end", (unsigned long long)c);
+    if (c > (uint64_t)(t->end - t->p))
+        return thrift_fail(t, "list of %llu elements past the end", (unsigned long long)c);
     *elem_type = h & 0x0f;
     *n = (uint32_t)c;
     return EV_OK;
 }
 
-ev_status thrift_elem_i32(thrift_reader *t, int elem_type, int32_t *v) { return thrift_read_i32(t, elem_type, v); }
-ev_status thrift_elem_i64(thrift_reader *t, int elem_type, int64_t *v) { return thrift_read_i64(t, elem_type, v); }
+ev_status thrift_elem_i32(thrift_reader *t, int elem_type, int32_t *v) {
+    return thrift_read_i32(t, elem_type, v);
+}
+ev_status thrift_elem_i64(thrift_reader *t, int elem_type, int64_t *v) {
+    return thrift_read_i64(t, elem_type, v);
+}
 ev_status thrift_elem_binary(thrift_reader *t, int elem_type, const uint8_t **p, uint32_t *len) {
     return thrift_read_binary(t, elem_type, p, len);
 }
 ev_status thrift_elem_bool(thrift_reader *t, int elem_type, bool *v) {
-    if (elem_type != THRIFT_TRUE && elem_type != THRIFT_FALSE) return thrift_fail(t, "expected bool elements");
+    if (elem_type != THRIFT_TRUE && elem_type != THRIFT_FALSE)
+        return thrift_fail(t, "expected bool elements");
     if (t->p >= t->end) return thrift_fail(t, "truncated bool");
     *v = *t->p++ == THRIFT_TRUE;
     return EV_OK;
@@ -255,7 +277,9 @@ static void w_bytes(thrift_writer *t, const void *p, size_t n) {
     if (t->st == EV_OK) t->st = ev_buf_append(t->out, p, n);
 }
 
-static void w_byte(thrift_writer *t, uint8_t b) { w_bytes(t, &b, 1); }
+static void w_byte(thrift_writer *t, uint8_t b) {
+    w_bytes(t, &b, 1);
+}
 
 static void w_varint(thrift_writer *t, uint64_t v) {
     uint8_t tmp[10];
@@ -268,7 +292,9 @@ static void w_varint(thrift_writer *t, uint64_t v) {
     w_bytes(t, tmp, n);
 }
 
-static void w_zigzag(thrift_writer *t, int64_t v) { w_varint(t, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); }
+static void w_zigzag(thrift_writer *t, int64_t v) {
+    w_varint(t, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
 
 static void w_field(thrift_writer *t, int16_t id, int type) {
     int16_t delta = (int16_t)(id - t->last_id[t->depth]);
@@ -289,13 +315,17 @@ void thrift_w_i64(thrift_writer *t, int16_t id, int64_t v) {
     w_field(t, id, THRIFT_I64);
     w_zigzag(t, v);
 }
-void thrift_w_bool(thrift_writer *t, int16_t id, bool v) { w_field(t, id, v ? THRIFT_TRUE : THRIFT_FALSE); }
+void thrift_w_bool(thrift_writer *t, int16_t id, bool v) {
+    w_field(t, id, v ? THRIFT_TRUE : THRIFT_FALSE);
+}
 void thrift_w_binary(thrift_writer *t, int16_t id, const void *p, size_t len) {
     w_field(t, id, THRIFT_BINARY);
     w_varint(t, len);
     w_bytes(t, p, len);
 }
-void thrift_w_string(thrift_writer *t, int16_t id, const char *s) { thrift_w_binary(t, id, s, strlen(s)); }
+void thrift_w_string(thrift_writer *t, int16_t id, const char *s) {
+    thrift_w_binary(t, id, s, strlen(s));
+}
 
 static void push(thrift_writer *t) {
     if (t->depth >= PQ_THRIFT_MAX_DEPTH) {
@@ -310,12 +340,16 @@ void thrift_w_struct_begin(thrift_writer *t, int16_t id) {
     w_field(t, id, THRIFT_STRUCT);
     push(t);
 }
-void thrift_w_elem_struct_begin(thrift_writer *t) { push(t); }
+void thrift_w_elem_struct_begin(thrift_writer *t) {
+    push(t);
+}
 void thrift_w_struct_end(thrift_writer *t) {
     w_byte(t, 0);
     if (t->depth > 0) t->depth--;
 }
-void thrift_w_end(thrift_writer *t) { w_byte(t, 0); }
+void thrift_w_end(thrift_writer *t) {
+    w_byte(t, 0);
+}
 
 void thrift_w_list(thrift_writer *t, int16_t id, int elem_type, uint32_t n) {
     w_field(t, id, THRIFT_LIST);
@@ -326,9 +360,15 @@ void thrift_w_list(thrift_writer *t, int16_t id, int elem_type, uint32_t n) {
         w_varint(t, n);
     }
 }
-void thrift_w_elem_i32(thrift_writer *t, int32_t v) { w_zigzag(t, v); }
-void thrift_w_elem_i64(thrift_writer *t, int64_t v) { w_zigzag(t, v); }
-void thrift_w_elem_bool(thrift_writer *t, bool v) { w_byte(t, v ? THRIFT_TRUE : THRIFT_FALSE); }
+void thrift_w_elem_i32(thrift_writer *t, int32_t v) {
+    w_zigzag(t, v);
+}
+void thrift_w_elem_i64(thrift_writer *t, int64_t v) {
+    w_zigzag(t, v);
+}
+void thrift_w_elem_bool(thrift_writer *t, bool v) {
+    w_byte(t, v ? THRIFT_TRUE : THRIFT_FALSE);
+}
 void thrift_w_elem_binary(thrift_writer *t, const void *p, size_t len) {
     w_varint(t, len);
     w_bytes(t, p, len);

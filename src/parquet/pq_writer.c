@@ -30,7 +30,7 @@
 #include "ev_fs.h"
 #include "pq_int.h"
 
-#define STAT_TRUNC 64        /* longest string min/max kept in statistics */
+#define STAT_TRUNC 64 /* longest string min/max kept in statistics */
 #define MAX_VALUE_LEN (1u << 30)
 
 enum { K_BOOL, K_I32, K_I64, K_F32, K_F64, K_STR };
@@ -86,10 +86,10 @@ typedef struct wcol {
     int64_t pmin_code, pmax_code;
     /* dictionary */
     uint32_t dict_n;
-    ev_buf dict_plain;  /* PLAIN encoding of the entries */
+    ev_buf dict_plain; /* PLAIN encoding of the entries */
     struct dent {
         uint32_t off, len; /* strings: entry i's bytes in dict_plain */
-    } *dent;
+    } * dent;
     size_t dict_cap;
     uint32_t *ht; /* code + 1, 0 = empty */
     size_t ht_cap;
@@ -145,7 +145,8 @@ static ev_status nomem(pq_writer *w, ev_error *err) {
 static ev_status grow(const ev_allocator *a, void **p, size_t *cap, size_t need, size_t elem) {
     if (need <= *cap) return EV_OK;
     size_t nc = *cap ? *cap : 16;
-    while (nc < need) nc *= 2;
+    while (nc < need)
+        nc *= 2;
     void *np = ev_realloc(a, *p, *cap * elem, nc * elem);
     if (!np) return EV_ERR_NOMEM;
     *p = np;
@@ -216,8 +217,15 @@ static void stats_merge(wcol *c, wstats *dst, const wstats *src, ev_status *st) 
         return;
     }
     if (!dst->has) {
-        *dst = (wstats){.has = true, .imin = src->imin, .imax = src->imax, .dmin = src->dmin, .dmax = src->dmax,
-                        .smin = dst->smin, .smax = dst->smax, .nulls = dst->nulls, .nans = dst->nans};
+        *dst = (wstats){.has = true,
+                        .imin = src->imin,
+                        .imax = src->imax,
+                        .dmin = src->dmin,
+                        .dmax = src->dmax,
+                        .smin = dst->smin,
+                        .smax = dst->smax,
+                        .nulls = dst->nulls,
+                        .nans = dst->nans};
         return;
     }
     if (src->imin < dst->imin) dst->imin = src->imin;
@@ -231,7 +239,9 @@ static void stats_merge(wcol *c, wstats *dst, const wstats *src, ev_status *st) 
  * or -1 when no valid bound exists. */
 static int stat_bytes(const wcol *c, const wstats *s, bool is_max, uint8_t *out) {
     switch (c->kind) {
-    case K_BOOL: out[0] = (uint8_t)(is_max ? s->imax : s->imin); return 1;
+    case K_BOOL:
+        out[0] = (uint8_t)(is_max ? s->imax : s->imin);
+        return 1;
     case K_I32: {
         int32_t v = (int32_t)(is_max ? s->imax : s->imin);
         memcpy(out, &v, 4);
@@ -301,10 +311,14 @@ static ev_status ht_grow(pq_writer *w, wcol *c) {
     if (!nt) return EV_ERR_NOMEM;
     for (uint32_t i = 0; i < c->dict_n; i++) {
         uint64_t h;
-        if (c->kind == K_STR) h = pq_hash_bytes(c->dict_plain.data + c->dent[i].off, c->dent[i].len);
-        else h = pq_hash_u64(c->vsize == 4 ? pq_load32(c->dict_plain.data + i * 4) : pq_load64(c->dict_plain.data + i * 8));
+        if (c->kind == K_STR)
+            h = pq_hash_bytes(c->dict_plain.data + c->dent[i].off, c->dent[i].len);
+        else
+            h = pq_hash_u64(c->vsize == 4 ? pq_load32(c->dict_plain.data + i * 4)
+                                          : pq_load64(c->dict_plain.data + i * 8));
         size_t m = nc - 1, j = (size_t)h & m;
-        while (nt[j]) j = (j + 1) & m;
+        while (nt[j])
+            j = (j + 1) & m;
         nt[j] = i + 1;
     }
     ev_free(w->alloc, c->ht, c->ht_cap * sizeof *c->ht);
@@ -400,7 +414,8 @@ static ev_status write_page(pq_writer *w, wcol *c, ev_error *err) {
         EV_TRY(ev_buf_reserve(pg, nb));
         uint8_t *o = pg->data + pg->len;
         memset(o, 0, nb);
-        for (size_t i = 0; i < c->page_nonnull; i++) o[i >> 3] |= (uint8_t)((c->vals.data[i] & 1) << (i & 7));
+        for (size_t i = 0; i < c->page_nonnull; i++)
+            o[i >> 3] |= (uint8_t)((c->vals.data[i] & 1) << (i & 7));
         pg->len += nb;
         c->pages_plain++;
     } else {
@@ -408,7 +423,8 @@ static ev_status write_page(pq_writer *w, wcol *c, ev_error *err) {
         EV_TRY(ev_buf_append(pg, c->vals.data, c->vals.len));
         c->pages_plain++;
     }
-    if (pg->len > INT32_MAX) return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: a page exceeds 2 GiB", w->name, c->name);
+    if (pg->len > INT32_MAX)
+        return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: a page exceeds 2 GiB", w->name, c->name);
     /* page statistics (dictionary strings: from the codes seen in this page) */
     if (c->kind == K_STR && c->mode == PQ_WENC_DICT && c->pmin_code >= 0) {
         uint32_t a = (uint32_t)c->pmin_code, b = (uint32_t)c->pmax_code;
@@ -428,7 +444,8 @@ static ev_status write_page(pq_writer *w, wcol *c, ev_error *err) {
     h.has_stats = w->o.page_stats;
     if (c->mode == PQ_WENC_DICT) {
         /* held back until the chunk ends (see flush_dict_pages) */
-        if (grow(w->alloc, (void **)&c->dp, &c->dp_cap, c->ndp + 1, sizeof *c->dp) != EV_OK) return nomem(w, err);
+        if (grow(w->alloc, (void **)&c->dp, &c->dp_cap, c->ndp + 1, sizeof *c->dp) != EV_OK)
+            return nomem(w, err);
         dpage *d = &c->dp[c->ndp];
         memset(d, 0, sizeof *d);
         d->off = c->dbody.len;
@@ -451,7 +468,8 @@ static ev_status write_page(pq_writer *w, wcol *c, ev_error *err) {
     }
     c->encodings |= 1u << enc;
     EV_TRY(pq_compress(w->codec, w->o.codec, w->o.level, pg->data, pg->len, &w->cbuf, err));
-    if (w->cbuf.len > INT32_MAX) return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: a page exceeds 2 GiB", w->name, c->name);
+    if (w->cbuf.len > INT32_MAX)
+        return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: a page exceeds 2 GiB", w->name, c->name);
     h.compressed_size = (int32_t)w->cbuf.len;
     ev_buf_reset(&w->hdr);
     EV_TRY(pq_page_header_write(&w->hdr, &h));
@@ -503,15 +521,19 @@ static ev_status dict_fallback(pq_writer *w, wcol *c, ev_error *err) {
 
 /* ---- appending rows ---- */
 
-static inline bool row_valid(const pq_col_batch *b, size_t i) { return !b->valid || b->valid[i]; }
+static inline bool row_valid(const pq_col_batch *b, size_t i) {
+    return !b->valid || b->valid[i];
+}
 
 /* Appends rows [i, i+n) of a numeric/bool column to the open page. */
 static ev_status append_num(pq_writer *w, wcol *c, const pq_col_batch *b, size_t i, size_t n, ev_error *err) {
     (void)err;
     const uint8_t *base = b->values;
     size_t vs = c->kind == K_BOOL ? 1 : c->vsize;
-    if (c->mode == PQ_WENC_DELTA) EV_TRY(ev_buf_reserve(&c->vals, n * 8));
-    else if (c->mode == PQ_WENC_PLAIN) EV_TRY(ev_buf_reserve(&c->vals, n * vs));
+    if (c->mode == PQ_WENC_DELTA)
+        EV_TRY(ev_buf_reserve(&c->vals, n * 8));
+    else if (c->mode == PQ_WENC_PLAIN)
+        EV_TRY(ev_buf_reserve(&c->vals, n * vs));
     wstats *s = &c->ps;
     for (size_t r = i; r < i + n; r++) {
         bool v = row_valid(b, r);
@@ -527,7 +549,8 @@ static ev_status append_num(pq_writer *w, wcol *c, const pq_col_batch *b, size_t
         memcpy(&bits, src, vs);
         /* statistics */
         if (c->kind == K_F32 || c->kind == K_F64) {
-            double d = c->kind == K_F32 ? (double)*(const float *)(const void *)src : *(const double *)(const void *)src;
+            double d = c->kind == K_F32 ? (double)*(const float *)(const void *)src
+                                        : *(const double *)(const void *)src;
             if (isnan(d)) {
                 s->nans++;
             } else if (!s->has) {
@@ -538,7 +561,9 @@ static ev_status append_num(pq_writer *w, wcol *c, const pq_col_batch *b, size_t
                 if (d > s->dmax) s->dmax = d;
             }
         } else {
-            int64_t x = c->kind == K_BOOL ? (src[0] != 0) : c->kind == K_I32 ? (int64_t)(int32_t)bits : (int64_t)bits;
+            int64_t x = c->kind == K_BOOL  ? (src[0] != 0)
+                        : c->kind == K_I32 ? (int64_t)(int32_t)bits
+                                           : (int64_t)bits;
             if (c->kind == K_BOOL) bits = x;
             if (!s->has) {
                 s->has = true;
@@ -565,19 +590,21 @@ static ev_status append_num(pq_writer *w, wcol *c, const pq_col_batch *b, size_t
     return EV_OK;
 }
 
-static inline ev_status get_str(pq_writer *w, wcol *c, const pq_col_batch *b, size_t r, const char **p, uint32_t *n,
-                                ev_error *err) {
+static inline ev_status get_str(pq_writer *w, wcol *c, const pq_col_batch *b, size_t r, const char **p,
+                                uint32_t *n, ev_error *err) {
     size_t len;
     if (b->codes) {
         uint32_t k = b->codes[r];
         if (k >= b->dict_n)
-            return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: code %u out of the dictionary's %u entries", w->name,
-                                c->name, k, b->dict_n);
+            return ev_error_set(err, EV_ERR_INPUT,
+                                "%s: column %s: code %u out of the dictionary's %u entries", w->name, c->name,
+                                k, b->dict_n);
         *p = b->dict[k].ptr;
         len = b->dict[k].len;
     } else if (b->offsets) {
         if (b->offsets[r + 1] < b->offsets[r])
-            return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: offsets decrease at row %zu", w->name, c->name, r);
+            return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: offsets decrease at row %zu", w->name,
+                                c->name, r);
         *p = b->data + b->offsets[r];
         len = b->offsets[r + 1] - b->offsets[r];
     } else {
@@ -586,8 +613,8 @@ static inline ev_status get_str(pq_writer *w, wcol *c, const pq_col_batch *b, si
         len = s->len;
     }
     if (len > MAX_VALUE_LEN)
-        return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: a value of %zu bytes exceeds the 1 GiB limit", w->name,
-                            c->name, len);
+        return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: a value of %zu bytes exceeds the 1 GiB limit",
+                            w->name, c->name, len);
     *n = (uint32_t)len;
     return EV_OK;
 }
@@ -602,7 +629,8 @@ static inline void page_code_stats(pq_writer *w, wcol *c, uint32_t code) {
         return;
     }
     uint32_t a = (uint32_t)c->pmin_code, z = (uint32_t)c->pmax_code;
-    if (cmp_bytes(d + c->dent[code].off, c->dent[code].len, d + c->dent[a].off, c->dent[a].len) < 0) c->pmin_code = code;
+    if (cmp_bytes(d + c->dent[code].off, c->dent[code].len, d + c->dent[a].off, c->dent[a].len) < 0)
+        c->pmin_code = code;
     else if (cmp_bytes(d + c->dent[code].off, c->dent[code].len, d + c->dent[z].off, c->dent[z].len) > 0)
         c->pmax_code = code;
 }
@@ -678,12 +706,14 @@ static ev_status append_col(pq_writer *w, wcol *c, const pq_col_batch *b, size_t
     if (!c->spec.optional && b->valid) {
         for (size_t r = i; r < i + n; r++)
             if (!b->valid[r])
-                return ev_error_set(err, EV_ERR_INPUT, "%s: column %s is REQUIRED but row %zu of the batch is null", w->name,
+                return ev_error_set(err, EV_ERR_INPUT,
+                                    "%s: column %s is REQUIRED but row %zu of the batch is null", w->name,
                                     c->name, r);
     }
     if (c->kind == K_STR) {
         if (!b->values && !b->offsets && !(b->codes && b->dict))
-            return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: the batch gives no values", w->name, c->name);
+            return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: the batch gives no values", w->name,
+                                c->name);
     } else if (!b->values) {
         return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: the batch gives no values", w->name, c->name);
     }
@@ -691,13 +721,16 @@ static ev_status append_col(pq_writer *w, wcol *c, const pq_col_batch *b, size_t
         size_t room = w->o.page_rows - c->page_rows;
         size_t k = n < room ? n : room;
         size_t taken = k;
-        if (c->kind == K_STR) EV_TRY(append_str(w, c, b, i, k, &taken, err));
-        else EV_TRY(append_num(w, c, b, i, k, err));
+        if (c->kind == K_STR)
+            EV_TRY(append_str(w, c, b, i, k, &taken, err));
+        else
+            EV_TRY(append_num(w, c, b, i, k, err));
         i += taken;
         n -= taken;
         size_t est = c->mode == PQ_WENC_DICT ? c->ncodes * 3 : c->vals.len;
         if (c->page_rows >= w->o.page_rows || est >= w->o.page_size) EV_TRY(write_page(w, c, err));
-        if (c->mode == PQ_WENC_DICT && c->dict_plain.len > w->o.dict_max_bytes) EV_TRY(dict_fallback(w, c, err));
+        if (c->mode == PQ_WENC_DICT && c->dict_plain.len > w->o.dict_max_bytes)
+            EV_TRY(dict_fallback(w, c, err));
     }
     return EV_OK;
 }
@@ -747,8 +780,8 @@ static int cmp_entry(const void *a, const void *b, void *ctx) {
 /* Writes the chunk's dictionary page, sorted by value (a sorted dictionary compresses far better:
  * "u_10000", "u_10001", ... instead of first-seen order), then the held-back pages with their codes
  * renumbered to the sorted order. Each page's body is decoded from what write_page built. */
-static ev_status flush_dict_pages(pq_writer *w, wcol *c, pq_wchunk *ch, int64_t *comp, int64_t *uncomp, size_t *held,
-                                  ev_error *err) {
+static ev_status flush_dict_pages(pq_writer *w, wcol *c, pq_wchunk *ch, int64_t *comp, int64_t *uncomp,
+                                  size_t *held, ev_error *err) {
     ev_status st = EV_OK;
     uint32_t n = c->dict_n;
     uint32_t *order = NULL, *renum = NULL, *codes = NULL;
@@ -767,9 +800,11 @@ static ev_status flush_dict_pages(pq_writer *w, wcol *c, pq_wchunk *ch, int64_t 
             st = nomem(w, err);
             goto done;
         }
-        for (uint32_t i = 0; i < n; i++) order[i] = i;
+        for (uint32_t i = 0; i < n; i++)
+            order[i] = i;
         if (n > 16) qsort_r(order, n, 4, cmp_entry, c);
-        for (uint32_t k = 0; k < n; k++) renum[order[k]] = k;
+        for (uint32_t k = 0; k < n; k++)
+            renum[order[k]] = k;
         for (uint32_t k = 0; k < n; k++) {
             uint32_t i = order[k];
             if (c->kind == K_STR) {
@@ -806,7 +841,8 @@ static ev_status flush_dict_pages(pq_writer *w, wcol *c, pq_wchunk *ch, int64_t 
     size_t first_entry = 0;
     if (w->o.page_index) {
         /* the held-back pages come before any page already indexed (those followed a fallback) */
-        if (grow(w->alloc, (void **)&c->pages, &c->pages_cap, c->npages + c->ndp, sizeof *c->pages) != EV_OK) {
+        if (grow(w->alloc, (void **)&c->pages, &c->pages_cap, c->npages + c->ndp, sizeof *c->pages) !=
+            EV_OK) {
             st = nomem(w, err);
             goto done;
         }
@@ -829,10 +865,12 @@ static ev_status flush_dict_pages(pq_writer *w, wcol *c, pq_wchunk *ch, int64_t 
             pq_rle_dec dec;
             pq_rle_dec_init(&dec, body + d->vals_off + 1, d->len - d->vals_off - 1, body[d->vals_off]);
             if (!pq_rle_dec_u32(&dec, codes, d->nonnull)) {
-                st = ev_error_set(err, EV_ERR_INTERNAL, "%s: column %s: a held-back page does not decode", w->name, c->name);
+                st = ev_error_set(err, EV_ERR_INTERNAL, "%s: column %s: a held-back page does not decode",
+                                  w->name, c->name);
                 goto done;
             }
-            for (size_t i = 0; i < d->nonnull; i++) codes[i] = renum[codes[i]];
+            for (size_t i = 0; i < d->nonnull; i++)
+                codes[i] = renum[codes[i]];
             uint8_t b = (uint8_t)bw;
             EV_CHECK(ev_buf_append(pg, &b, 1));
             EV_CHECK(pq_rle_encode_u32(pg, codes, d->nonnull, bw));
@@ -893,7 +931,8 @@ done:
 
 static ev_status flush_row_group(pq_writer *w, ev_error *err) {
     if (w->rg_rows == 0) return EV_OK;
-    if (grow(w->alloc, (void **)&w->rgs, &w->rg_cap, w->nrg + 1, sizeof *w->rgs) != EV_OK) return nomem(w, err);
+    if (grow(w->alloc, (void **)&w->rgs, &w->rg_cap, w->nrg + 1, sizeof *w->rgs) != EV_OK)
+        return nomem(w, err);
     pq_wrow_group *rg = &w->rgs[w->nrg];
     memset(rg, 0, sizeof *rg);
     if (w->o.page_index) {
@@ -927,7 +966,8 @@ static ev_status flush_row_group(pq_writer *w, ev_error *err) {
         int64_t plain_start = (int64_t)w->pos;
         EV_TRY(emit(w, c->chunk.data, c->chunk.len, err));
         comp += (int64_t)c->chunk.len;
-        for (size_t p = held; p < c->npages; p++) c->pages[p].offset += plain_start;
+        for (size_t p = held; p < c->npages; p++)
+            c->pages[p].offset += plain_start;
         ch->total_compressed = comp;
         ch->total_uncompressed = uncomp;
         ch->encodings = c->encodings | (c->spec.optional ? 1u << PQ_RLE : 0);
@@ -989,7 +1029,8 @@ ev_status pq_writer_write_batch(pq_writer *w, const pq_col_batch *cols, size_t n
     while (done < nrows) {
         size_t room = w->o.row_group_rows - (size_t)w->rg_rows;
         size_t k = nrows - done < room ? nrows - done : room;
-        for (size_t ci = 0; ci < w->ncols && st == EV_OK; ci++) st = append_col(w, &w->cols[ci], &cols[ci], done, k, err);
+        for (size_t ci = 0; ci < w->ncols && st == EV_OK; ci++)
+            st = append_col(w, &w->cols[ci], &cols[ci], done, k, err);
         if (st != EV_OK) break;
         w->rg_rows += (int64_t)k;
         w->total_rows += (int64_t)k;
@@ -1050,7 +1091,8 @@ static void free_writer(pq_writer *w) {
     }
     ev_free(a, w->rgs, w->rg_cap * sizeof *w->rgs);
     if (w->idx) {
-        for (size_t i = 0; i < w->nrg * w->ncols; i++) ev_free(a, w->idx[i].pages, w->idx[i].cap * sizeof(wpage));
+        for (size_t i = 0; i < w->nrg * w->ncols; i++)
+            ev_free(a, w->idx[i].pages, w->idx[i].cap * sizeof(wpage));
         ev_free(a, w->idx, w->nrg * w->ncols * sizeof *w->idx);
     }
     for (size_t i = 0; i < w->o.num_kv && w->kv; i++) {
@@ -1081,19 +1123,24 @@ static char *dup_s(const ev_allocator *a, const char *s) {
 static ev_status fd_sink(void *ctx, const void *data, size_t len, ev_error *err);
 
 /* Opens a writer on `sink`, or (path != NULL) on a new file "<path>.tmp" renamed at close. */
-static ev_status open_impl(const pq_column_spec *cols, size_t ncols, const pq_writer_options *opts, pq_sink_fn sink,
-                           void *sink_ctx, const char *name, const char *path, bool durable, pq_writer **out,
-                           ev_error *err) {
+static ev_status open_impl(const pq_column_spec *cols, size_t ncols, const pq_writer_options *opts,
+                           pq_sink_fn sink, void *sink_ctx, const char *name, const char *path, bool durable,
+                           pq_writer **out, ev_error *err) {
     *out = NULL;
     pq_writer_options o;
-    if (opts) o = *opts;
-    else pq_writer_options_init(&o);
+    if (opts)
+        o = *opts;
+    else
+        pq_writer_options_init(&o);
     const ev_allocator *a = o.alloc;
     if (!name) name = "<parquet output>";
-    if (ncols == 0) return ev_error_set(err, EV_ERR_INPUT, "%s: a Parquet file needs at least one column", name);
+    if (ncols == 0)
+        return ev_error_set(err, EV_ERR_INPUT, "%s: a Parquet file needs at least one column", name);
     if (ncols > 32767) return ev_error_set(err, EV_ERR_INPUT, "%s: too many columns (%zu)", name, ncols);
-    if (o.codec != PQ_CODEC_UNCOMPRESSED && o.codec != PQ_CODEC_SNAPPY && o.codec != PQ_CODEC_GZIP && o.codec != PQ_CODEC_ZSTD)
-        return ev_error_set(err, EV_ERR_INPUT, "%s: codec %s cannot be written", name, pq_codec_name(o.codec));
+    if (o.codec != PQ_CODEC_UNCOMPRESSED && o.codec != PQ_CODEC_SNAPPY && o.codec != PQ_CODEC_GZIP &&
+        o.codec != PQ_CODEC_ZSTD)
+        return ev_error_set(err, EV_ERR_INPUT, "%s: codec %s cannot be written", name,
+                            pq_codec_name(o.codec));
     if (o.codec == PQ_CODEC_ZSTD && (o.level < 0 || o.level > 22))
         return ev_error_set(err, EV_ERR_INPUT, "%s: zstd level %d is not in 1..22", name, o.level);
     if (o.codec == PQ_CODEC_GZIP && (o.level < 0 || o.level > 12))
@@ -1107,22 +1154,37 @@ static ev_status open_impl(const pq_column_spec *cols, size_t ncols, const pq_wr
     if (o.dict_max_bytes > (1u << 30)) o.dict_max_bytes = 1u << 30;
     for (size_t i = 0; i < ncols; i++) {
         const pq_column_spec *s = &cols[i];
-        if (!s->name || !s->name[0]) return ev_error_set(err, EV_ERR_INPUT, "%s: column %zu has no name", name, i);
+        if (!s->name || !s->name[0])
+            return ev_error_set(err, EV_ERR_INPUT, "%s: column %zu has no name", name, i);
         for (size_t j = 0; j < i; j++)
-            if (strcmp(cols[j].name, s->name) == 0) return ev_error_set(err, EV_ERR_INPUT, "%s: column %s appears twice", name, s->name);
-        bool ok = s->type == PQ_BOOLEAN || s->type == PQ_INT32 || s->type == PQ_INT64 || s->type == PQ_FLOAT ||
-                  s->type == PQ_DOUBLE || s->type == PQ_BYTE_ARRAY;
-        if (!ok) return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: type %s cannot be written", name, s->name, pq_type_name(s->type));
+            if (strcmp(cols[j].name, s->name) == 0)
+                return ev_error_set(err, EV_ERR_INPUT, "%s: column %s appears twice", name, s->name);
+        bool ok = s->type == PQ_BOOLEAN || s->type == PQ_INT32 || s->type == PQ_INT64 ||
+                  s->type == PQ_FLOAT || s->type == PQ_DOUBLE || s->type == PQ_BYTE_ARRAY;
+        if (!ok)
+            return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: type %s cannot be written", name, s->name,
+                                pq_type_name(s->type));
         switch (s->logical) {
-        case PQ_LOGICAL_NONE: break;
-        case PQ_LOGICAL_STRING: ok = s->type == PQ_BYTE_ARRAY; break;
-        case PQ_LOGICAL_TIMESTAMP: ok = s->type == PQ_INT64 && (unsigned)s->unit <= PQ_UNIT_NANOS; break;
-        case PQ_LOGICAL_DATE: ok = s->type == PQ_INT32; break;
-        default: ok = false;
+        case PQ_LOGICAL_NONE:
+            break;
+        case PQ_LOGICAL_STRING:
+            ok = s->type == PQ_BYTE_ARRAY;
+            break;
+        case PQ_LOGICAL_TIMESTAMP:
+            ok = s->type == PQ_INT64 && (unsigned)s->unit <= PQ_UNIT_NANOS;
+            break;
+        case PQ_LOGICAL_DATE:
+            ok = s->type == PQ_INT32;
+            break;
+        default:
+            ok = false;
         }
-        if (!ok) return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: logical type does not fit %s", name, s->name, pq_type_name(s->type));
+        if (!ok)
+            return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: logical type does not fit %s", name,
+                                s->name, pq_type_name(s->type));
         if (s->encoding == PQ_WENC_DELTA && s->type != PQ_INT32 && s->type != PQ_INT64)
-            return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: DELTA_BINARY_PACKED needs INT32 or INT64", name, s->name);
+            return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: DELTA_BINARY_PACKED needs INT32 or INT64",
+                                name, s->name);
         if ((unsigned)s->encoding > PQ_WENC_DELTA)
             return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: unknown encoding", name, s->name);
     }
@@ -1175,18 +1237,39 @@ static ev_status open_impl(const pq_column_spec *cols, size_t ncols, const pq_wr
         c->pmin_code = c->pmax_code = -1;
         c->page_gen = 0;
         switch (c->spec.type) {
-        case PQ_BOOLEAN: c->kind = K_BOOL; c->vsize = 1; break;
-        case PQ_INT32: c->kind = K_I32; c->vsize = 4; break;
-        case PQ_INT64: c->kind = K_I64; c->vsize = 8; break;
-        case PQ_FLOAT: c->kind = K_F32; c->vsize = 4; break;
-        case PQ_DOUBLE: c->kind = K_F64; c->vsize = 8; break;
-        default: c->kind = K_STR; c->vsize = 0; break;
+        case PQ_BOOLEAN:
+            c->kind = K_BOOL;
+            c->vsize = 1;
+            break;
+        case PQ_INT32:
+            c->kind = K_I32;
+            c->vsize = 4;
+            break;
+        case PQ_INT64:
+            c->kind = K_I64;
+            c->vsize = 8;
+            break;
+        case PQ_FLOAT:
+            c->kind = K_F32;
+            c->vsize = 4;
+            break;
+        case PQ_DOUBLE:
+            c->kind = K_F64;
+            c->vsize = 8;
+            break;
+        default:
+            c->kind = K_STR;
+            c->vsize = 0;
+            break;
         }
         pq_write_encoding m = c->spec.encoding;
         if (m == PQ_WENC_AUTO) {
-            if (c->kind == K_BOOL) m = PQ_WENC_PLAIN;
-            else if (c->spec.logical == PQ_LOGICAL_TIMESTAMP) m = PQ_WENC_DELTA;
-            else m = PQ_WENC_DICT;
+            if (c->kind == K_BOOL)
+                m = PQ_WENC_PLAIN;
+            else if (c->spec.logical == PQ_LOGICAL_TIMESTAMP)
+                m = PQ_WENC_DELTA;
+            else
+                m = PQ_WENC_DICT;
         }
         if (c->kind == K_BOOL && m == PQ_WENC_DICT) m = PQ_WENC_PLAIN;
         c->base_mode = c->mode = m;
@@ -1249,14 +1332,20 @@ static ev_status write_page_index(pq_writer *w, ev_error *err) {
                         if (!ix->pages[p].null_page && !ix->pages[p].has_min_max) ok = false;
                     if (!ok) continue;
                     thrift_w_list(&tw, 1, THRIFT_TRUE, (uint32_t)ix->npages);
-                    for (size_t p = 0; p < ix->npages; p++) thrift_w_elem_bool(&tw, ix->pages[p].null_page);
+                    for (size_t p = 0; p < ix->npages; p++)
+                        thrift_w_elem_bool(&tw, ix->pages[p].null_page);
                     thrift_w_list(&tw, 2, THRIFT_BINARY, (uint32_t)ix->npages);
-                    for (size_t p = 0; p < ix->npages; p++) thrift_w_elem_binary(&tw, ix->pages[p].min, ix->pages[p].null_page ? 0 : ix->pages[p].min_len);
+                    for (size_t p = 0; p < ix->npages; p++)
+                        thrift_w_elem_binary(&tw, ix->pages[p].min,
+                                             ix->pages[p].null_page ? 0 : ix->pages[p].min_len);
                     thrift_w_list(&tw, 3, THRIFT_BINARY, (uint32_t)ix->npages);
-                    for (size_t p = 0; p < ix->npages; p++) thrift_w_elem_binary(&tw, ix->pages[p].max, ix->pages[p].null_page ? 0 : ix->pages[p].max_len);
+                    for (size_t p = 0; p < ix->npages; p++)
+                        thrift_w_elem_binary(&tw, ix->pages[p].max,
+                                             ix->pages[p].null_page ? 0 : ix->pages[p].max_len);
                     thrift_w_i32(&tw, 4, 0);
                     thrift_w_list(&tw, 5, THRIFT_I64, (uint32_t)ix->npages);
-                    for (size_t p = 0; p < ix->npages; p++) thrift_w_elem_i64(&tw, ix->pages[p].null_count);
+                    for (size_t p = 0; p < ix->npages; p++)
+                        thrift_w_elem_i64(&tw, ix->pages[p].null_count);
                     thrift_w_end(&tw);
                     EV_TRY(tw.st);
                     ch->column_index_offset = (int64_t)w->pos;
@@ -1288,7 +1377,8 @@ static ev_status finish(pq_writer *w, ev_error *err) {
     if (w->o.page_index) EV_TRY(write_page_index(w, err));
     ev_buf_reset(&w->page);
     pq_wschema s = {w->specs, w->ncols};
-    if (pq_footer_write(&w->page, &s, w->rgs, w->nrg, w->total_rows, w->kv, w->o.num_kv, w->o.created_by) != EV_OK)
+    if (pq_footer_write(&w->page, &s, w->rgs, w->nrg, w->total_rows, w->kv, w->o.num_kv, w->o.created_by) !=
+        EV_OK)
         return nomem(w, err);
     uint32_t flen = (uint32_t)w->page.len;
     EV_TRY(emit(w, w->page.data, w->page.len, err));
@@ -1304,8 +1394,10 @@ ev_status pq_writer_close(pq_writer *w, pq_write_result *res, ev_error *err) {
         res->row_groups = w->nrg;
     }
     if (w->fd >= 0) {
-        if (st == EV_OK && w->durable && fsync(w->fd) != 0) st = ev_error_errno(err, EV_ERR_IO, errno, "%s: fsync", w->tmp_path);
-        if (close(w->fd) != 0 && st == EV_OK) st = ev_error_errno(err, EV_ERR_IO, errno, "%s: close", w->tmp_path);
+        if (st == EV_OK && w->durable && fsync(w->fd) != 0)
+            st = ev_error_errno(err, EV_ERR_IO, errno, "%s: fsync", w->tmp_path);
+        if (close(w->fd) != 0 && st == EV_OK)
+            st = ev_error_errno(err, EV_ERR_IO, errno, "%s: close", w->tmp_path);
         w->fd = -1;
         if (st == EV_OK && rename(w->tmp_path, w->path) != 0)
             st = ev_error_errno(err, EV_ERR_IO, errno, "%s: cannot rename into place", w->path);
@@ -1334,8 +1426,9 @@ size_t pq_writer_memory(const pq_writer *w) {
     size_t m = sizeof *w + w->page.cap + w->cbuf.cap + w->hdr.cap + w->tmp.cap;
     for (size_t i = 0; i < w->ncols; i++) {
         const wcol *c = &w->cols[i];
-        m += w->o.page_rows * 5 + c->vals.cap + c->dict_plain.cap + c->dict_cap * sizeof *c->dent + c->ht_cap * 4 + c->remap_cap * 4 +
-             c->stamp_cap * 4 + c->chunk.cap + c->dbody.cap + c->dp_cap * sizeof(dpage) + c->pages_cap * sizeof(wpage);
+        m += w->o.page_rows * 5 + c->vals.cap + c->dict_plain.cap + c->dict_cap * sizeof *c->dent +
+             c->ht_cap * 4 + c->remap_cap * 4 + c->stamp_cap * 4 + c->chunk.cap + c->dbody.cap +
+             c->dp_cap * sizeof(dpage) + c->pages_cap * sizeof(wpage);
     }
     return m;
 }
@@ -1354,8 +1447,8 @@ ev_status pq_writer_open_file(const char *path, bool durable, const pq_column_sp
     return open_impl(cols, ncols, opts, NULL, NULL, path, path, durable, out, err);
 }
 
-ev_status pq_writer_open(const pq_column_spec *cols, size_t ncols, const pq_writer_options *opts, pq_sink_fn sink,
-                         void *sink_ctx, const char *name, pq_writer **out, ev_error *err) {
+ev_status pq_writer_open(const pq_column_spec *cols, size_t ncols, const pq_writer_options *opts,
+                         pq_sink_fn sink, void *sink_ctx, const char *name, pq_writer **out, ev_error *err) {
     if (!sink) return ev_error_set(err, EV_ERR_INPUT, "pq_writer_open: no sink");
     return open_impl(cols, ncols, opts, sink, sink_ctx, name, NULL, false, out, err);
 }

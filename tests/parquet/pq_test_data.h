@@ -40,12 +40,16 @@ static uint64_t tr_next(uint64_t *s) {
 
 static size_t type_size(pq_type t) {
     switch (t) {
-    case PQ_BOOLEAN: return 1;
+    case PQ_BOOLEAN:
+        return 1;
     case PQ_INT32:
-    case PQ_FLOAT: return 4;
+    case PQ_FLOAT:
+        return 4;
     case PQ_INT64:
-    case PQ_DOUBLE: return 8;
-    default: return sizeof(pq_str);
+    case PQ_DOUBLE:
+        return 8;
+    default:
+        return sizeof(pq_str);
     }
 }
 
@@ -91,22 +95,28 @@ static void mcol_fill(mtable *t, mcol *c, uint64_t *rng, double null_rate, size_
     memset(c->vals, 0, n * es + 16);
     if (c->spec.optional && null_rate > 0) {
         c->valid = ev_arena_alloc(&t->arena, n + 1);
-        for (size_t i = 0; i < n; i++) c->valid[i] = (double)(tr_next(rng) % 10000) / 10000.0 >= null_rate;
+        for (size_t i = 0; i < n; i++)
+            c->valid[i] = (double)(tr_next(rng) % 10000) / 10000.0 >= null_rate;
     }
     pq_str *pool = NULL;
     if (c->spec.type == PQ_BYTE_ARRAY && card) {
         pool = ev_arena_alloc(&t->arena, card * sizeof *pool);
-        for (size_t k = 0; k < card; k++) pool[k] = rand_str(t, rng, maxlen);
+        for (size_t k = 0; k < card; k++)
+            pool[k] = rand_str(t, rng, maxlen);
     }
     int64_t ts = 1763500000000000LL;
     for (size_t i = 0; i < n; i++) {
         uint64_t r = tr_next(rng);
         uint64_t v = card ? r % card : r;
         switch (c->spec.type) {
-        case PQ_BOOLEAN: ((uint8_t *)c->vals)[i] = r & 1; break;
+        case PQ_BOOLEAN:
+            ((uint8_t *)c->vals)[i] = r & 1;
+            break;
         case PQ_INT32:
-            if (c->spec.logical == PQ_LOGICAL_DATE) ((int32_t *)c->vals)[i] = (int32_t)(v % 40000) - 10000;
-            else ((int32_t *)c->vals)[i] = card ? (int32_t)v - (int32_t)(card / 2) : (int32_t)(uint32_t)r;
+            if (c->spec.logical == PQ_LOGICAL_DATE)
+                ((int32_t *)c->vals)[i] = (int32_t)(v % 40000) - 10000;
+            else
+                ((int32_t *)c->vals)[i] = card ? (int32_t)v - (int32_t)(card / 2) : (int32_t)(uint32_t)r;
             break;
         case PQ_INT64:
             if (c->spec.logical == PQ_LOGICAL_TIMESTAMP) {
@@ -116,9 +126,15 @@ static void mcol_fill(mtable *t, mcol *c, uint64_t *rng, double null_rate, size_
                 ((int64_t *)c->vals)[i] = card ? (int64_t)v * 1000003 - 7 : (int64_t)r;
             }
             break;
-        case PQ_FLOAT: ((float *)c->vals)[i] = card ? (float)v * 0.25f - 3.0f : (float)((double)(int64_t)r / 3e12); break;
-        case PQ_DOUBLE: ((double *)c->vals)[i] = card ? (double)(v % 29001) / 100.0 + 9.99 : (double)(int64_t)r / 7e9; break;
-        default: ((pq_str *)c->vals)[i] = pool ? pool[v] : rand_str(t, rng, maxlen); break;
+        case PQ_FLOAT:
+            ((float *)c->vals)[i] = card ? (float)v * 0.25f - 3.0f : (float)((double)(int64_t)r / 3e12);
+            break;
+        case PQ_DOUBLE:
+            ((double *)c->vals)[i] = card ? (double)(v % 29001) / 100.0 + 9.99 : (double)(int64_t)r / 7e9;
+            break;
+        default:
+            ((pq_str *)c->vals)[i] = pool ? pool[v] : rand_str(t, rng, maxlen);
+            break;
         }
     }
 }
@@ -178,7 +194,8 @@ static void check_vector(const mcol *m, const pq_vector *v, size_t row0, const c
         size_t r = row0 + i;
         bool mv = !m->valid || m->valid[r];
         bool gv = !v->valid || v->valid[i];
-        if (mv != gv) fail_msg("%s: column %s row %zu: validity %d, expected %d", what, m->spec.name, r, gv, mv);
+        if (mv != gv)
+            fail_msg("%s: column %s row %zu: validity %d, expected %d", what, m->spec.name, r, gv, mv);
         if (!mv) continue;
         const void *got;
         if (v->is_dict) {
@@ -191,12 +208,14 @@ static void check_vector(const mcol *m, const pq_vector *v, size_t row0, const c
         if (m->spec.type == PQ_BYTE_ARRAY) {
             const pq_str *a = got, *b = exp;
             if (a->len != b->len || (a->len && memcmp(a->ptr, b->ptr, a->len) != 0))
-                fail_msg("%s: column %s row %zu: string of %u bytes differs (expected %u)", what, m->spec.name, r, a->len, b->len);
+                fail_msg("%s: column %s row %zu: string of %u bytes differs (expected %u)", what,
+                         m->spec.name, r, a->len, b->len);
         } else if (m->spec.type == PQ_DOUBLE) {
             double a, b;
             memcpy(&a, got, 8);
             memcpy(&b, exp, 8);
-            if (!(a == b || (isnan(a) && isnan(b)))) fail_msg("%s: column %s row %zu: %.17g != %.17g", what, m->spec.name, r, a, b);
+            if (!(a == b || (isnan(a) && isnan(b))))
+                fail_msg("%s: column %s row %zu: %.17g != %.17g", what, m->spec.name, r, a, b);
         } else if (memcmp(got, exp, es) != 0) {
             fail_msg("%s: column %s row %zu: value differs", what, m->spec.name, r);
         }

@@ -38,14 +38,18 @@ static void events_table(mtable *t, size_t n, uint64_t seed, bool precode) {
     }
 }
 
-static pq_reader *write_mem(const mtable *t, const pq_writer_options *o, ev_buf *file, uint64_t seed, size_t max_batch) {
+static pq_reader *write_mem(const mtable *t, const pq_writer_options *o, ev_buf *file, uint64_t seed,
+                            size_t max_batch) {
     ev_error err = {0};
     pq_writer *w;
     ev_buf_reset(file);
-    if (pq_writer_open(&t->cols[0].spec, 0, o, buf_sink, file, "mem", &w, &err) == EV_OK) fail_msg("0 columns accepted");
+    if (pq_writer_open(&t->cols[0].spec, 0, o, buf_sink, file, "mem", &w, &err) == EV_OK)
+        fail_msg("0 columns accepted");
     pq_column_spec *specs = calloc(t->ncols, sizeof *specs);
-    for (size_t c = 0; c < t->ncols; c++) specs[c] = t->cols[c].spec;
-    if (pq_writer_open(specs, t->ncols, o, buf_sink, file, "mem", &w, &err) != EV_OK) fail_msg("open: %s", err.msg);
+    for (size_t c = 0; c < t->ncols; c++)
+        specs[c] = t->cols[c].spec;
+    if (pq_writer_open(specs, t->ncols, o, buf_sink, file, "mem", &w, &err) != EV_OK)
+        fail_msg("open: %s", err.msg);
     free(specs);
     uint64_t rng = seed;
     mtable_write(t, w, &rng, max_batch);
@@ -54,7 +58,8 @@ static pq_reader *write_mem(const mtable *t, const pq_writer_options *o, ev_buf 
     assert_int_equal(res.bytes, file->len);
     assert_int_equal(res.rows, t->nrows);
     pq_reader *r;
-    if (pq_reader_open_mem(file->data, file->len, "mem.parquet", NULL, &r, &err) != EV_OK) fail_msg("reopen: %s", err.msg);
+    if (pq_reader_open_mem(file->data, file->len, "mem.parquet", NULL, &r, &err) != EV_OK)
+        fail_msg("reopen: %s", err.msg);
     return r;
 }
 
@@ -145,10 +150,12 @@ static void test_random_schemas(void **state) {
                 for (size_t c = 0; c < ncols; c++) {
                     pq_page_index pi;
                     ev_error err = {0};
-                    if (pq_reader_page_index(r, g, c, &pi, &err) != EV_OK) fail_msg("%s: page index: %s", what, err.msg);
+                    if (pq_reader_page_index(r, g, c, &pi, &err) != EV_OK)
+                        fail_msg("%s: page index: %s", what, err.msg);
                     assert_true(pi.num_pages >= 1);
                     assert_int_equal(pi.pages[0].first_row, 0);
-                    for (size_t p = 1; p < pi.num_pages; p++) assert_true(pi.pages[p].first_row > pi.pages[p - 1].first_row);
+                    for (size_t p = 1; p < pi.num_pages; p++)
+                        assert_true(pi.pages[p].first_row > pi.pages[p - 1].first_row);
                     assert_int_equal(pi.pages[0].offset, m->row_groups[g].chunks[c].data_page_offset);
                 }
             }
@@ -184,7 +191,8 @@ static void test_empty_and_tiny(void **state) {
     pq_writer *w;
     ev_error err = {0};
     pq_column_spec specs[9];
-    for (int c = 0; c < 9; c++) specs[c] = t.cols[c].spec;
+    for (int c = 0; c < 9; c++)
+        specs[c] = t.cols[c].spec;
     ev_buf_reset(&file);
     assert_int_equal(pq_writer_open(specs, 9, NULL, buf_sink, &file, "mem", &w, &err), EV_OK);
     assert_int_equal(pq_writer_flush_row_group(w, &err), EV_OK);
@@ -206,19 +214,22 @@ static void test_long_strings(void **state) {
     mtable t;
     mtable_init(&t, 2, 12);
     t.cols[0].spec = (pq_column_spec){"big", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, 0, false, true, PQ_WENC_AUTO};
-    t.cols[1].spec = (pq_column_spec){"bigplain", PQ_BYTE_ARRAY, PQ_LOGICAL_NONE, 0, false, false, PQ_WENC_PLAIN};
+    t.cols[1].spec =
+        (pq_column_spec){"bigplain", PQ_BYTE_ARRAY, PQ_LOGICAL_NONE, 0, false, false, PQ_WENC_PLAIN};
     uint64_t rng = 3;
     for (int c = 0; c < 2; c++) {
         mcol *m = &t.cols[c];
         m->vals = ev_arena_alloc(&t.arena, 12 * sizeof(pq_str));
         if (c == 0) {
             m->valid = ev_arena_alloc(&t.arena, 12);
-            for (int i = 0; i < 12; i++) m->valid[i] = i % 4 != 1;
+            for (int i = 0; i < 12; i++)
+                m->valid[i] = i % 4 != 1;
         }
         for (int i = 0; i < 12; i++) {
             size_t len = i % 3 == 0 ? 0 : i % 3 == 1 ? (1u << 20) + 17 + (size_t)i : 3 * (1u << 20) / 2;
             char *p = ev_arena_alloc(&t.arena, len + 1);
-            for (size_t j = 0; j < len; j++) p[j] = (char)('a' + (tr_next(&rng) >> 60));
+            for (size_t j = 0; j < len; j++)
+                p[j] = (char)('a' + (tr_next(&rng) >> 60));
             ((pq_str *)m->vals)[i] = (pq_str){p, (uint32_t)len};
         }
     }
@@ -281,9 +292,13 @@ static void test_dict_fallback_and_stats(void **state) {
         if (t.cols[0].valid[i]) {
             const pq_str *s = &((pq_str *)t.cols[0].vals)[i];
             size_t a = smin ? (s->len < smin->len ? s->len : smin->len) : 0;
-            if (!smin || memcmp(s->ptr, smin->ptr, a) < 0 || (memcmp(s->ptr, smin->ptr, a) == 0 && s->len < smin->len)) smin = s;
+            if (!smin || memcmp(s->ptr, smin->ptr, a) < 0 ||
+                (memcmp(s->ptr, smin->ptr, a) == 0 && s->len < smin->len))
+                smin = s;
             a = smax ? (s->len < smax->len ? s->len : smax->len) : 0;
-            if (!smax || memcmp(s->ptr, smax->ptr, a) > 0 || (memcmp(s->ptr, smax->ptr, a) == 0 && s->len > smax->len)) smax = s;
+            if (!smax || memcmp(s->ptr, smax->ptr, a) > 0 ||
+                (memcmp(s->ptr, smax->ptr, a) == 0 && s->len > smax->len))
+                smax = s;
         }
         if (t.cols[3].valid[i]) {
             int32_t v = ((int32_t *)t.cols[3].vals)[i];
@@ -328,7 +343,8 @@ static void test_kv_and_file(void **state) {
     o.kv = kv;
     o.num_kv = 2;
     pq_column_spec specs[9];
-    for (int c = 0; c < 9; c++) specs[c] = t.cols[c].spec;
+    for (int c = 0; c < 9; c++)
+        specs[c] = t.cols[c].spec;
     pq_writer *w;
     ev_error err = {0};
     /* abort leaves nothing behind */
@@ -376,7 +392,8 @@ static void test_writer_errors(void **state) {
     pq_column_spec dup[] = {{"a", PQ_INT32, 0, 0, false, false, 0}, {"a", PQ_INT32, 0, 0, false, false, 0}};
     assert_int_equal(pq_writer_open(dup, 2, NULL, buf_sink, &file, "out", &w, &err), EV_ERR_INPUT);
     assert_non_null(strstr(err.msg, "twice"));
-    pq_column_spec ok[] = {{"a", PQ_INT32, 0, 0, false, false, 0}, {"s", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, 0, false, true, 0}};
+    pq_column_spec ok[] = {{"a", PQ_INT32, 0, 0, false, false, 0},
+                           {"s", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, 0, false, true, 0}};
     assert_int_equal(pq_writer_open(ok, 2, NULL, buf_sink, &file, "out", &w, &err), EV_OK);
     int32_t v[2] = {1, 2};
     uint8_t nul[2] = {1, 0};
@@ -400,7 +417,8 @@ static void test_out_of_memory(void **state) {
     mtable t;
     events_table(&t, 3000, 9, true);
     pq_column_spec specs[9];
-    for (int c = 0; c < 9; c++) specs[c] = t.cols[c].spec;
+    for (int c = 0; c < 9; c++)
+        specs[c] = t.cols[c].spec;
     ev_buf file;
     ev_buf_init(&file, NULL);
     int failures = 0;
@@ -429,8 +447,10 @@ static void test_out_of_memory(void **state) {
                 }
             }
             st = pq_writer_write_batch(w, b, t.nrows, &err);
-            if (st == EV_OK) st = pq_writer_close(w, NULL, &err);
-            else pq_writer_abort(w);
+            if (st == EV_OK)
+                st = pq_writer_close(w, NULL, &err);
+            else
+                pq_writer_abort(w);
         }
         if (st != EV_OK) {
             assert_int_equal(st, EV_ERR_NOMEM);
@@ -449,7 +469,8 @@ static void test_out_of_memory(void **state) {
                     st = pq_column_open(r, 0, c, 0, &cr, &err);
                     if (st != EV_OK) break;
                     pq_vector v;
-                    do st = pq_column_next(cr, &v, &err);
+                    do
+                        st = pq_column_next(cr, &v, &err);
                     while (st == EV_OK && v.n);
                     pq_column_close(cr);
                 }
@@ -479,7 +500,8 @@ static ev_status read_all(const uint8_t *data, size_t len, ev_error *err) {
             st = pq_column_open(r, g, c, c % 2 ? PQ_READ_DICT_CODES : 0, &cr, err);
             if (st != EV_OK) break;
             pq_vector v;
-            do st = pq_column_next(cr, &v, err);
+            do
+                st = pq_column_next(cr, &v, err);
             while (st == EV_OK && v.n);
             pq_column_close(cr);
         }
@@ -545,15 +567,18 @@ static void test_corrupt_files(void **state) {
         int flips = 1 + (int)(tr_next(&rng) % 4);
         for (int f = 0; f < flips; f++) {
             size_t pos = (size_t)(tr_next(&rng) % file.len);
-            if (i % 3 == 0) copy[pos] = (uint8_t)tr_next(&rng);
-            else copy[pos] ^= (uint8_t)(1u << (tr_next(&rng) % 8));
+            if (i % 3 == 0)
+                copy[pos] = (uint8_t)tr_next(&rng);
+            else
+                copy[pos] ^= (uint8_t)(1u << (tr_next(&rng) % 8));
         }
         uint8_t *exact = malloc(file.len);
         memcpy(exact, copy, file.len);
         ev_status st = read_all(exact, file.len, &err);
         if (st != EV_OK) {
             errors++;
-            assert_true(st == EV_ERR_CORRUPT || st == EV_ERR_UNSUPPORTED || st == EV_ERR_LIMIT || st == EV_ERR_INPUT);
+            assert_true(st == EV_ERR_CORRUPT || st == EV_ERR_UNSUPPORTED || st == EV_ERR_LIMIT ||
+                        st == EV_ERR_INPUT);
             assert_non_null(strstr(err.msg, "bad.parquet"));
         }
         free(exact);
@@ -581,9 +606,11 @@ static void test_thrift_unknown_and_deep(void **state) {
         thrift_w_string(&tw, 1, "x");
         thrift_w_struct_end(&tw);
     }
-    assert_int_equal(ev_buf_append(&b, "\x1b\x02\x55\x02\x04\x06\x08", 7), EV_OK); /* field 21 map<i32,i32> 2 entries */
+    assert_int_equal(ev_buf_append(&b, "\x1b\x02\x55\x02\x04\x06\x08", 7),
+                     EV_OK); /* field 21 map<i32,i32> 2 entries */
     tw.last_id[0] = 21;
-    assert_int_equal(ev_buf_append(&b, "\x17\x00\x00\x00\x00\x00\x00\xf0\x3f", 9), EV_OK); /* field 22 double */
+    assert_int_equal(ev_buf_append(&b, "\x17\x00\x00\x00\x00\x00\x00\xf0\x3f", 9),
+                     EV_OK); /* field 22 double */
     tw.last_id[0] = 22;
     thrift_w_struct_begin(&tw, 30);
     thrift_w_struct_end(&tw);
@@ -602,10 +629,12 @@ static void test_thrift_unknown_and_deep(void **state) {
     assert_int_equal(h.num_values, 3);
     assert_int_equal(h.compressed_size, 10);
     /* every truncation fails */
-    for (size_t n = 0; n < b.len; n++) assert_int_equal(pq_page_header_read(b.data, n, 100, "t", &h, &used, &err), EV_ERR_CORRUPT);
+    for (size_t n = 0; n < b.len; n++)
+        assert_int_equal(pq_page_header_read(b.data, n, 100, "t", &h, &used, &err), EV_ERR_CORRUPT);
     /* 100 nested structs */
     ev_buf_reset(&b);
-    for (int i = 0; i < 100; i++) assert_int_equal(ev_buf_append(&b, "\xfc", 1), EV_OK);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(ev_buf_append(&b, "\xfc", 1), EV_OK);
     assert_int_equal(pq_page_header_read(b.data, b.len, 0, "t", &h, &used, &err), EV_ERR_CORRUPT);
     assert_non_null(strstr(err.msg, "nested"));
     ev_buf_free(&b);
@@ -621,7 +650,8 @@ static void test_encodings(void **state) {
         size_t n = 1000 + (size_t)bw * 13;
         uint32_t *v = malloc(n * 4), *o = malloc(n * 4);
         uint32_t mask = bw == 32 ? 0xffffffffu : (1u << bw) - 1;
-        for (size_t i = 0; i < n; i++) v[i] = (i / 50) % 2 ? (uint32_t)(i / 100) & mask : (uint32_t)tr_next(&rng) & mask;
+        for (size_t i = 0; i < n; i++)
+            v[i] = (i / 50) % 2 ? (uint32_t)(i / 100) & mask : (uint32_t)tr_next(&rng) & mask;
         ev_buf_reset(&b);
         assert_int_equal(pq_rle_encode_u32(&b, v, n, bw), EV_OK);
         pq_rle_dec d;

@@ -22,9 +22,12 @@ static char g_dir[256];
 static void duckdb_setup(void) {
     ev_buf err;
     ev_buf_init(&err, NULL);
-    int rc = tu_run_sh(NULL, &err, "sh scripts/duckdb-setup.sh && cp tests/parquet/duckdb_pq.mjs build/duckdb/pq-test-duckdb_pq.mjs");
+    int rc = tu_run_sh(
+        NULL, &err,
+        "sh scripts/duckdb-setup.sh && cp tests/parquet/duckdb_pq.mjs build/duckdb/pq-test-duckdb_pq.mjs");
     if (rc != 0)
-        fail_msg("DuckDB could not be installed from npm (it is this test's oracle): %s", err.data ? (char *)err.data : "");
+        fail_msg("DuckDB could not be installed from npm (it is this test's oracle): %s",
+                 err.data ? (char *)err.data : "");
     ev_buf_free(&err);
 }
 
@@ -34,9 +37,12 @@ static void json_str(FILE *f, const char *p, size_t n) {
     fputc('"', f);
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)p[i];
-        if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
-        else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
-        else fputc(ch, f);
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
     }
     fputc('"', f);
 }
@@ -46,10 +52,16 @@ static void render(FILE *f, const pq_column_desc *cd, const pq_vector *v, size_t
         fputs("null", f);
         return;
     }
-    size_t ks = cd->vec_kind == PQ_VEC_BOOL ? 1 : cd->vec_kind == PQ_VEC_I32 || cd->vec_kind == PQ_VEC_F32 ? 4 : cd->vec_kind == PQ_VEC_BYTES ? sizeof(pq_str) : 8;
-    const uint8_t *p = v->is_dict ? (const uint8_t *)v->dict + (size_t)v->codes[i] * ks : (const uint8_t *)v->values + i * ks;
+    size_t ks = cd->vec_kind == PQ_VEC_BOOL                                ? 1
+                : cd->vec_kind == PQ_VEC_I32 || cd->vec_kind == PQ_VEC_F32 ? 4
+                : cd->vec_kind == PQ_VEC_BYTES                             ? sizeof(pq_str)
+                                                                           : 8;
+    const uint8_t *p = v->is_dict ? (const uint8_t *)v->dict + (size_t)v->codes[i] * ks
+                                  : (const uint8_t *)v->values + i * ks;
     switch (cd->vec_kind) {
-    case PQ_VEC_BOOL: fputs(*p ? "true" : "false", f); break;
+    case PQ_VEC_BOOL:
+        fputs(*p ? "true" : "false", f);
+        break;
     case PQ_VEC_I32: {
         int32_t x;
         memcpy(&x, p, 4);
@@ -76,11 +88,13 @@ static void render(FILE *f, const pq_column_desc *cd, const pq_vector *v, size_t
     }
     case PQ_VEC_BYTES: {
         const pq_str *s = (const pq_str *)(const void *)p;
-        if (cd->logical.kind == PQ_LOGICAL_STRING || cd->logical.kind == PQ_LOGICAL_JSON || cd->logical.kind == PQ_LOGICAL_ENUM) {
+        if (cd->logical.kind == PQ_LOGICAL_STRING || cd->logical.kind == PQ_LOGICAL_JSON ||
+            cd->logical.kind == PQ_LOGICAL_ENUM) {
             json_str(f, s->ptr, s->len);
         } else {
             fputc('"', f);
-            for (uint32_t k = 0; k < s->len; k++) fprintf(f, "%02X", (unsigned char)s->ptr[k]);
+            for (uint32_t k = 0; k < s->len; k++)
+                fprintf(f, "%02X", (unsigned char)s->ptr[k]);
             fputc('"', f);
         }
         break;
@@ -103,7 +117,8 @@ static void dump(const char *path, const char *out) {
         char **cells = calloc(nc * (n ? n : 1), sizeof *cells);
         for (size_t c = 0; c < nc; c++) {
             pq_column_reader *cr;
-            if (pq_column_open(r, g, c, c % 2 ? PQ_READ_DICT_CODES : 0, &cr, &err) != EV_OK) fail_msg("%s", err.msg);
+            if (pq_column_open(r, g, c, c % 2 ? PQ_READ_DICT_CODES : 0, &cr, &err) != EV_OK)
+                fail_msg("%s", err.msg);
             size_t row = 0;
             for (;;) {
                 pq_vector v;
@@ -185,21 +200,28 @@ static void jobs_run(jobs *j) {
 
 static const char *duck_type(const pq_column_spec *s) {
     switch (s->type) {
-    case PQ_BOOLEAN: return "BOOLEAN";
-    case PQ_INT32: return s->logical == PQ_LOGICAL_DATE ? "DATE" : "INTEGER";
+    case PQ_BOOLEAN:
+        return "BOOLEAN";
+    case PQ_INT32:
+        return s->logical == PQ_LOGICAL_DATE ? "DATE" : "INTEGER";
     case PQ_INT64:
         if (s->logical == PQ_LOGICAL_TIMESTAMP) return s->utc ? "TIMESTAMP WITH TIME ZONE" : "TIMESTAMP";
         return "BIGINT";
-    case PQ_FLOAT: return "FLOAT";
-    case PQ_DOUBLE: return "DOUBLE";
-    default: return s->logical == PQ_LOGICAL_STRING ? "VARCHAR" : "BLOB";
+    case PQ_FLOAT:
+        return "FLOAT";
+    case PQ_DOUBLE:
+        return "DOUBLE";
+    default:
+        return s->logical == PQ_LOGICAL_STRING ? "VARCHAR" : "BLOB";
     }
 }
 
 /* Writes the model to `path`, checks our reader against it, dumps, and queues a DuckDB check. */
-static void write_and_queue(jobs *j, const mtable *t, const pq_writer_options *o, const char *path, const char *what) {
+static void write_and_queue(jobs *j, const mtable *t, const pq_writer_options *o, const char *path,
+                            const char *what) {
     pq_column_spec specs[16];
-    for (size_t c = 0; c < t->ncols; c++) specs[c] = t->cols[c].spec;
+    for (size_t c = 0; c < t->ncols; c++)
+        specs[c] = t->cols[c].spec;
     pq_writer *w;
     ev_error err = {0};
     if (pq_writer_open_file(path, false, specs, t->ncols, o, &w, &err) != EV_OK) fail_msg("%s", err.msg);
@@ -218,7 +240,8 @@ static void write_and_queue(jobs *j, const mtable *t, const pq_writer_options *o
         snprintf(types + l, sizeof types - l, "%s\"%s\"", c ? "," : "", duck_type(&t->cols[c].spec));
     }
     strcat(types, "]");
-    job_add(j, what, "{\"op\":\"check\",\"parquet\":\"%s\",\"dump\":\"%s\",\"types\":%s}", path, dpath, types);
+    job_add(j, what, "{\"op\":\"check\",\"parquet\":\"%s\",\"dump\":\"%s\",\"types\":%s}", path, dpath,
+            types);
 }
 
 static void test_duckdb_reads_ours(void **state) {
@@ -264,7 +287,9 @@ static void test_duckdb_reads_ours(void **state) {
     static const pq_type types[] = {PQ_BOOLEAN, PQ_INT32, PQ_INT64, PQ_FLOAT, PQ_DOUBLE, PQ_BYTE_ARRAY};
     for (uint64_t iter = 0; iter < 16; iter++) {
         uint64_t rng = 5000 + iter;
-        size_t ncols = 1 + tr_next(&rng) % 8, nrows = iter == 0 ? 0 : iter == 1 ? 1 : (size_t)(tr_next(&rng) % 8000);
+        size_t ncols = 1 + tr_next(&rng) % 8, nrows = iter == 0   ? 0
+                                                      : iter == 1 ? 1
+                                                                  : (size_t)(tr_next(&rng) % 8000);
         mtable t;
         mtable_init(&t, ncols, nrows);
         char names[8][16];
@@ -281,7 +306,8 @@ static void test_duckdb_reads_ours(void **state) {
             }
             if (m->spec.type == PQ_INT32 && tr_next(&rng) % 3 == 0) m->spec.logical = PQ_LOGICAL_DATE;
             if (m->spec.type == PQ_BYTE_ARRAY && tr_next(&rng) % 4) m->spec.logical = PQ_LOGICAL_STRING;
-            if ((m->spec.type == PQ_INT32 || m->spec.type == PQ_INT64) && tr_next(&rng) % 3 == 0) m->spec.encoding = PQ_WENC_DELTA;
+            if ((m->spec.type == PQ_INT32 || m->spec.type == PQ_INT64) && tr_next(&rng) % 3 == 0)
+                m->spec.encoding = PQ_WENC_DELTA;
             double nr = m->spec.optional ? (double)(tr_next(&rng) % 4) / 3.0 : 0;
             size_t cardn = tr_next(&rng) % 2 ? (size_t)(1 + tr_next(&rng) % 500) : 0;
             mcol_fill(&t, m, &rng, nr, cardn, tr_next(&rng) % 4 == 0 ? 0 : 30);
@@ -297,7 +323,8 @@ static void test_duckdb_reads_ours(void **state) {
             for (size_t i = 0; i < t.nrows; i += 997) {
                 size_t len = (3u << 20) / 2 + i;
                 char *p = ev_arena_alloc(&t.arena, len);
-                for (size_t q = 0; q < len; q++) p[q] = (char)('A' + (q * 7 + i) % 26);
+                for (size_t q = 0; q < len; q++)
+                    p[q] = (char)('A' + (q * 7 + i) % 26);
                 ((pq_str *)t.cols[0].vals)[i] = (pq_str){p, (uint32_t)len};
             }
         }
@@ -311,7 +338,8 @@ static void test_duckdb_reads_ours(void **state) {
         o.page_index = tr_next(&rng) % 2;
         if (nrows > 1000 && o.row_group_rows < 50) o.row_group_rows = 50;
         snprintf(path, sizeof path, "%s/random-%llu.parquet", g_dir, (unsigned long long)iter);
-        snprintf(what, sizeof what, "random schema %llu (%s)", (unsigned long long)iter, pq_codec_name(o.codec));
+        snprintf(what, sizeof what, "random schema %llu (%s)", (unsigned long long)iter,
+                 pq_codec_name(o.codec));
         write_and_queue(&j, &t, &o, path, what);
         mtable_free(&t);
     }
@@ -328,10 +356,14 @@ static void test_we_read_duckdb(void **state) {
     for (int k = 0; k < 5; k++) {
         for (int v2 = 0; v2 < 2; v2++) {
             for (int plain = 0; plain < 2; plain++) {
-                snprintf(path, sizeof path, "%s/duck-%s-v%d-%s.parquet", g_dir, codecs[k], v2 + 1, plain ? "plain" : "dict");
+                snprintf(path, sizeof path, "%s/duck-%s-v%d-%s.parquet", g_dir, codecs[k], v2 + 1,
+                         plain ? "plain" : "dict");
                 snprintf(what, sizeof what, "DuckDB writes %s", path + strlen(g_dir) + 1);
-                job_add(&j, what, "{\"op\":\"write\",\"out\":\"%s\",\"rows\":%d,\"options\":\"COMPRESSION %s%s%s, ROW_GROUP_SIZE 4000\"}", path,
-                        7000 + k * 100, codecs[k], v2 ? ", PARQUET_VERSION v2" : "", plain ? ", DICTIONARY_SIZE_LIMIT 1" : "");
+                job_add(&j, what,
+                        "{\"op\":\"write\",\"out\":\"%s\",\"rows\":%d,\"options\":\"COMPRESSION %s%s%s, "
+                        "ROW_GROUP_SIZE 4000\"}",
+                        path, 7000 + k * 100, codecs[k], v2 ? ", PARQUET_VERSION v2" : "",
+                        plain ? ", DICTIONARY_SIZE_LIMIT 1" : "");
             }
         }
     }
@@ -341,7 +373,8 @@ static void test_we_read_duckdb(void **state) {
     for (int k = 0; k < 5; k++) {
         for (int v2 = 0; v2 < 2; v2++) {
             for (int plain = 0; plain < 2; plain++) {
-                snprintf(path, sizeof path, "%s/duck-%s-v%d-%s.parquet", g_dir, codecs[k], v2 + 1, plain ? "plain" : "dict");
+                snprintf(path, sizeof path, "%s/duck-%s-v%d-%s.parquet", g_dir, codecs[k], v2 + 1,
+                         plain ? "plain" : "dict");
                 pq_reader *r;
                 ev_error err = {0};
                 if (pq_reader_open_file(path, NULL, &r, &err) != EV_OK) fail_msg("%s", err.msg);
@@ -349,7 +382,8 @@ static void test_we_read_duckdb(void **state) {
                 assert_int_equal(m->num_rows, 7000 + k * 100);
                 assert_true(m->num_row_groups >= 2);
                 for (size_t g = 0; g < m->num_row_groups; g++)
-                    for (size_t c = 0; c < m->num_columns; c++) seen |= m->row_groups[g].chunks[c].encodings;
+                    for (size_t c = 0; c < m->num_columns; c++)
+                        seen |= m->row_groups[g].chunks[c].encodings;
                 /* the types we expect to see */
                 int tc = pq_reader_find_column(r, "tsns");
                 assert_true(tc >= 0);
@@ -370,7 +404,8 @@ static void test_we_read_duckdb(void **state) {
                 snprintf(dpath, sizeof dpath, "%s.jsonl", path);
                 dump(path, dpath);
                 snprintf(what, sizeof what, "we read %s", path + strlen(g_dir) + 1);
-                job_add(&j, what, "{\"op\":\"check\",\"parquet\":\"%s\",\"dump\":\"%s\",\"types\":null}", path, dpath);
+                job_add(&j, what, "{\"op\":\"check\",\"parquet\":\"%s\",\"dump\":\"%s\",\"types\":null}",
+                        path, dpath);
             }
         }
     }

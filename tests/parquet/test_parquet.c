@@ -693,6 +693,368 @@ static void test_encodings(void **state) {
     ev_buf_free(&b);
 }
 
+/* ---- a file built page by page, for what neither our writer nor DuckDB writes ---- */
+
+typedef struct hcol {
+    const char *name;
+    int type, type_length, repetition, converted, scale, precision;
+    int64_t start, data_off;
+    int32_t total;
+    int enc;
+} hcol;
+
+static void hand_page(ev_buf *f, hcol *c, int page_type, int enc, int32_t nv, int32_t nnulls,
+                      const ev_buf *levels, const ev_buf *vals, bool compress) {
+    ev_buf body, hdr;
+    ev_buf_init(&body, NULL);
+    ev_buf_init(&hdr, NULL);
+    pq_codec_ctx *cc;
+    ev_error err = {0};
+    assert_int_equal(pq_codec_ctx_new(NULL, &cc), EV_OK);
+    pq_page_header h = {0};
+    h.type = page_type;
+    h.num_values = nv;
+    h.encoding = enc;
+    if (page_type == PQ_PAGE_DATA) {
+        ev_buf raw;
+        ev_buf_init(&raw, NULL);
+        if (levels) {
+            uint32_t l = (uint32_t)levels->len;
+            assert_int_equal(ev_buf_append(&raw, &l, 4), EV_OK);
+            assert_int_equal(ev_buf_append(&raw, levels->data, levels->len), EV_OK);
+        }
+        assert_int_equal(ev_buf_append(&raw, vals->data, vals->len), EV_OK);
+        assert_int_equal(pq_compress(cc, PQ_CODEC_ZSTD, 3, raw.data, raw.len, &body, &err), EV_OK);
+        h.uncompressed_size = (int32_t)raw.len;
+        ev_buf_free(&raw);
+    } else {
+        /* v2: levels stay uncompressed in front */
+        h.num_nulls = nnulls;
+        h.num_rows = nv;
+        h.def_len = levels ? (int32_t)levels->len : 0;
+        h.is_compressed = compress;
+        if (levels) assert_int_equal(ev_buf_append(&body, levels->data, levels->len), EV_OK);
+        ev_buf cv;
+        ev_buf_init(&cv, NULL);
+        if (compress)
+            assert_int_equal(pq_compress(cc, PQ_CODEC_ZSTD, 3, vals->data, vals->len, &cv, &err), EV_OK);
+        else
+            assert_int_equal(ev_buf_append(&cv, vals->data, vals->len), EV_OK);
+        assert_int_equal(ev_buf_append(&body, cv.data, cv.len), EV_OK);
+        h.uncompressed_size = (int32_t)(h.def_len + vals->len);
+        ev_buf_free(&cv);
+    }
+    h.compressed_size = (int32_t)body.len;
+    assert_int_equal(pq_page_header_write(&hdr, &h), EV_OK);
+    c->start = c->data_off = (int64_t)f->len;
+    c->enc = enc;
+    assert_int_equal(ev_buf_append(f, hdr.data, hdr.len), EV_OK);
+    assert_int_equal(ev_buf_append(f, body.data, body.len), EV_OK);
+    c->total = (int32_t)((int64_t)f->len - c->start);
+    pq_codec_ctx_free(cc);
+    ev_buf_free(&body);
+    ev_buf_free(&hdr);
+}
+
+static void hand_footer(ev_buf *f, hcol *cols, int n, int64_t rows) {
+    ev_buf ft;
+    ev_buf_init(&ft, NULL);
+    thrift_writer tw, *w = &tw;
+    thrift_writer_init(w, &ft);
+    thrift_w_i32(w, 1, 1);
+    thrift_w_list(w, 2, THRIFT_STRUCT, (uint32_t)n + 1);
+    thrift_w_elem_struct_begin(w);
+    thrift_w_string(w, 4, "schema");
+    thrift_w_i32(w, 5, n);
+    thrift_w_struct_end(w);
+    for (int i = 0; i < n; i++) {
+        thrift_w_elem_struct_begin(w);
+        thrift_w_i32(w, 1, cols[i].type);
+        if (cols[i].type_length) thrift_w_i32(w, 2, cols[i].type_length);
+        thrift_w_i32(w, 3, cols[i].repetition);
+        thrift_w_string(w, 4, cols[i].name);
+        if (cols[i].converted >= 0) thrift_w_i32(w, 6, cols[i].converted);
+        if (cols[i].converted == 5) {
+            thrift_w_i32(w, 7, cols[i].scale);
+            thrift_w_i32(w, 8, cols[i].precision);
+        }
+        thrift_w_struct_end(w);
+    }
+    thrift_w_i64(w, 3, rows);
+    thrift_w_list(w, 4, THRIFT_STRUCT, 1);
+    thrift_w_elem_struct_begin(w);
+    thrift_w_list(w, 1, THRIFT_STRUCT, (uint32_t)n);
+    for (int i = 0; i < n; i++) {
+        thrift_w_elem_struct_begin(w);
+        thrift_w_i64(w, 2, 0);
+        thrift_w_struct_begin(w, 3);
+        thrift_w_i32(w, 1, cols[i].type);
+        thrift_w_list(w, 2, THRIFT_I32, 1);
+        thrift_w_elem_i32(w, cols[i].enc);
+        thrift_w_list(w, 3, THRIFT_BINARY, 1);
+        thrift_w_elem_binary(w, cols[i].name, strlen(cols[i].name));
+        thrift_w_i32(w, 4, PQ_CODEC_ZSTD);
+        thrift_w_i64(w, 5, rows);
+        thrift_w_i64(w, 6, cols[i].total);
+        thrift_w_i64(w, 7, cols[i].total);
+        thrift_w_i64(w, 9, cols[i].data_off);
+        thrift_w_struct_end(w);
+        thrift_w_struct_end(w);
+    }
+    thrift_w_i64(w, 2, 1000);
+    thrift_w_i64(w, 3, rows);
+    thrift_w_struct_end(w);
+    thrift_w_end(w);
+    assert_int_equal(tw.st, EV_OK);
+    uint32_t l = (uint32_t)ft.len;
+    assert_int_equal(ev_buf_append(f, ft.data, ft.len), EV_OK);
+    assert_int_equal(ev_buf_append(f, &l, 4), EV_OK);
+    assert_int_equal(ev_buf_append(f, "PAR1", 4), EV_OK);
+    ev_buf_free(&ft);
+}
+
+static void next_all(pq_reader *r, size_t col, unsigned flags, pq_vector *v) {
+    pq_column_reader *cr;
+    ev_error err = {0};
+    if (pq_column_open(r, 0, col, flags, &cr, &err) != EV_OK) fail_msg("%s", err.msg);
+    if (pq_column_next(cr, v, &err) != EV_OK) fail_msg("%s", err.msg);
+    /* the reader owns the vector until the next call: copy what the caller checks */
+    static uint8_t keep[8][4096], keepv[8][64];
+    static pq_str strs[64];
+    size_t ks = v->kind == PQ_VEC_BOOL                           ? 1
+                : v->kind == PQ_VEC_I32 || v->kind == PQ_VEC_F32 ? 4
+                : v->kind == PQ_VEC_BYTES                        ? sizeof(pq_str)
+                                                                 : 8;
+    assert_false(v->is_dict);
+    assert_true(v->n <= 64);
+    if (v->kind == PQ_VEC_BYTES) {
+        static char sbuf[4096];
+        size_t o = 0;
+        for (size_t i = 0; i < v->n; i++) {
+            const pq_str *s = (const pq_str *)v->values + i;
+            memcpy(sbuf + o, s->ptr, s->len);
+            strs[i] = (pq_str){sbuf + o, s->len};
+            o += s->len;
+        }
+        v->values = strs;
+    } else {
+        memcpy(keep[col], v->values, v->n * ks);
+        v->values = keep[col];
+    }
+    if (v->valid) {
+        memcpy(keepv[col], v->valid, v->n);
+        v->valid = keepv[col];
+    }
+    pq_vector end;
+    if (pq_column_next(cr, &end, &err) != EV_OK) fail_msg("%s", err.msg);
+    assert_int_equal(end.n, 0);
+    pq_column_close(cr);
+}
+
+static void test_handmade_encodings(void **state) {
+    (void)state;
+    enum { N = 37 };
+    hcol cols[] = {
+        {"dba", PQ_BYTE_ARRAY, 0, PQ_OPTIONAL, 0, 0, 0, 0, 0, 0, 0},
+        {"rleb", PQ_BOOLEAN, 0, PQ_REQUIRED, -1, 0, 0, 0, 0, 0, 0},
+        {"i96", PQ_INT96, 0, PQ_REQUIRED, -1, 0, 0, 0, 0, 0, 0},
+        {"flba", PQ_FIXED_LEN_BYTE_ARRAY, 3, PQ_REQUIRED, -1, 0, 0, 0, 0, 0, 0},
+        {"tsms", PQ_INT64, 0, PQ_OPTIONAL, 9, 0, 0, 0, 0, 0, 0},
+        {"u32", PQ_INT32, 0, PQ_REQUIRED, 13, 0, 0, 0, 0, 0, 0},
+        {"dec", PQ_INT32, 0, PQ_REQUIRED, 5, 2, 5, 0, 0, 0, 0},
+        {"f", PQ_FLOAT, 0, PQ_REQUIRED, -1, 0, 0, 0, 0, 0, 0},
+    };
+    static const char *const words[] = {"apple", "applesauce", "apply", "", "banana", "band", "bandana", "b"};
+    ev_buf f, lv, vals, tmp;
+    ev_buf_init(&f, NULL);
+    ev_buf_init(&lv, NULL);
+    ev_buf_init(&vals, NULL);
+    ev_buf_init(&tmp, NULL);
+    assert_int_equal(ev_buf_append(&f, "PAR1", 4), EV_OK);
+    /* dba: DELTA_BYTE_ARRAY in an uncompressed v2 page, nulls at i % 5 == 0 */
+    {
+        uint8_t defs[N];
+        int64_t pre[N], suf[N];
+        size_t nn = 0;
+        const char *prev = "";
+        for (int i = 0; i < N; i++) {
+            defs[i] = i % 5 != 0;
+            if (!defs[i]) continue;
+            const char *wd = words[i % 8];
+            size_t p = 0;
+            while (prev[p] && wd[p] && prev[p] == wd[p])
+                p++;
+            pre[nn] = (int64_t)p;
+            suf[nn] = (int64_t)(strlen(wd) - p);
+            nn++;
+            prev = wd;
+        }
+        assert_int_equal(pq_rle_encode_u8(&lv, defs, N, 1), EV_OK);
+        assert_int_equal(pq_delta_encode(&vals, pre, nn, true), EV_OK);
+        assert_int_equal(pq_delta_encode(&vals, suf, nn, true), EV_OK);
+        for (int i = 0, k = 0; i < N; i++) {
+            if (!defs[i]) continue;
+            const char *wd = words[i % 8];
+            assert_int_equal(ev_buf_append(&vals, wd + pre[k], (size_t)suf[k]), EV_OK);
+            k++;
+        }
+        hand_page(&f, &cols[0], PQ_PAGE_DATA_V2, PQ_DELTA_BYTE_ARRAY, N, (int32_t)(N - nn), &lv, &vals,
+                  false);
+    }
+    /* rleb: RLE booleans in a compressed v2 page */
+    {
+        uint8_t b[N];
+        for (int i = 0; i < N; i++)
+            b[i] = i % 3 == 0 || i > 30;
+        ev_buf_reset(&vals);
+        ev_buf_reset(&tmp);
+        assert_int_equal(pq_rle_encode_u8(&tmp, b, N, 1), EV_OK);
+        uint32_t l = (uint32_t)tmp.len;
+        assert_int_equal(ev_buf_append(&vals, &l, 4), EV_OK);
+        assert_int_equal(ev_buf_append(&vals, tmp.data, tmp.len), EV_OK);
+        hand_page(&f, &cols[1], PQ_PAGE_DATA_V2, PQ_RLE, N, 0, NULL, &vals, true);
+    }
+    /* i96: legacy timestamps */
+    int64_t micros[N];
+    {
+        ev_buf_reset(&vals);
+        for (int i = 0; i < N; i++) {
+            micros[i] = 1763510400123456LL + (int64_t)i * 86399999999LL - (i == 3 ? 3000000000000000LL : 0);
+            int64_t days = micros[i] / 86400000000LL;
+            if (micros[i] % 86400000000LL < 0) days--;
+            int64_t nanos = (micros[i] - days * 86400000000LL) * 1000;
+            int32_t jd = (int32_t)(days + 2440588);
+            assert_int_equal(ev_buf_append(&vals, &nanos, 8), EV_OK);
+            assert_int_equal(ev_buf_append(&vals, &jd, 4), EV_OK);
+        }
+        hand_page(&f, &cols[2], PQ_PAGE_DATA, PQ_PLAIN, N, 0, NULL, &vals, true);
+    }
+    /* flba(3): BYTE_STREAM_SPLIT */
+    {
+        ev_buf_reset(&vals);
+        uint8_t bss[3 * N];
+        for (int i = 0; i < N; i++)
+            for (int k = 0; k < 3; k++)
+                bss[k * N + i] = (uint8_t)(i * (k + 1));
+        assert_int_equal(ev_buf_append(&vals, bss, sizeof bss), EV_OK);
+        hand_page(&f, &cols[3], PQ_PAGE_DATA, PQ_BYTE_STREAM_SPLIT, N, 0, NULL, &vals, true);
+    }
+    /* tsms: TIMESTAMP_MILLIS (ConvertedType only), nulls at i % 4 == 1 */
+    {
+        uint8_t defs[N];
+        ev_buf_reset(&vals);
+        ev_buf_reset(&lv);
+        for (int i = 0; i < N; i++) {
+            defs[i] = i % 4 != 1;
+            int64_t ms = (int64_t)i * 1000003 - 500000;
+            if (defs[i]) assert_int_equal(ev_buf_append(&vals, &ms, 8), EV_OK);
+        }
+        assert_int_equal(pq_rle_encode_u8(&lv, defs, N, 1), EV_OK);
+        hand_page(&f, &cols[4], PQ_PAGE_DATA, PQ_PLAIN, N, 0, &lv, &vals, true);
+    }
+    /* u32: UINT_32 */
+    {
+        ev_buf_reset(&vals);
+        for (int i = 0; i < N; i++) {
+            uint32_t u = 4294967295u - (uint32_t)i;
+            assert_int_equal(ev_buf_append(&vals, &u, 4), EV_OK);
+        }
+        hand_page(&f, &cols[5], PQ_PAGE_DATA, PQ_PLAIN, N, 0, NULL, &vals, true);
+    }
+    /* dec: DECIMAL(5,2) on INT32, DELTA_BINARY_PACKED */
+    {
+        int64_t d[N];
+        for (int i = 0; i < N; i++)
+            d[i] = i * 137 - 2000;
+        ev_buf_reset(&vals);
+        assert_int_equal(pq_delta_encode(&vals, d, N, true), EV_OK);
+        hand_page(&f, &cols[6], PQ_PAGE_DATA, PQ_DELTA_BINARY_PACKED, N, 0, NULL, &vals, true);
+    }
+    /* f: FLOAT, BYTE_STREAM_SPLIT */
+    {
+        uint8_t bss[4 * N];
+        for (int i = 0; i < N; i++) {
+            float x = (float)i * 1.5f - 3.0f;
+            uint8_t b4[4];
+            memcpy(b4, &x, 4);
+            for (int k = 0; k < 4; k++)
+                bss[k * N + i] = b4[k];
+        }
+        ev_buf_reset(&vals);
+        assert_int_equal(ev_buf_append(&vals, bss, sizeof bss), EV_OK);
+        hand_page(&f, &cols[7], PQ_PAGE_DATA, PQ_BYTE_STREAM_SPLIT, N, 0, NULL, &vals, true);
+    }
+    hand_footer(&f, cols, 8, N);
+
+    pq_reader *r;
+    ev_error err = {0};
+    if (pq_reader_open_mem(f.data, f.len, "hand.parquet", NULL, &r, &err) != EV_OK) fail_msg("%s", err.msg);
+    const pq_file_meta *m = pq_reader_meta(r);
+    assert_int_equal(m->columns[0].logical.kind, PQ_LOGICAL_STRING);
+    assert_int_equal(m->columns[2].vec_kind, PQ_VEC_I64);
+    assert_int_equal(m->columns[4].logical.unit, PQ_UNIT_MILLIS);
+    assert_int_equal(m->columns[5].vec_kind, PQ_VEC_I64);
+    assert_int_equal(m->columns[6].vec_kind, PQ_VEC_F64);
+    pq_vector v;
+    next_all(r, 0, 0, &v);
+    assert_int_equal(v.n, N);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(v.valid[i], i % 5 != 0);
+        if (!v.valid[i]) continue;
+        const pq_str *s = (const pq_str *)v.values + i;
+        assert_int_equal(s->len, strlen(words[i % 8]));
+        assert_memory_equal(s->ptr, words[i % 8], s->len);
+    }
+    next_all(r, 1, 0, &v);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(((const uint8_t *)v.values)[i], i % 3 == 0 || i > 30);
+    next_all(r, 2, 0, &v);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(((const int64_t *)v.values)[i], micros[i]);
+    next_all(r, 3, 0, &v);
+    for (int i = 0; i < N; i++) {
+        const pq_str *s = (const pq_str *)v.values + i;
+        assert_int_equal(s->len, 3);
+        for (int k = 0; k < 3; k++)
+            assert_int_equal((uint8_t)s->ptr[k], (uint8_t)(i * (k + 1)));
+    }
+    next_all(r, 4, 0, &v);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(v.valid[i], i % 4 != 1);
+        if (v.valid[i])
+            assert_int_equal(((const int64_t *)v.values)[i], ((int64_t)i * 1000003 - 500000) * 1000);
+    }
+    next_all(r, 5, 0, &v);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(((const int64_t *)v.values)[i], 4294967295LL - i);
+    next_all(r, 6, 0, &v);
+    for (int i = 0; i < N; i++)
+        assert_true(fabs(((const double *)v.values)[i] - (i * 137 - 2000) / 100.0) < 1e-9);
+    next_all(r, 7, 0, &v);
+    for (int i = 0; i < N; i++)
+        assert_true(((const float *)v.values)[i] == (float)i * 1.5f - 3.0f);
+    pq_reader_close(r);
+
+    /* a repeated (nested list) column is listed but refused, by name */
+    ev_buf f2;
+    ev_buf_init(&f2, NULL);
+    assert_int_equal(ev_buf_append(&f2, "PAR1", 4), EV_OK);
+    hcol rep[] = {{"lst", PQ_INT32, 0, PQ_REPEATED, -1, 0, 0, 4, 4, 0, PQ_PLAIN}};
+    hand_footer(&f2, rep, 1, 3);
+    if (pq_reader_open_mem(f2.data, f2.len, "rep.parquet", NULL, &r, &err) != EV_OK) fail_msg("%s", err.msg);
+    assert_int_equal(pq_reader_meta(r)->columns[0].max_rep, 1);
+    pq_column_reader *cr;
+    assert_int_equal(pq_column_open(r, 0, 0, 0, &cr, &err), EV_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "lst"));
+    assert_non_null(strstr(err.msg, "repeated"));
+    pq_reader_close(r);
+    ev_buf_free(&f2);
+    ev_buf_free(&f);
+    ev_buf_free(&lv);
+    ev_buf_free(&vals);
+    ev_buf_free(&tmp);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encodings),
@@ -706,6 +1068,7 @@ int main(void) {
         cmocka_unit_test(test_writer_errors),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_corrupt_files),
+        cmocka_unit_test(test_handmade_encodings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,7 +28,7 @@ static const cli_command commands[] = {
     {"status", cli_cmd_status, "status                            lag, last runs, row counts, reconciliation", NULL},
     {"compact", NULL, "compact [TABLE]                   merge small files per partition, atomically", "issue 5"},
     {"ddl", cli_cmd_ddl, "ddl --dialect athena|trino|spark|duckdb  DDL for other engines over the same lake", NULL},
-    {"parquet", NULL, "parquet meta|cat FILE              inspect any Parquet file", "issue 4"},
+    {"parquet", cli_cmd_parquet, "parquet meta|cat FILE              inspect any Parquet file", NULL},
     {"plan", cli_cmd_plan, "plan                              what apply would change in the catalog", NULL},
     {"apply", cli_cmd_apply, "apply                             make the catalog match the pipeline file", NULL},
     {"daemon", cli_cmd_daemon, "daemon [--clock-speed X]          run generator, jobs and crawlers on their triggers", NULL},

@@ -31,14 +31,14 @@ typedef struct mtable {
     ev_arena arena;
 } mtable;
 
-static uint64_t tr_next(uint64_t *s) {
+static inline uint64_t tr_next(uint64_t *s) {
     uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
 }
 
-static size_t type_size(pq_type t) {
+static inline size_t type_size(pq_type t) {
     switch (t) {
     case PQ_BOOLEAN:
         return 1;
@@ -53,20 +53,20 @@ static size_t type_size(pq_type t) {
     }
 }
 
-static void mtable_init(mtable *t, size_t ncols, size_t nrows) {
+static inline void mtable_init(mtable *t, size_t ncols, size_t nrows) {
     t->ncols = ncols;
     t->nrows = nrows;
     t->cols = calloc(ncols ? ncols : 1, sizeof *t->cols);
     ev_arena_init(&t->arena, NULL, 1 << 20);
 }
 
-static void mtable_free(mtable *t) {
+static inline void mtable_free(mtable *t) {
     ev_arena_destroy(&t->arena);
     free(t->cols);
 }
 
 /* A random valid UTF-8 string of up to maxlen bytes (ASCII, 2- and 3-byte sequences). */
-static pq_str rand_str(mtable *t, uint64_t *rng, size_t maxlen) {
+static inline pq_str rand_str(mtable *t, uint64_t *rng, size_t maxlen) {
     size_t len = maxlen ? (size_t)(tr_next(rng) % (maxlen + 1)) : 0;
     char *p = ev_arena_alloc(&t->arena, len + 1);
     size_t i = 0;
@@ -88,7 +88,7 @@ static pq_str rand_str(mtable *t, uint64_t *rng, size_t maxlen) {
 }
 
 /* Fills column c with random data: `card` > 0 limits distinct values (dictionary-friendly). */
-static void mcol_fill(mtable *t, mcol *c, uint64_t *rng, double null_rate, size_t card, size_t maxlen) {
+static inline void mcol_fill(mtable *t, mcol *c, uint64_t *rng, double null_rate, size_t card, size_t maxlen) {
     size_t n = t->nrows;
     size_t es = type_size(c->spec.type);
     c->vals = ev_arena_alloc(&t->arena, n * es + 16);
@@ -140,7 +140,7 @@ static void mcol_fill(mtable *t, mcol *c, uint64_t *rng, double null_rate, size_
 }
 
 /* Turns a string column into codes + dictionary (the ETL's interned form). */
-static void mcol_precode(mtable *t, mcol *c) {
+static inline void mcol_precode(mtable *t, mcol *c) {
     size_t n = t->nrows;
     pq_str *v = c->vals;
     c->codes = ev_arena_alloc(&t->arena, n * 4 + 4);
@@ -162,7 +162,7 @@ __attribute__((unused)) static ev_status buf_sink(void *ctx, const void *data, s
 }
 
 /* Writes rows of the model in random batch sizes (rng) through w. */
-static void mtable_write(const mtable *t, pq_writer *w, uint64_t *rng, size_t max_batch) {
+static inline void mtable_write(const mtable *t, pq_writer *w, uint64_t *rng, size_t max_batch) {
     pq_col_batch *b = calloc(t->ncols, sizeof *b);
     ev_error err = {0};
     size_t i = 0;
@@ -188,7 +188,7 @@ static void mtable_write(const mtable *t, pq_writer *w, uint64_t *rng, size_t ma
 }
 
 /* Checks one vector against rows [row0, row0+n) of model column m. */
-static void check_vector(const mcol *m, const pq_vector *v, size_t row0, const char *what) {
+static inline void check_vector(const mcol *m, const pq_vector *v, size_t row0, const char *what) {
     size_t es = type_size(m->spec.type);
     for (size_t i = 0; i < v->n; i++) {
         size_t r = row0 + i;
@@ -223,7 +223,7 @@ static void check_vector(const mcol *m, const pq_vector *v, size_t row0, const c
 }
 
 /* Reads everything back (by value, and as codes) and compares with the model. */
-static void mtable_check(const mtable *t, pq_reader *r, const char *what) {
+static inline void mtable_check(const mtable *t, pq_reader *r, const char *what) {
     const pq_file_meta *fm = pq_reader_meta(r);
     assert_int_equal(fm->num_rows, (int64_t)t->nrows);
     assert_int_equal(fm->num_columns, t->ncols);

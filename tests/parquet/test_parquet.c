@@ -833,7 +833,7 @@ static void next_all(pq_reader *r, size_t col, unsigned flags, pq_vector *v) {
         size_t o = 0;
         for (size_t i = 0; i < v->n; i++) {
             const pq_str *s = (const pq_str *)v->values + i;
-            memcpy(sbuf + o, s->ptr, s->len);
+            if (s->len) memcpy(sbuf + o, s->ptr, s->len);
             strs[i] = (pq_str){sbuf + o, s->len};
             o += s->len;
         }

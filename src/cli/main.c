@@ -24,7 +24,7 @@ static const cli_command commands[] = {
     {"gen", cli_cmd_gen, "gen --objects N | --from T --to T   backfill raw objects; gen --live writes one per interval", NULL},
     {"etl", cli_cmd_etl, "etl run|status|history|rewind|reset  the incremental ETL job with bookmarks", NULL},
     {"crawl", cli_cmd_crawl, "crawl [DB.TABLE]                  register partitions, report drift", NULL},
-    {"sql", NULL, "sql -c SQL | -f FILE | (REPL)      Athena-dialect SQL over the lake", "issue 6"},
+    {"sql", cli_cmd_sql, "sql -c SQL | -f FILE | (REPL)      Athena-dialect SQL over the lake", NULL},
     {"status", cli_cmd_status, "status                            lag, last runs, row counts, reconciliation", NULL},
     {"compact", NULL, "compact [TABLE]                   merge small files per partition, atomically", "issue 5"},
     {"ddl", cli_cmd_ddl, "ddl --dialect athena|trino|spark|duckdb  DDL for other engines over the same lake", NULL},

@@ -472,7 +472,7 @@ static void test_cli_usage_and_exit_codes(void **state) {
     expect_cli(0, "usage: evlake [--home DIR] <command>", "--help");
     expect_cli(0, "usage: evlake gen --objects N", "gen --help");
     expect_cli(0, "usage: evlake init", "init --help");
-    expect_cli(0, "Not built yet", "sql --help");
+    expect_cli(0, "usage: evlake sql -c SQL", "sql --help");
     expect_cli(1, "evlake: unknown command 'frobnicate'", "frobnicate");
     expect_cli(1, "evlake gen: say how much", "gen --home /nonexistent/x");
     expect_cli(1, "--events: empty range '5-2'", "gen --objects 1 --events 5-2");

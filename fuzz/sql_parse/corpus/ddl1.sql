@@ -1,0 +1,1 @@
+CREATE EXTERNAL TABLE t (`timestamp` string, x decimal(10,2)) PARTITIONED BY (year string) STORED AS PARQUET LOCATION 's3://b/k/'

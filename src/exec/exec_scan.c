@@ -1,0 +1,797 @@
+/*
+ * exec_scan.c: reading a catalog table. The catalog lists the files of tables the ETL writes (a
+ * snapshot: one read transaction); tables registered by DDL or the crawler are listed from their
+ * partitions' folders, as Athena does. Partition pruning evaluates the WHERE conjuncts that touch
+ * only partition columns on each partition's values; row-group skipping compares column
+ * statistics with `column op constant` conjuncts. Workers take files from a shared counter.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ev_time.h"
+#include "exec_int.h"
+#include "store.h"
+
+typedef struct scan_file {
+    char *path; /* absolute */
+    uint64_t size, rows;
+    exec_value *pvals; /* one per partition key */
+    bool pruned;
+    uint8_t *rg_skip; /* per row group, filled when the footer is read (lazily) */
+} scan_file;
+
+struct exec_scan {
+    const cat_table *t;
+    size_t ncols, ndata; /* all columns; data columns come first */
+    sql_type *types;
+    bool *needed;
+    scan_file *files;
+    size_t nfiles, cap;
+    exec_expr **stat_conj; /* conjuncts usable against statistics */
+    size_t nstat_conj;
+    _Atomic size_t next;
+    _Atomic uint64_t rg_total, rg_skipped, files_read;
+    uint64_t partitions_total, partitions_pruned;
+    char (*part_specs)[1];
+};
+
+static sql_type column_type(const char *t) {
+    sql_type st;
+    return sql_type_parse(t, &st) ? st : SQL_T_VARCHAR;
+}
+
+static ev_status add_file(exec_query *q, exec_scan *sc, const char *key, uint64_t size, uint64_t rows,
+                          const char *spec) {
+    if (sc->nfiles == sc->cap) {
+        size_t nc = sc->cap ? sc->cap * 2 : 64;
+        scan_file *nf = realloc(sc->files, nc * sizeof *nf);
+        if (!nf) return ev_error_set(q->err, EV_ERR_NOMEM, "out of memory listing files");
+        sc->files = nf;
+        sc->cap = nc;
+    }
+    scan_file *f = &sc->files[sc->nfiles];
+    memset(f, 0, sizeof *f);
+    size_t hl = strlen(q->s->home), kl = strlen(key);
+    f->path = ev_arena_alloc(q->arena, hl + kl + 2);
+    size_t npk = sc->ncols - sc->ndata;
+    f->pvals = ev_arena_alloc(q->arena, (npk ? npk : 1) * sizeof *f->pvals);
+    if (!f->path || !f->pvals) return ev_error_set(q->err, EV_ERR_NOMEM, "out of memory listing files");
+    if (key[0] == '/') {
+        memcpy(f->path, key, kl + 1);
+    } else {
+        memcpy(f->path, q->s->home, hl);
+        f->path[hl] = '/';
+        memcpy(f->path + hl + 1, key, kl + 1);
+    }
+    f->size = size;
+    f->rows = rows;
+    /* partition values from the Hive spec "k=v/k=v", matched to the table's keys by name */
+    for (size_t k = 0; k < npk; k++) {
+        const char *want = sc->t->columns[sc->ndata + k].name;
+        exec_value *v = &f->pvals[k];
+        *v = (exec_value){.type = SQL_T_VARCHAR, .null = true};
+        size_t wl = strlen(want);
+        for (const char *p = spec; p && *p;) {
+            const char *slash = strchr(p, '/');
+            size_t seg = slash ? (size_t)(slash - p) : strlen(p);
+            if (seg > wl && p[wl] == '=' && !strncasecmp(p, want, wl)) {
+                char *val = ev_arena_strndup(q->arena, p + wl + 1, seg - wl - 1);
+                if (!val) return ev_error_set(q->err, EV_ERR_NOMEM, "out of memory");
+                v->null = !strcmp(val, "__HIVE_DEFAULT_PARTITION__");
+                v->s = (pq_str){val, (uint32_t)(seg - wl - 1)};
+                break;
+            }
+            p = slash ? slash + 1 : NULL;
+        }
+        sql_type want_t = sc->types[sc->ndata + k];
+        if (want_t != SQL_T_VARCHAR && !v->null) {
+            exec_eval ev = {.scratch = q->arena, .err = q->err};
+            EV_TRY(exec_cast_value(&ev, v, want_t, true, (sql_pos){0, 0}));
+        }
+        v->type = want_t;
+    }
+    sc->nfiles++;
+    return EV_OK;
+}
+
+typedef struct list_ctx {
+    exec_query *q;
+    exec_scan *sc;
+    const char *spec;
+    ev_status st;
+    size_t count;
+} list_ctx;
+
+static int on_catalog_file(const cat_file_info *f, void *vctx) {
+    list_ctx *c = vctx;
+    c->st = add_file(c->q, c->sc, f->path, f->size, f->rows, f->partition_spec);
+    c->count++;
+    return c->st != EV_OK;
+}
+
+static int on_listed_file(const store_object_info *o, void *vctx) {
+    list_ctx *c = vctx;
+    const char *base = strrchr(o->key, '/');
+    base = base ? base + 1 : o->key;
+    if (base[0] == '_' || base[0] == '.') return 0;
+    const char *fmt = c->sc->t->format;
+    bool json = fmt && !strcmp(fmt, "json");
+    if (json) {
+        c->st = ev_error_set(c->q->err, EV_ERR_UNSUPPORTED, "reading JSON tables with SQL is not supported yet (table %s.%s)",
+                             c->sc->t->db, c->sc->t->name);
+        return 1;
+    }
+    /* the spec of a file below an unpartitioned location is "" */
+    c->st = add_file(c->q, c->sc, o->key, o->size, 0, c->spec);
+    return c->st != EV_OK;
+}
+
+typedef struct part_list {
+    char **specs, **locs;
+    size_t n, cap;
+} part_list;
+
+static int on_partition(const cat_partition_info *p, void *vctx) {
+    part_list *pl = vctx;
+    if (pl->n == pl->cap) {
+        size_t nc = pl->cap ? pl->cap * 2 : 32;
+        char **ns = realloc(pl->specs, nc * sizeof *ns);
+        if (!ns) return 1;
+        pl->specs = ns;
+        char **nl = realloc(pl->locs, nc * sizeof *nl);
+        if (!nl) return 1;
+        pl->locs = nl;
+        pl->cap = nc;
+    }
+    pl->specs[pl->n] = strdup(p->spec);
+    pl->locs[pl->n] = strdup(p->location);
+    if (!pl->specs[pl->n] || !pl->locs[pl->n]) return 1;
+    pl->n++;
+    return 0;
+}
+
+static void part_list_free(part_list *pl) {
+    for (size_t k = 0; k < pl->n; k++) {
+        free(pl->specs[k]);
+        free(pl->locs[k]);
+    }
+    free(pl->specs);
+    free(pl->locs);
+}
+
+/* A location as a store key below the lake home ("analytics/events/"). */
+static void location_key(const char *loc, char *out, size_t cap) {
+    if (!strncmp(loc, "file://", 7)) loc += 7;
+    if (!strncmp(loc, "s3://", 5)) {
+        snprintf(out, cap, "%s", loc + 5); /* the local store's bucket folder */
+    } else {
+        snprintf(out, cap, "%s", loc);
+    }
+    size_t n = strlen(out);
+    if (n && out[n - 1] != '/' && n + 1 < cap) {
+        out[n] = '/';
+        out[n + 1] = 0;
+    }
+}
+
+static ev_status list_from_folders(exec_query *q, exec_scan *sc) {
+    part_list pl = {0};
+    ev_status st = cat_table_partitions(q->s->cat, sc->t->id, on_partition, &pl, q->err);
+    store *s = NULL;
+    if (st == EV_OK) st = store_open_local(q->s->home, NULL, &s, q->err);
+    char key[2048];
+    list_ctx c = {.q = q, .sc = sc};
+    if (st == EV_OK && sc->t->npartition_keys == 0) {
+        location_key(sc->t->location, key, sizeof key);
+        c.spec = "";
+        st = store_list(s, key[0] == '/' ? key + 1 : key, on_listed_file, &c, q->err);
+        if (st == EV_ERR_CANCELLED) st = c.st;
+    }
+    for (size_t k = 0; st == EV_OK && k < pl.n; k++) {
+        location_key(pl.locs[k], key, sizeof key);
+        c.spec = pl.specs[k];
+        st = store_list(s, key[0] == '/' ? key + 1 : key, on_listed_file, &c, q->err);
+        if (st == EV_ERR_CANCELLED) st = c.st;
+    }
+    store_close(s);
+    part_list_free(&pl);
+    return st;
+}
+
+ev_status exec_scan_open(exec_query *q, const cat_table *t, const bool *needed, exec_scan **out) {
+    exec_scan *sc = calloc(1, sizeof *sc);
+    if (!sc) return ev_error_set(q->err, EV_ERR_NOMEM, "out of memory");
+    sc->t = t;
+    sc->ncols = t->ncolumns;
+    sc->ndata = t->ncolumns - t->npartition_keys;
+    sc->types = ev_arena_alloc(q->arena, (sc->ncols + 1) * sizeof *sc->types);
+    sc->needed = ev_arena_alloc(q->arena, sc->ncols + 1);
+    if (!sc->types || !sc->needed) {
+        free(sc);
+        return ev_error_set(q->err, EV_ERR_NOMEM, "out of memory");
+    }
+    for (size_t c = 0; c < sc->ncols; c++) {
+        sc->types[c] = column_type(t->columns[c].type);
+        sc->needed[c] = needed ? needed[c] : true;
+    }
+    list_ctx c = {.q = q, .sc = sc};
+    ev_status st = cat_table_files(q->s->cat, t->id, on_catalog_file, &c, q->err);
+    if (st == EV_ERR_CANCELLED) st = c.st;
+    if (st == EV_OK && c.count == 0 && !t->managed_by) st = list_from_folders(q, sc);
+    if (st != EV_OK) {
+        exec_scan_close(sc);
+        return st;
+    }
+    /* distinct partitions, for the pruning report */
+    for (size_t k = 0; k < sc->nfiles; k++) {
+        bool same = k > 0 && sc->ncols > sc->ndata;
+        for (size_t p = 0; same && p < sc->ncols - sc->ndata; p++)
+            same = exec_value_cmp(&sc->files[k].pvals[p], &sc->files[k - 1].pvals[p]) == 0 &&
+                   sc->files[k].pvals[p].null == sc->files[k - 1].pvals[p].null;
+        if (!same) sc->partitions_total++;
+    }
+    *out = sc;
+    return EV_OK;
+}
+
+void exec_scan_close(exec_scan *sc) {
+    if (!sc) return;
+    for (size_t k = 0; k < sc->nfiles; k++)
+        free(sc->files[k].rg_skip);
+    free(sc->files);
+    free(sc);
+}
+
+/* Whether every column an expression reads is a partition column. */
+static bool only_partition_cols(const exec_expr *e, size_t ndata, bool *any) {
+    if (e->kind == X_COL) {
+        *any = true;
+        return (size_t)e->col >= ndata;
+    }
+    if (e->kind == X_FUNC && e->fname && (!strcmp(e->fname, "now") || !strncmp(e->fname, "current_", 8))) return true;
+    for (size_t k = 0; k < e->nargs; k++)
+        if (!only_partition_cols(e->args[k], ndata, any)) return false;
+    return true;
+}
+
+static bool stat_usable(const exec_expr *e, size_t ndata) {
+    const exec_expr *c = e->kind == X_ISNULL ? e->args[0] : NULL;
+    if (e->kind == X_CMP) {
+        const exec_expr *a = e->args[0], *b = e->args[1];
+        if (a->kind == X_COL && b->kind == X_CONST) c = a;
+        if (b->kind == X_COL && a->kind == X_CONST) c = b;
+    }
+    if (e->kind == X_IN && e->args[0]->kind == X_COL && !e->negated) {
+        c = e->args[0];
+        for (size_t k = 1; k < e->nargs; k++)
+            if (e->args[k]->kind != X_CONST) c = NULL;
+    }
+    return c && c->kind == X_COL && (size_t)c->col < ndata;
+}
+
+ev_status exec_scan_prune(exec_query *q, exec_scan *sc, exec_expr *const *conj, size_t n) {
+    size_t npk = sc->ncols - sc->ndata;
+    sc->stat_conj = ev_arena_alloc(q->arena, (n ? n : 1) * sizeof *sc->stat_conj);
+    if (!sc->stat_conj) return ev_error_set(q->err, EV_ERR_NOMEM, "out of memory");
+    exec_expr **pconj = ev_arena_alloc(q->arena, (n ? n : 1) * sizeof *pconj);
+    size_t np = 0;
+    for (size_t k = 0; k < n; k++) {
+        bool any = false;
+        if (npk && only_partition_cols(conj[k], sc->ndata, &any) && any) pconj[np++] = conj[k];
+        else if (stat_usable(conj[k], sc->ndata)) sc->stat_conj[sc->nstat_conj++] = conj[k];
+    }
+    if (!np) return EV_OK;
+    /* one-row batch: partition columns hold the partition's values, the rest are NULL */
+    ev_arena scratch;
+    ev_arena_init(&scratch, NULL, 4096);
+    exec_eval ev = {.scratch = &scratch, .err = q->err, .now_usec = q->now_usec};
+    exec_vec *cols = ev_arena_alloc(q->arena, sc->ncols * sizeof *cols);
+    int64_t *zero = ev_arena_alloc(q->arena, 8 * sc->ncols);
+    pq_str *strs = ev_arena_alloc(q->arena, sizeof(pq_str) * sc->ncols);
+    uint8_t *nulls = ev_arena_alloc(q->arena, sc->ncols);
+    if (!cols || !zero || !strs || !nulls) return ev_error_set(q->err, EV_ERR_NOMEM, "out of memory");
+    ev_status st = EV_OK;
+    const exec_value *prev = NULL;
+    bool prev_pruned = false;
+    for (size_t f = 0; f < sc->nfiles && st == EV_OK; f++) {
+        scan_file *sf = &sc->files[f];
+        bool same = prev != NULL;
+        for (size_t p = 0; same && p < npk; p++)
+            same = exec_value_cmp(&sf->pvals[p], &prev[p]) == 0;
+        if (same) {
+            sf->pruned = prev_pruned;
+            continue;
+        }
+        for (size_t c = 0; c < sc->ncols; c++) {
+            cols[c] = (exec_vec){.type = SQL_T_UNKNOWN, .p = &zero[c]};
+            if (c >= sc->ndata) {
+                const exec_value *v = &sf->pvals[c - sc->ndata];
+                cols[c].type = v->type;
+                nulls[c] = v->null;
+                cols[c].nulls = &nulls[c];
+                if (v->type == SQL_T_VARCHAR) {
+                    strs[c] = v->s;
+                    cols[c].s = &strs[c];
+                } else if (v->type == SQL_T_DOUBLE) {
+                    memcpy(&zero[c], &v->f, 8);
+                } else {
+                    zero[c] = v->i;
+                }
+            }
+        }
+        exec_batch b = {.n = 1, .ncols = sc->ncols, .cols = cols};
+        bool keep = true;
+        for (size_t k = 0; k < np && keep && st == EV_OK; k++) {
+            uint32_t sel[1];
+            size_t ns;
+            st = exec_eval_filter(&ev, pconj[k], &b, sel, &ns);
+            keep = ns == 1;
+        }
+        ev_arena_reset(&scratch);
+        sf->pruned = !keep;
+        prev = sf->pvals;
+        prev_pruned = sf->pruned;
+        if (!keep) sc->partitions_pruned++;
+    }
+    ev_arena_destroy(&scratch);
+    return st;
+}
+
+/* ---- statistics ---- */
+
+static bool stat_value(const pq_column_desc *d, pq_str raw, sql_type t, exec_value *out) {
+    memset(out, 0, sizeof *out);
+    out->type = t;
+    switch (d->type) {
+    case PQ_INT32: {
+        if (raw.len != 4 || !exec_is_int(t)) return false;
+        int32_t v;
+        memcpy(&v, raw.ptr, 4);
+        out->i = v;
+        return d->logical.kind != PQ_LOGICAL_DECIMAL;
+    }
+    case PQ_INT64: {
+        if (raw.len != 8 || !exec_is_int(t)) return false;
+        int64_t v;
+        memcpy(&v, raw.ptr, 8);
+        if (d->logical.kind == PQ_LOGICAL_TIMESTAMP) {
+            if (d->logical.unit == PQ_UNIT_MILLIS) v *= 1000;
+            else if (d->logical.unit == PQ_UNIT_NANOS) v = v >= 0 ? v / 1000 : -((-v + 999) / 1000);
+        }
+        out->i = v;
+        return d->logical.kind != PQ_LOGICAL_DECIMAL;
+    }
+    case PQ_DOUBLE:
+        if (raw.len != 8 || t != SQL_T_DOUBLE) return false;
+        memcpy(&out->f, raw.ptr, 8);
+        return out->f == out->f;
+    case PQ_FLOAT: {
+        if (raw.len != 4 || t != SQL_T_DOUBLE) return false;
+        float f;
+        memcpy(&f, raw.ptr, 4);
+        out->f = f;
+        return f == f;
+    }
+    case PQ_BYTE_ARRAY:
+        if (t != SQL_T_VARCHAR || d->logical.kind == PQ_LOGICAL_DECIMAL) return false;
+        out->s = raw;
+        return true;
+    default: return false;
+    }
+}
+
+/* Whether the statistics prove a conjunct false for every row of the chunk. */
+static bool stats_exclude(const exec_expr *e, const pq_column_desc *d, const pq_chunk_meta *m, int64_t rows, sql_type t) {
+    if (!m->has_stats) return false;
+    const pq_stats *s = &m->stats;
+    bool all_null = s->has_null_count && s->null_count == rows;
+    if (e->kind == X_ISNULL) {
+        if (!s->has_null_count) return false;
+        return e->negated ? all_null : s->null_count == 0;
+    }
+    if (all_null) return true; /* a comparison with NULL is never true */
+    if (!s->has_min_max || (s->legacy && d->type == PQ_BYTE_ARRAY)) return false;
+    exec_value mn, mx;
+    if (!stat_value(d, s->min, t, &mn) || !stat_value(d, s->max, t, &mx)) return false;
+    if (e->kind == X_IN) {
+        for (size_t k = 1; k < e->nargs; k++) {
+            const exec_value *c = &e->args[k]->val;
+            if (c->null) continue;
+            if (exec_value_cmp(c, &mn) >= 0 && exec_value_cmp(c, &mx) <= 0) return false;
+        }
+        return true;
+    }
+    bool col_left = e->args[0]->kind == X_COL;
+    const exec_value *c = &e->args[col_left ? 1 : 0]->val;
+    if (c->null) return true;
+    sql_op op = e->op;
+    if (!col_left) { /* const op col -> col op' const */
+        op = op == SQL_OP_LT ? SQL_OP_GT : op == SQL_OP_LE ? SQL_OP_GE : op == SQL_OP_GT ? SQL_OP_LT : op == SQL_OP_GE ? SQL_OP_LE : op;
+    }
+    switch (op) {
+    case SQL_OP_EQ: return exec_value_cmp(c, &mn) < 0 || exec_value_cmp(c, &mx) > 0;
+    case SQL_OP_LT: return exec_value_cmp(&mn, c) >= 0;
+    case SQL_OP_LE: return exec_value_cmp(&mn, c) > 0;
+    case SQL_OP_GT: return exec_value_cmp(&mx, c) <= 0;
+    case SQL_OP_GE: return exec_value_cmp(&mx, c) < 0;
+    case SQL_OP_NE: return exec_value_cmp(&mn, &mx) == 0 && exec_value_cmp(&mn, c) == 0;
+    default: return false;
+    }
+}
+
+static const exec_expr *conj_column(const exec_expr *e) {
+    if (e->kind == X_ISNULL || e->kind == X_IN) return e->args[0];
+    return e->args[0]->kind == X_COL ? e->args[0] : e->args[1];
+}
+
+/* ---- workers ---- */
+
+typedef struct column_state {
+    int file_col; /* leaf index in the file, -1: missing (all NULL) */
+    pq_column_reader *cr;
+    pq_vector v;
+    size_t off; /* rows of v consumed */
+} column_state;
+
+typedef struct worker {
+    exec_query *q;
+    exec_scan *sc;
+    exec_sink_fn fn;
+    void *ctx;
+    int id;
+    _Atomic int *stop;
+    ev_status st;
+    ev_error err;
+} worker;
+
+static ev_status convert_column(exec_eval *ev, const column_state *cs, sql_type want, size_t n, exec_vec *out) {
+    const pq_vector *v = &cs->v;
+    size_t off = cs->off;
+    out->type = want;
+    out->nulls = NULL;
+    if (v->valid) {
+        out->nulls = exec_scratch(ev, n);
+        if (!out->nulls) return EV_ERR_NOMEM;
+        for (size_t r = 0; r < n; r++)
+            out->nulls[r] = !v->valid[off + r];
+    }
+    bool str_want = want == SQL_T_VARCHAR, dbl_want = want == SQL_T_DOUBLE;
+    switch (v->kind) {
+    case PQ_VEC_BYTES:
+        if (str_want) {
+            out->s = (pq_str *)v->values + off;
+            return EV_OK;
+        }
+        break;
+    case PQ_VEC_F64:
+        if (dbl_want) {
+            out->f = (double *)v->values + off;
+            return EV_OK;
+        }
+        break;
+    case PQ_VEC_I64:
+        if (!str_want && !dbl_want) {
+            out->i = (int64_t *)v->values + off;
+            return EV_OK;
+        }
+        break;
+    default: break;
+    }
+    /* widen or convert */
+    exec_vec src = {.nulls = out->nulls};
+    EV_TRY(exec_vec_alloc(ev, v->kind == PQ_VEC_BYTES ? SQL_T_VARCHAR : (v->kind == PQ_VEC_F32 || v->kind == PQ_VEC_F64) ? SQL_T_DOUBLE : SQL_T_BIGINT,
+                          n, false, &src));
+    src.nulls = out->nulls;
+    for (size_t r = 0; r < n; r++) {
+        switch (v->kind) {
+        case PQ_VEC_BOOL: src.i[r] = ((const uint8_t *)v->values)[off + r]; break;
+        case PQ_VEC_I32: src.i[r] = ((const int32_t *)v->values)[off + r]; break;
+        case PQ_VEC_I64: src.i[r] = ((const int64_t *)v->values)[off + r]; break;
+        case PQ_VEC_F32: src.f[r] = ((const float *)v->values)[off + r]; break;
+        case PQ_VEC_F64: src.f[r] = ((const double *)v->values)[off + r]; break;
+        case PQ_VEC_BYTES: src.s[r] = ((const pq_str *)v->values)[off + r]; break;
+        }
+    }
+    if ((src.type == SQL_T_BIGINT && exec_is_int(want)) || src.type == want) {
+        src.type = want;
+        *out = src;
+        return EV_OK;
+    }
+    EV_TRY(exec_vec_alloc(ev, want, n, true, out));
+    exec_value val;
+    for (size_t r = 0; r < n; r++) {
+        exec_vec_get(&src, r, &val);
+        EV_TRY(exec_cast_value(ev, &val, want, true, (sql_pos){0, 0}));
+        exec_vec_set(out, r, &val);
+    }
+    return EV_OK;
+}
+
+static int find_column(pq_reader *r, const char *name) {
+    int c = pq_reader_find_column(r, name);
+    if (c >= 0) return c;
+    const pq_file_meta *m = pq_reader_meta(r);
+    for (size_t k = 0; k < m->num_columns; k++)
+        if (!strcasecmp(m->columns[k].name, name)) return (int)k;
+    return -1;
+}
+
+typedef struct worker_bufs {
+    exec_vec *cols;
+    column_state *cs;
+    void *consts;    /* per partition column: EXEC_BATCH copies of the file's value */
+    uint8_t *ones;   /* EXEC_BATCH NULL flags */
+    uint8_t *zeros;  /* EXEC_BATCH non-NULL flags */
+    void *blank;     /* EXEC_BATCH zero slots of any type */
+} worker_bufs;
+
+static void fill_partition_consts(const exec_scan *sc, const scan_file *f, worker_bufs *wb) {
+    size_t npk = sc->ncols - sc->ndata;
+    for (size_t k = 0; k < npk; k++) {
+        const exec_value *v = &f->pvals[k];
+        char *base = (char *)wb->consts + k * EXEC_BATCH * sizeof(pq_str);
+        for (size_t r = 0; r < EXEC_BATCH; r++) {
+            if (v->type == SQL_T_VARCHAR)
+                ((pq_str *)base)[r] = v->null ? (pq_str){"", 0} : v->s;
+            else if (v->type == SQL_T_DOUBLE)
+                ((double *)base)[r] = v->f;
+            else
+                ((int64_t *)base)[r] = v->i;
+        }
+    }
+}
+
+/* Points the batch's columns at rows [off, off+n) of the current vectors. */
+static ev_status build_batch(worker *w, exec_eval *ev, const scan_file *f, worker_bufs *wb, size_t n) {
+    exec_scan *sc = w->sc;
+    for (size_t c = 0; c < sc->ncols; c++) {
+        exec_vec *out = &wb->cols[c];
+        if (c < sc->ndata && wb->cs[c].cr) {
+            EV_TRY(convert_column(ev, &wb->cs[c], sc->types[c], n, out));
+        } else if (c >= sc->ndata) {
+            const exec_value *v = &f->pvals[c - sc->ndata];
+            out->type = sc->types[c];
+            out->p = (char *)wb->consts + (c - sc->ndata) * EXEC_BATCH * sizeof(pq_str);
+            out->nulls = v->null ? wb->ones : NULL;
+        } else {
+            out->type = sc->needed[c] ? sc->types[c] : SQL_T_UNKNOWN;
+            out->p = wb->blank;
+            out->nulls = wb->ones;
+        }
+    }
+    return EV_OK;
+}
+
+static ev_status scan_row_group(worker *w, pq_reader *r, const scan_file *f, size_t rg, worker_bufs *wb, exec_eval *ev) {
+    exec_scan *sc = w->sc;
+    const pq_file_meta *m = pq_reader_meta(r);
+    int64_t rows = m->row_groups[rg].num_rows;
+    column_state *cs = wb->cs;
+    ev_status st = EV_OK;
+    for (size_t c = 0; c < sc->ndata; c++) {
+        cs[c].cr = NULL;
+        cs[c].off = 0;
+        cs[c].v.n = 0;
+        if (st != EV_OK || !sc->needed[c] || cs[c].file_col < 0) continue;
+        st = pq_column_open(r, rg, (size_t)cs[c].file_col, 0, &cs[c].cr, &w->err);
+    }
+    int64_t done = 0;
+    while (st == EV_OK && done < rows && !atomic_load(w->stop)) {
+        size_t n = EXEC_BATCH;
+        if ((int64_t)n > rows - done) n = (size_t)(rows - done);
+        for (size_t c = 0; c < sc->ndata && st == EV_OK; c++) {
+            if (!cs[c].cr) continue;
+            if (cs[c].off == cs[c].v.n) {
+                st = pq_column_next(cs[c].cr, &cs[c].v, &w->err);
+                cs[c].off = 0;
+                if (st == EV_OK && cs[c].v.n == 0)
+                    st = ev_error_set(&w->err, EV_ERR_CORRUPT, "%s: column %s ends before its row group's %lld rows",
+                                      f->path, sc->t->columns[c].name, (long long)rows);
+            }
+            if (st == EV_OK && cs[c].v.n - cs[c].off < n) n = cs[c].v.n - cs[c].off;
+        }
+        if (st != EV_OK) break;
+        ev_arena_reset(ev->scratch);
+        st = build_batch(w, ev, f, wb, n);
+        if (st != EV_OK) break;
+        exec_batch b = {.n = n, .ncols = sc->ncols, .cols = wb->cols};
+        st = w->fn(w->ctx, w->id, ev, &b);
+        for (size_t c = 0; c < sc->ndata; c++)
+            cs[c].off += cs[c].cr ? n : 0;
+        done += (int64_t)n;
+    }
+    for (size_t c = 0; c < sc->ndata; c++)
+        pq_column_close(cs[c].cr);
+    return st;
+}
+
+static bool rg_excluded(const exec_scan *sc, const pq_file_meta *m, size_t rg, const int *file_cols) {
+    for (size_t k = 0; k < sc->nstat_conj; k++) {
+        const exec_expr *e = sc->stat_conj[k];
+        int col = conj_column(e)->col;
+        int fc = file_cols[col];
+        if (fc < 0) return true; /* a column the file lacks is all NULL: no comparison holds */
+        const pq_chunk_meta *cm = &m->row_groups[rg].chunks[fc];
+        if (stats_exclude(e, &m->columns[fc], cm, m->row_groups[rg].num_rows, sc->types[col])) return true;
+    }
+    return false;
+}
+
+static ev_status scan_one_file(worker *w, scan_file *f, worker_bufs *wb, exec_eval *ev) {
+    exec_scan *sc = w->sc;
+    pq_reader *r;
+    EV_TRY(pq_reader_open_file(f->path, NULL, &r, &w->err));
+    const pq_file_meta *m = pq_reader_meta(r);
+    int *file_cols = ev_arena_alloc(ev->scratch, sc->ncols * sizeof(int));
+    ev_status st = file_cols ? EV_OK : ev_error_set(&w->err, EV_ERR_NOMEM, "out of memory");
+    for (size_t c = 0; st == EV_OK && c < sc->ncols; c++) {
+        file_cols[c] = c < sc->ndata ? find_column(r, sc->t->columns[c].name) : -1;
+        if (c < sc->ndata) wb->cs[c].file_col = file_cols[c];
+        if (c < sc->ndata && file_cols[c] >= 0 && m->columns[file_cols[c]].max_rep > 0 && sc->needed[c])
+            st = ev_error_set(&w->err, EV_ERR_UNSUPPORTED, "%s: column %s is a repeated (nested) column", f->path,
+                              sc->t->columns[c].name);
+    }
+    int *keep_cols = NULL;
+    if (st == EV_OK) {
+        keep_cols = malloc(sc->ncols * sizeof(int));
+        if (!keep_cols) st = ev_error_set(&w->err, EV_ERR_NOMEM, "out of memory");
+        else memcpy(keep_cols, file_cols, sc->ncols * sizeof(int));
+    }
+    fill_partition_consts(sc, f, wb);
+    atomic_fetch_add(&sc->files_read, 1);
+    for (size_t rg = 0; st == EV_OK && rg < m->num_row_groups && !atomic_load(w->stop); rg++) {
+        atomic_fetch_add(&sc->rg_total, 1);
+        if (rg_excluded(sc, m, rg, keep_cols)) {
+            atomic_fetch_add(&sc->rg_skipped, 1);
+            continue;
+        }
+        atomic_fetch_add(&w->q->rows_scanned, (uint64_t)m->row_groups[rg].num_rows);
+        st = scan_row_group(w, r, f, rg, wb, ev);
+    }
+    free(keep_cols);
+    atomic_fetch_add(&w->q->bytes_scanned, pq_reader_bytes_read(r));
+    pq_reader_close(r);
+    return st;
+}
+
+static ev_status worker_bufs_init(worker_bufs *wb, const exec_scan *sc) {
+    memset(wb, 0, sizeof *wb);
+    size_t npk = sc->ncols - sc->ndata;
+    wb->cols = calloc(sc->ncols + 1, sizeof *wb->cols);
+    wb->cs = calloc(sc->ncols + 1, sizeof *wb->cs);
+    wb->consts = calloc((npk ? npk : 1) * EXEC_BATCH, sizeof(pq_str));
+    wb->ones = malloc(EXEC_BATCH);
+    wb->zeros = calloc(EXEC_BATCH, 1);
+    wb->blank = calloc(EXEC_BATCH, sizeof(pq_str));
+    if (!wb->cols || !wb->cs || !wb->consts || !wb->ones || !wb->zeros || !wb->blank) return EV_ERR_NOMEM;
+    memset(wb->ones, 1, EXEC_BATCH);
+    for (size_t k = 0; k < EXEC_BATCH; k++)
+        ((pq_str *)wb->blank)[k] = (pq_str){"", 0};
+    return EV_OK;
+}
+
+static void worker_bufs_free(worker_bufs *wb) {
+    free(wb->cols);
+    free(wb->cs);
+    free(wb->consts);
+    free(wb->ones);
+    free(wb->zeros);
+    free(wb->blank);
+}
+
+static void *worker_main(void *arg) {
+    worker *w = arg;
+    exec_scan *sc = w->sc;
+    ev_arena scratch;
+    ev_arena_init(&scratch, NULL, 256 << 10);
+    exec_eval ev = {.scratch = &scratch, .err = &w->err, .now_usec = w->q->now_usec};
+    worker_bufs wb;
+    w->st = worker_bufs_init(&wb, sc);
+    if (w->st != EV_OK) ev_error_set(&w->err, EV_ERR_NOMEM, "out of memory");
+    while (w->st == EV_OK && !atomic_load(w->stop)) {
+        size_t k = atomic_fetch_add(&sc->next, 1);
+        if (k >= sc->nfiles) break;
+        if (sc->files[k].pruned) continue;
+        w->st = scan_one_file(w, &sc->files[k], &wb, &ev);
+        ev_arena_reset(&scratch);
+    }
+    if (w->st != EV_OK) atomic_store(w->stop, 1);
+    worker_bufs_free(&wb);
+    ev_arena_destroy(&scratch);
+    return NULL;
+}
+
+ev_status exec_scan_run(exec_query *q, exec_scan *sc, int threads, exec_sink_fn fn, void *ctx) {
+    if (threads < 1) threads = 1;
+    size_t live = 0;
+    for (size_t k = 0; k < sc->nfiles; k++)
+        live += !sc->files[k].pruned;
+    if ((size_t)threads > live) threads = live ? (int)live : 1;
+    worker *ws = calloc((size_t)threads, sizeof *ws);
+    pthread_t *tids = calloc((size_t)threads, sizeof *tids);
+    _Atomic int stop = 0;
+    if (!ws || !tids) {
+        free(ws);
+        free(tids);
+        return ev_error_set(q->err, EV_ERR_NOMEM, "out of memory");
+    }
+    atomic_store(&sc->next, 0);
+    int started = 0;
+    for (int t = 0; t < threads; t++) {
+        ws[t] = (worker){.q = q, .sc = sc, .fn = fn, .ctx = ctx, .id = t, .stop = &stop};
+        if (t == 0) continue;
+        if (pthread_create(&tids[t], NULL, worker_main, &ws[t]) != 0) break;
+        started = t;
+    }
+    worker_main(&ws[0]);
+    for (int t = 1; t <= started; t++)
+        pthread_join(tids[t], NULL);
+    ev_status st = EV_OK;
+    for (int t = 0; t <= started && st == EV_OK; t++) {
+        if (ws[t].st != EV_OK && ws[t].st != EV_ERR_CANCELLED) {
+            st = ws[t].st;
+            *q->err = ws[t].err;
+        }
+    }
+    free(ws);
+    free(tids);
+    q->stats.row_groups_total += atomic_load(&sc->rg_total);
+    q->stats.row_groups_skipped += atomic_load(&sc->rg_skipped);
+    q->stats.files_read += atomic_load(&sc->files_read);
+    q->stats.partitions_total += sc->partitions_total;
+    q->stats.partitions_pruned += sc->partitions_pruned;
+    return st;
+}
+
+int64_t exec_scan_row_count(const exec_scan *sc) {
+    int64_t n = 0;
+    for (size_t k = 0; k < sc->nfiles; k++) {
+        if (sc->files[k].pruned) continue;
+        if (!sc->files[k].rows && sc->files[k].size) return -1;
+        n += (int64_t)sc->files[k].rows;
+    }
+    return sc->nstat_conj ? -1 : n;
+}
+
+void exec_scan_explain(const exec_scan *sc, ev_buf *out) {
+    size_t live = 0;
+    uint64_t bytes = 0;
+    for (size_t k = 0; k < sc->nfiles; k++) {
+        if (sc->files[k].pruned) continue;
+        live++;
+        bytes += sc->files[k].size;
+    }
+    ev_status st = ev_buf_printf(out, "TableScan %s.%s: partitions %llu of %llu (pruned %llu), files %zu of %zu, %llu bytes\n",
+                                 sc->t->db, sc->t->name, (unsigned long long)(sc->partitions_total - sc->partitions_pruned),
+                                 (unsigned long long)sc->partitions_total, (unsigned long long)sc->partitions_pruned, live,
+                                 sc->nfiles, (unsigned long long)bytes);
+    st = st == EV_OK ? ev_buf_append_str(out, "  columns read:") : st;
+    for (size_t c = 0; st == EV_OK && c < sc->ndata; c++)
+        if (sc->needed[c]) st = ev_buf_printf(out, " %s", sc->t->columns[c].name);
+    st = st == EV_OK ? ev_buf_printf(out, "\n  row-group filters on statistics: %zu\n", sc->nstat_conj) : st;
+    (void)st;
+}
+
+typedef struct table_worker {
+    exec_query *q;
+} table_worker;
+
+ev_status exec_table_run(exec_query *q, const exec_table *t, exec_sink_fn fn, void *ctx) {
+    ev_arena scratch;
+    ev_arena_init(&scratch, NULL, 256 << 10);
+    exec_eval ev = {.scratch = &scratch, .err = q->err, .now_usec = q->now_usec};
+    exec_vec *cols = calloc(t->ncols + 1, sizeof *cols);
+    if (!cols) return ev_error_set(q->err, EV_ERR_NOMEM, "out of memory");
+    ev_status st = EV_OK;
+    for (size_t off = 0; off < t->n && st == EV_OK; off += EXEC_BATCH) {
+        size_t n = t->n - off < EXEC_BATCH ? t->n - off : EXEC_BATCH;
+        exec_batch b;
+        exec_table_slice(t, off, n, &b, cols);
+        ev_arena_reset(&scratch);
+        st = fn(ctx, 0, &ev, &b);
+    }
+    if (st == EV_ERR_CANCELLED) st = EV_OK;
+    free(cols);
+    ev_arena_destroy(&scratch);
+    return st;
+}

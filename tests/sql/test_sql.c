@@ -1,0 +1,265 @@
+/*
+ * test_sql.c: the SQL engine. Parse and bind errors carry Athena's "line L:C: message"; Trino's
+ * semantic rules (integer division, decimal literals as DOUBLE, NULL as a group, timestamps shown
+ * with milliseconds); and the five questions of queries.sql answered on a generated lake exactly
+ * as DuckDB (the oracle, from npm) answers them over the same Parquet files.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+#include "sql.h"
+#include "test_util.h"
+
+static char g_home[300];
+static exec_session *g_s;
+
+static int setup(void **state) {
+    (void)state;
+    char dir[256];
+    tu_mkdtemp(dir, "sql");
+    snprintf(g_home, sizeof g_home, "%s/lake", dir);
+    int rc = tu_run_sh(NULL, NULL,
+                       "$EVLAKE init --home %s >/dev/null && $EVLAKE gen --home %s --objects 3 --events 4000 --seed 7 "
+                       "--start 2025-11-20T00:55:00Z >/dev/null && $EVLAKE etl run --home %s >/dev/null",
+                       g_home, g_home, g_home);
+    if (rc != 0) return 1;
+    exec_options o = {.home = g_home, .threads = 2};
+    ev_error err = {0};
+    return exec_session_open(&o, &g_s, &err) == EV_OK ? 0 : 1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    exec_session_close(g_s);
+    return 0;
+}
+
+/* Runs one statement; fails the test on error. */
+static exec_result *run(const char *sql) {
+    ev_arena a;
+    ev_arena_init(&a, NULL, 4096);
+    sql_script s;
+    ev_error err = {0};
+    if (sql_parse(sql, strlen(sql), &a, &s, &err) != EV_OK) fail_msg("parse: %s\n%s", err.msg, sql);
+    assert_int_equal(s.nstmts, 1);
+    exec_result *r = NULL;
+    if (exec_run(g_s, s.stmts[0], &r, &err) != EV_OK) fail_msg("run: %s\n%s", err.msg, sql);
+    ev_arena_destroy(&a);
+    return r;
+}
+
+/* The error message of a statement that must fail. */
+static void expect_error(const char *sql, const char *msg) {
+    ev_arena a;
+    ev_arena_init(&a, NULL, 4096);
+    sql_script s;
+    ev_error err = {0};
+    ev_status st = sql_parse(sql, strlen(sql), &a, &s, &err);
+    if (st == EV_OK) {
+        assert_int_equal(s.nstmts, 1);
+        exec_result *r = NULL;
+        st = exec_run(g_s, s.stmts[0], &r, &err);
+        exec_result_free(r);
+    }
+    if (st == EV_OK) fail_msg("expected an error for: %s", sql);
+    if (strcmp(err.msg, msg)) fail_msg("error for %s\n  got:  %s\n  want: %s", sql, err.msg, msg);
+    assert_int_equal(st, EV_ERR_INPUT);
+    ev_arena_destroy(&a);
+}
+
+static const char *cell(exec_result *r, size_t row, size_t col) {
+    bool null;
+    const char *v = exec_result_cell(r, row, col, &null);
+    return null ? "NULL" : v;
+}
+
+static void test_parse_errors(void **state) {
+    (void)state;
+    expect_error("SELECT product_id FORM events", "line 1:24: mismatched input 'events'. Expecting: ';', <EOF>");
+    expect_error("SELECT product_id,\n       COUNT(*)\nFROM events\nGROUP BY prodct_id",
+                 "line 4:10: Column 'prodct_id' cannot be resolved");
+    expect_error("SELECT 'abc", "line 1:8: unterminated string literal");
+    expect_error("SELECT 1 +", "line 1:11: mismatched input '<EOF>'. Expecting: <expression>");
+    expect_error("SELECT * FROM nosuch", "line 1:15: Table 'analytics.nosuch' does not exist");
+    expect_error("SELECT user_id, COUNT(*) FROM events GROUP BY product_id",
+                 "line 1:8: 'user_id' must be an aggregate expression or appear in GROUP BY clause");
+    expect_error("SELECT year FROM events WHERE year = 2025", "line 1:36: Cannot apply operator: varchar = integer");
+    expect_error("SELECT 1 / 0", "line 1:10: Division by zero");
+    expect_error("SELECT foo(1)", "line 1:8: Function 'foo' not registered");
+    expect_error("/* comment ü */ SELECT\n  CAST('x' AS BIGINT)", "line 2:3: Cannot cast 'x' to BIGINT");
+}
+
+static void test_semantics(void **state) {
+    (void)state;
+    exec_result *r = run("select 7 / 2 AS a, 7.0 / 2 AS b, -7 / 2 AS c, 7 % 3 AS d, 1.0 * 3 / 6 AS e, "
+                         "round(2.5) AS f, round(-2.5) AS g, round(3.14159, 2) AS h");
+    assert_string_equal(cell(r, 0, 0), "3");
+    assert_string_equal(cell(r, 0, 1), "3.5");
+    assert_string_equal(cell(r, 0, 2), "-3");
+    assert_string_equal(cell(r, 0, 3), "1");
+    assert_string_equal(cell(r, 0, 4), "0.5");
+    assert_string_equal(cell(r, 0, 5), "3.0");
+    assert_string_equal(cell(r, 0, 6), "-3.0");
+    assert_string_equal(cell(r, 0, 7), "3.14");
+    assert_int_equal(exec_result_column_type(r, 0), SQL_T_INTEGER);
+    assert_int_equal(exec_result_column_type(r, 1), SQL_T_DOUBLE);
+    exec_result_free(r);
+    r = run("SELECT date_trunc('hour', from_iso8601_timestamp('2025-11-20T08:59:59.123456Z')) AS h, "
+            "date_format(TIMESTAMP '2025-11-20 08:07:06', '%Y-%m-%d %H:00:00') AS f, date(TIMESTAMP '2025-11-20 23:00:00') AS d, "
+            "CAST(TIMESTAMP '2025-11-20 08:00:00.5' AS VARCHAR) AS s, substr('hello', 2, 3) AS x, 'a' || 'b' AS y, "
+            "coalesce(NULL, 2) AS z, nullif(1, 1) AS n, CASE WHEN 1 = 0 THEN 1 / 0 ELSE 5 END AS k, "
+            "'u_1' LIKE 'u\\_%' ESCAPE '\\' AS l, split_part('a,b,c', ',', 2) AS p");
+    assert_string_equal(cell(r, 0, 0), "2025-11-20 08:00:00.000 UTC");
+    assert_string_equal(cell(r, 0, 1), "2025-11-20 08:00:00");
+    assert_string_equal(cell(r, 0, 2), "2025-11-20");
+    assert_string_equal(cell(r, 0, 3), "2025-11-20 08:00:00.500");
+    assert_string_equal(cell(r, 0, 4), "ell");
+    assert_string_equal(cell(r, 0, 5), "ab");
+    assert_string_equal(cell(r, 0, 6), "2");
+    assert_string_equal(cell(r, 0, 7), "NULL");
+    assert_string_equal(cell(r, 0, 8), "5");
+    assert_string_equal(cell(r, 0, 9), "true");
+    assert_string_equal(cell(r, 0, 10), "b");
+    exec_result_free(r);
+    /* NULL is a group; decimal literals are DOUBLE; ORDER BY puts NULLs last */
+    r = run("SELECT category, COUNT(*) * 100.0 / (SELECT COUNT(*) FROM events) AS pct FROM events GROUP BY category "
+            "ORDER BY category");
+    assert_int_equal(exec_result_rows(r), 7);
+    assert_string_equal(cell(r, 6, 0), "NULL");
+    double total = 0, v;
+    for (size_t k = 0; k < 7; k++) {
+        assert_true(exec_result_number(r, k, 1, &v));
+        total += v;
+    }
+    assert_true(fabs(total - 100.0) < 1e-9);
+    exec_result_free(r);
+    /* windows, CTEs, joins, UNION ALL, DISTINCT */
+    r = run("WITH c AS (SELECT event_type, COUNT(*) AS n FROM events GROUP BY event_type) "
+            "SELECT a.event_type, a.n, ROW_NUMBER() OVER (ORDER BY a.n DESC) AS rk, SUM(a.n) OVER () AS total "
+            "FROM c a JOIN (SELECT DISTINCT event_type FROM events) b ON a.event_type = b.event_type ORDER BY rk");
+    assert_int_equal(exec_result_rows(r), 5);
+    assert_string_equal(cell(r, 0, 0), "page_view");
+    assert_string_equal(cell(r, 0, 2), "1");
+    assert_string_equal(cell(r, 4, 2), "5");
+    assert_string_equal(cell(r, 0, 3), "12000");
+    exec_result_free(r);
+    r = run("SELECT 1 AS x UNION ALL SELECT 2 UNION ALL SELECT 2 ORDER BY x DESC");
+    assert_int_equal(exec_result_rows(r), 3);
+    assert_string_equal(cell(r, 0, 0), "2");
+    exec_result_free(r);
+}
+
+static void test_pruning_and_metadata(void **state) {
+    (void)state;
+    exec_result *r = run("SELECT COUNT(*) FROM events");
+    assert_string_equal(cell(r, 0, 0), "12000");
+    assert_true(exec_result_stats(r)->from_metadata);
+    assert_int_equal(exec_result_stats(r)->bytes_scanned, 0);
+    exec_result_free(r);
+    r = run("SELECT hour, COUNT(*) FROM events WHERE hour = '01' GROUP BY hour");
+    const exec_stats *st = exec_result_stats(r);
+    assert_true(st->partitions_total >= 2);
+    assert_int_equal(st->partitions_pruned, st->partitions_total - 1);
+    assert_string_equal(cell(r, 0, 0), "01");
+    exec_result_free(r);
+    r = run("SELECT COUNT(*) FROM events WHERE quantity > 5");
+    assert_string_equal(cell(r, 0, 0), "0");
+    assert_int_equal(exec_result_stats(r)->row_groups_skipped, exec_result_stats(r)->row_groups_total);
+    exec_result_free(r);
+}
+
+/* Sums of every numeric column and the row count, as text "n s1 s2 ...". */
+static void summarize(exec_result *r, char *out, size_t cap, double *vals, size_t *nvals) {
+    size_t n = 0;
+    vals[n++] = (double)exec_result_rows(r);
+    for (size_t c = 0; c < exec_result_columns(r); c++) {
+        sql_type t = exec_result_column_type(r, c);
+        if (t != SQL_T_BIGINT && t != SQL_T_INTEGER && t != SQL_T_DOUBLE) continue;
+        double s = 0, v;
+        for (size_t k = 0; k < exec_result_rows(r); k++)
+            if (exec_result_number(r, k, c, &v)) s += v;
+        vals[n++] = s;
+    }
+    *nvals = n;
+    snprintf(out, cap, "%zu values", n);
+}
+
+static void test_five_questions_match_duckdb(void **state) {
+    (void)state;
+    if (tu_run_sh(NULL, NULL, "sh scripts/duckdb-setup.sh >/dev/null 2>&1") != 0)
+        fail_msg("DuckDB could not be installed from npm (it is this test's oracle)");
+    static const struct {
+        const char *sql, *numeric; /* the numeric output columns, summed in DuckDB */
+    } qs[] = {
+        {"SELECT COUNT(*) AS n FROM events", "n"},
+        {"SELECT product_id, SUM(CASE WHEN event_type = 'page_view' THEN 1 ELSE 0 END) AS views, SUM(CASE WHEN "
+         "event_type = 'purchase' THEN 1 ELSE 0 END) AS purchases, CAST(SUM(CASE WHEN event_type = 'purchase' THEN 1 "
+         "ELSE 0 END) AS DOUBLE) / NULLIF(SUM(CASE WHEN event_type = 'page_view' THEN 1 ELSE 0 END), 0) AS "
+         "conversion_rate FROM events WHERE product_id IS NOT NULL GROUP BY product_id ORDER BY conversion_rate DESC",
+         "views, purchases, conversion_rate"},
+        {"SELECT year, month, day, hour, SUM(price * quantity) AS revenue, COUNT(*) AS purchases FROM events WHERE "
+         "event_type = 'purchase' GROUP BY year, month, day, hour ORDER BY year, month, day, hour",
+         "revenue, purchases"},
+        {"SELECT date_trunc('hour', \"timestamp\") AS hour_start, SUM(price * quantity) AS revenue, COUNT(*) AS "
+         "purchases FROM events WHERE event_type = 'purchase' GROUP BY 1 ORDER BY 1",
+         "revenue, purchases"},
+        {"SELECT product_id, COUNT(*) AS views FROM events WHERE event_type = 'page_view' GROUP BY product_id ORDER BY "
+         "views DESC LIMIT 10",
+         "views"},
+        {"SELECT year, month, day, category, event_type, COUNT(*) AS events FROM events WHERE category IS NOT NULL "
+         "GROUP BY year, month, day, category, event_type ORDER BY year, month, day, category, event_type",
+         "events"},
+        {"SELECT year, month, day, COUNT(DISTINCT user_id) AS unique_users, COUNT(DISTINCT session_id) AS "
+         "unique_sessions, COUNT(*) AS events FROM events GROUP BY year, month, day ORDER BY year, month, day",
+         "unique_users, unique_sessions, events"},
+    };
+    for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+        exec_result *r = run(qs[k].sql);
+        double ours[16];
+        size_t n;
+        char tmp[64];
+        summarize(r, tmp, sizeof tmp, ours, &n);
+        exec_result_free(r);
+        /* DuckDB: the same query over the same files; "n sum1 sum2 ..." */
+        char sums[512] = "CAST(COUNT(*) AS VARCHAR)";
+        char cols[256];
+        snprintf(cols, sizeof cols, "%s", qs[k].numeric);
+        for (char *tok = strtok(cols, ", "); tok; tok = strtok(NULL, ", ")) {
+            size_t l = strlen(sums);
+            snprintf(sums + l, sizeof sums - l, " || ' ' || CAST(CAST(SUM(%s) AS DOUBLE) AS VARCHAR)", tok);
+        }
+        ev_buf out;
+        ev_buf_init(&out, NULL);
+        int rc = tu_run_sh(&out, NULL,
+                           "cd build/duckdb && node duckdb-run.mjs \"CREATE VIEW events AS SELECT * FROM "
+                           "read_parquet('%s/analytics/events/*/*/*/*/*.parquet', hive_partitioning = true)\" "
+                           "\"SELECT %s FROM (%s) t\" | tail -1",
+                           g_home, sums, qs[k].sql);
+        assert_int_equal(rc, 0);
+        const char *p = strstr(out.len ? (char *)out.data : "", "[[\"");
+        if (!p) fail_msg("DuckDB: %s", out.len ? (char *)out.data : "(nothing)");
+        p += 3;
+        for (size_t j = 0; j < n; j++) {
+            char *end;
+            double want = strtod(p, &end);
+            if (end == p) fail_msg("DuckDB output: %s", (char *)out.data);
+            if (fabs(ours[j] - want) > 1e-9 * fmax(1, fabs(want)))
+                fail_msg("question %zu, value %zu: ours %.17g, DuckDB %.17g\n%s", k, j, ours[j], want, qs[k].sql);
+            p = end;
+        }
+        ev_buf_free(&out);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_semantics),
+        cmocka_unit_test(test_pruning_and_metadata),
+        cmocka_unit_test(test_five_questions_match_duckdb),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

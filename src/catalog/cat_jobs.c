@@ -189,6 +189,25 @@ ev_status cat_file_known(cat *c, const char *path, int *known, ev_error *err) {
     return EV_OK;
 }
 
+ev_status cat_job_rewind_point(cat *c, const char *job, int64_t keep_through_run, int64_t *out, ev_error *err) {
+    /* Each step can only move the point back, and there are finitely many files: it ends. */
+    for (;;) {
+        sqlite3_stmt *st;
+        EV_TRY(cat_prepare(c, "SELECT min(f.first_run_id) FROM files f JOIN job_runs r ON r.id = f.run_id "
+                              "WHERE r.job = ?1 AND f.run_id > ?2 AND f.first_run_id <= ?2", &st, err));
+        sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, keep_through_run);
+        int64_t first = 0;
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            first = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        if (!first) break;
+        keep_through_run = first - 1;
+    }
+    *out = keep_through_run;
+    return EV_OK;
+}
+
 ev_status cat_job_last_run_before(cat *c, const char *job, int64_t t_usec, int64_t *run_id, ev_error *err) {
     sqlite3_stmt *st;
     EV_TRY(cat_prepare(c, "SELECT coalesce(max(id), 0) FROM job_runs WHERE job = ?1 AND started_at <= ?2", &st, err));

@@ -224,3 +224,109 @@ ev_status cat_partition_ensure(cat *c, int64_t table_id, const char *spec, const
     *added = sqlite3_changes(c->db) > 0;
     return EV_OK;
 }
+
+ev_status cat_table_add_column(cat *c, int64_t table_id, const char *name, const char *type, ev_error *err) {
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "SELECT 1 FROM columns WHERE table_id = ?1 AND name = ?2 COLLATE NOCASE", &st, err));
+    sqlite3_bind_int64(st, 1, table_id);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    int exists = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (exists) return ev_error_set(err, EV_ERR_EXISTS, "column '%s' already exists", name);
+    /* Partition keys move one place right to keep data columns first. Positions are a primary key,
+     * checked row by row during an UPDATE, so they step out of the way through negative values. */
+    static const char *const shift[] = {
+        "UPDATE columns SET pos = -pos - 1 WHERE table_id = ?1 AND is_partition = 1",
+        "UPDATE columns SET pos = -pos WHERE table_id = ?1 AND pos < 0",
+    };
+    for (int i = 0; i < 2; i++) {
+        EV_TRY(cat_prepare(c, shift[i], &st, err));
+        sqlite3_bind_int64(st, 1, table_id);
+        EV_TRY(cat_step_done(c, st, "add column", err));
+    }
+    EV_TRY(cat_prepare(c, "INSERT INTO columns(table_id, pos, name, type, is_partition) "
+                          "VALUES (?1, (SELECT count(*) FROM columns WHERE table_id = ?1 AND is_partition = 0), ?2, ?3, 0)",
+                       &st, err));
+    sqlite3_bind_int64(st, 1, table_id);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
+    EV_TRY(cat_step_done(c, st, "add column", err));
+    EV_TRY(cat_prepare(c, "UPDATE tables SET updated_at = unixepoch() WHERE id = ?1", &st, err));
+    sqlite3_bind_int64(st, 1, table_id);
+    return cat_step_done(c, st, "add column", err);
+}
+
+/* Removes one file row of the table and subtracts it from its partition; *found says if it was there. */
+static ev_status drop_file(cat *c, int64_t table_id, const char *path, int *found, ev_error *err) {
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "UPDATE partitions SET row_count = partitions.row_count - f.rc, "
+                          "file_count = partitions.file_count - 1, bytes = partitions.bytes - f.sz "
+                          "FROM (SELECT partition_id AS pid, row_count AS rc, size AS sz FROM files "
+                          "WHERE table_id = ?1 AND path = ?2) f WHERE partitions.id = f.pid", &st, err));
+    sqlite3_bind_int64(st, 1, table_id);
+    sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+    EV_TRY(cat_step_done(c, st, "uncount file", err));
+    EV_TRY(cat_prepare(c, "DELETE FROM files WHERE table_id = ?1 AND path = ?2", &st, err));
+    sqlite3_bind_int64(st, 1, table_id);
+    sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+    EV_TRY(cat_step_done(c, st, "remove file", err));
+    *found = sqlite3_changes(c->db) == 1;
+    return EV_OK;
+}
+
+ev_status cat_files_replace(cat *c, int64_t table_id, const char *const *old_paths, size_t n,
+                            const char *partition_spec, const char *partition_location, const cat_file_info *f,
+                            int64_t first_run_id, ev_error *err) {
+    for (size_t i = 0; i < n; i++) {
+        int found = 0;
+        EV_TRY(drop_file(c, table_id, old_paths[i], &found, err));
+        if (!found)
+            return ev_error_set(err, EV_ERR_NOT_FOUND, "'%s' is no longer a file of the table (changed meanwhile)",
+                                old_paths[i]);
+        EV_TRY(cat_deletion_add(c, table_id, old_paths[i], "replaced by a compacted file", err));
+    }
+    EV_TRY(cat_file_add(c, table_id, partition_spec, partition_location, f, err));
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "UPDATE files SET first_run_id = ?2 WHERE path = ?1", &st, err));
+    sqlite3_bind_text(st, 1, f->path, -1, SQLITE_STATIC);
+    if (first_run_id) sqlite3_bind_int64(st, 2, first_run_id);
+    else sqlite3_bind_null(st, 2);
+    EV_TRY(cat_step_done(c, st, "compacted file runs", err));
+    return cat_deletion_done(c, f->path, err);
+}
+
+ev_status cat_deletion_add(cat *c, int64_t table_id, const char *path, const char *reason, ev_error *err) {
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "INSERT INTO file_deletions(path, table_id, reason) VALUES (?1, ?2, ?3) "
+                          "ON CONFLICT(path) DO UPDATE SET reason = excluded.reason", &st, err));
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, table_id);
+    sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+    return cat_step_done(c, st, "record a deletion", err);
+}
+
+ev_status cat_deletions(cat *c, int64_t table_id, cat_deletion_fn fn, void *ctx, ev_error *err) {
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "SELECT d.path, EXISTS (SELECT 1 FROM files f WHERE f.path = d.path) FROM file_deletions d "
+                          "WHERE d.table_id = ?1 ORDER BY d.path", &st, err));
+    sqlite3_bind_int64(st, 1, table_id);
+    ev_status rc = EV_OK;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 1), ctx) != 0) {
+            rc = EV_ERR_CANCELLED;
+            break;
+        }
+    }
+    if (rc == EV_OK && step != SQLITE_DONE)
+        rc = ev_error_set(err, EV_ERR_IO, "catalog: listing deletions: %s", sqlite3_errmsg(c->db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+ev_status cat_deletion_done(cat *c, const char *path, ev_error *err) {
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "DELETE FROM file_deletions WHERE path = ?1", &st, err));
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+    return cat_step_done(c, st, "forget a deletion", err);
+}

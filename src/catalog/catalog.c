@@ -64,6 +64,15 @@ static const char *const migrations[] = {
     "CREATE TABLE query_history("
     "  id INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, ended_at INTEGER, status TEXT NOT NULL,"
     "  sql TEXT NOT NULL, database TEXT, rows INTEGER, bytes_scanned INTEGER, error TEXT, result_path TEXT);",
+
+    /* 3: compaction. A compacted file holds the rows of several runs: run_id is the newest,
+     * first_run_id the oldest (NULL: run_id only), so a rewind never splits one. file_deletions
+     * lists store keys to delete unless a files row claims them: written in the transaction that
+     * drops files (or before a new file is renamed into place), so a crash before the deletes
+     * leaves work the next run finishes instead of orphans nobody knows about. */
+    "ALTER TABLE files ADD COLUMN first_run_id INTEGER;"
+    "CREATE TABLE file_deletions(path TEXT PRIMARY KEY, table_id INTEGER NOT NULL, reason TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL DEFAULT (unixepoch()));",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -105,6 +105,33 @@ typedef struct cat_partition_info {
 typedef int (*cat_partition_fn)(const cat_partition_info *p, void *ctx);
 ev_status cat_table_partitions(cat *c, int64_t table_id, cat_partition_fn fn, void *ctx, ev_error *err) EV_WUR;
 
+/* Adds a data column to a table (after its data columns, before its partition keys), inside the
+ * caller's write transaction. EV_ERR_EXISTS if the table has a column of that name. */
+ev_status cat_table_add_column(cat *c, int64_t table_id, const char *name, const char *type, ev_error *err) EV_WUR;
+
+/* ---- compaction and deferred deletes ---- */
+
+/* Inside the caller's write transaction: replaces `n` files of the table (store keys old_paths)
+ * with the file `f` in their partition `partition_spec` (partition row and file counts follow;
+ * rows must add up, so the partition's row count does not change). f->run_id is the newest run
+ * whose rows the new file holds and first_run_id the oldest (0: none). Each old path is recorded
+ * as a pending deletion, and a pending deletion of f->path is dropped. EV_ERR_NOT_FOUND if an old
+ * path is no longer a file of the table (nothing is changed then: the caller rolls back). */
+ev_status cat_files_replace(cat *c, int64_t table_id, const char *const *old_paths, size_t n,
+                            const char *partition_spec, const char *partition_location, const cat_file_info *f,
+                            int64_t first_run_id, ev_error *err) EV_WUR;
+
+/* Records that store key `path` must be deleted unless a file of any table claims it (alone, or
+ * inside the caller's transaction). `reason` is kept for people reading the catalog. */
+ev_status cat_deletion_add(cat *c, int64_t table_id, const char *path, const char *reason, ev_error *err) EV_WUR;
+/* Calls fn(path, claimed, ctx) for each pending deletion of the table; claimed is 1 when a file
+ * row holds the path (then it must not be deleted, only forgotten). A non-zero return stops the
+ * walk (EV_ERR_CANCELLED). Paths are valid during the call. */
+typedef int (*cat_deletion_fn)(const char *path, int claimed, void *ctx);
+ev_status cat_deletions(cat *c, int64_t table_id, cat_deletion_fn fn, void *ctx, ev_error *err) EV_WUR;
+/* Forgets a pending deletion (once the object is gone, or claimed). */
+ev_status cat_deletion_done(cat *c, const char *path, ev_error *err) EV_WUR;
+
 /* ---- DDL for other engines ---- */
 typedef enum cat_dialect { CAT_DIALECT_ATHENA, CAT_DIALECT_TRINO, CAT_DIALECT_SPARK, CAT_DIALECT_DUCKDB } cat_dialect;
 ev_status cat_dialect_parse(const char *name, cat_dialect *out) EV_WUR;
@@ -189,6 +216,10 @@ ev_status cat_job_runs(cat *c, const char *job, int limit, cat_run_fn fn, void *
  * caller can delete it after the commit. */
 ev_status cat_job_forget_runs_after(cat *c, const char *job, int64_t keep_through_run, cat_file_fn fn, void *ctx,
                                     ev_error *err) EV_WUR;
+/* Moves a rewind point back until no file of the job spans it: a compacted file holding runs
+ * first..last with first <= keep < last would otherwise lose the rows of its older runs. *out is
+ * keep_through_run or earlier. */
+ev_status cat_job_rewind_point(cat *c, const char *job, int64_t keep_through_run, int64_t *out, ev_error *err) EV_WUR;
 /* The id of the last run of `job` that started at or before `t_usec` (0 if none). */
 ev_status cat_job_last_run_before(cat *c, const char *job, int64_t t_usec, int64_t *run_id, ev_error *err) EV_WUR;
 

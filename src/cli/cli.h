@@ -33,6 +33,7 @@ int cli_cmd_apply(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_demo(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_crawl(const cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_sql(const cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_compact(const cli_ctx *ctx, int argc, char **argv);
 
 /* Creates (or keeps) a lake at `home`, printing what it did; shared by init and demo. */
 ev_status cli_init_lake(const char *home, ev_error *err) EV_WUR;

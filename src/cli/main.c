@@ -26,7 +26,7 @@ static const cli_command commands[] = {
     {"crawl", cli_cmd_crawl, "crawl [DB.TABLE]                  register partitions, report drift", NULL},
     {"sql", cli_cmd_sql, "sql -c SQL | -f FILE | (REPL)      Athena-dialect SQL over the lake", NULL},
     {"status", cli_cmd_status, "status                            lag, last runs, row counts, reconciliation", NULL},
-    {"compact", NULL, "compact [TABLE]                   merge small files per partition, atomically", "issue 5"},
+    {"compact", cli_cmd_compact, "compact [TABLE]                   merge small files per partition, atomically", NULL},
     {"ddl", cli_cmd_ddl, "ddl --dialect athena|trino|spark|duckdb  DDL for other engines over the same lake", NULL},
     {"parquet", cli_cmd_parquet, "parquet meta|cat FILE              inspect any Parquet file", NULL},
     {"plan", cli_cmd_plan, "plan                              what apply would change in the catalog", NULL},

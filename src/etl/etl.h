@@ -100,4 +100,55 @@ typedef struct etl_rewind_report {
 ev_status etl_rewind(const char *home, const etl_job *job, int64_t t_usec, etl_rewind_report *rep,
                      ev_error *err) EV_WUR;
 
+/* ---- compaction ----
+ * `evlake compact`: rewrites each partition's small files into one Parquet file (the same schema,
+ * zstd, dictionary-encoded strings and integers, DELTA timestamps) and swaps them in one catalog
+ * transaction. Per partition:
+ *   1. the new file is written under a staging name and fsynced, read back and checked (rows);
+ *   2. a pending deletion of its final name is committed (if the swap never commits, the next
+ *      recovery deletes it), then it is renamed into place, still outside the table;
+ *   3. one transaction removes the old files' rows, adds the new one (same partition counts) and
+ *      records the old files as pending deletions: the commit point;
+ *   4. the old files are deleted and their deletions forgotten.
+ * A crash anywhere leaves the table (the catalog's files, all present on disk) holding either the
+ * old files or the new one; the next compaction or ETL run deletes what is left over. It holds the
+ * table's job lock (locks/<job>.lock, as etl_run does), so it never interleaves with a run. A new
+ * file records the oldest and newest run whose rows it holds, so `etl rewind` never splits it. */
+typedef struct etl_compact_options {
+    size_t min_files;        /* compact partitions holding at least this many files (default 2) */
+    int dry_run;             /* report what would be compacted; change nothing, take no lock */
+    const char *crash_point; /* tests only, as etl_options.crash_point; points in etl_int.h */
+} etl_compact_options;
+
+void etl_compact_options_default(etl_compact_options *o);
+
+/* One partition (a group of files of the same kind within it: written by runs, or not) as it was
+ * compacted, or why it was not. Strings valid during the callback. */
+typedef struct etl_compact_partition {
+    const char *spec;        /* "year=2025/month=11/day=20/hour=00" */
+    size_t files_before;
+    uint64_t rows, bytes_before, bytes_after; /* bytes_after 0 in a dry run */
+    const char *new_key;     /* the new file's store key; NULL in a dry run or when skipped */
+    const char *skipped;     /* why it was left alone (schemas differ, a type the writer lacks) */
+} etl_compact_partition;
+
+typedef void (*etl_compact_fn)(const etl_compact_partition *p, void *ctx);
+
+typedef struct etl_compact_report {
+    size_t partitions, partitions_compacted, partitions_skipped; /* partitions: all of the table's */
+    size_t files_before, files_after;     /* in the compacted (dry run: eligible) partitions */
+    uint64_t rows, bytes_before, bytes_after;
+    size_t table_files;                   /* the table's files after the compaction */
+    size_t recovered;                     /* leftovers of crashed runs or compactions finished */
+    int64_t elapsed_usec;
+} etl_compact_report;
+
+/* Compacts db.table of the lake at `home`; `fn` (may be NULL) hears about each partition that
+ * qualifies. Errors: EV_ERR_NOT_FOUND (no lake, no table), EV_ERR_INPUT (a table read from its
+ * folders: its files are not in the catalog), EV_ERR_BUSY (a run of the table's job holds the
+ * lock), EV_ERR_CORRUPT (a file unreadable or not matching its catalog row count), I/O errors.
+ * Partitions compacted before an error stay compacted. */
+ev_status etl_compact(const char *home, const char *db, const char *table, const etl_compact_options *opt,
+                      etl_compact_fn fn, void *fn_ctx, etl_compact_report *rep, ev_error *err) EV_WUR;
+
 #endif

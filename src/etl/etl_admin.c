@@ -66,6 +66,7 @@ ev_status etl_rewind(const char *home, const etl_job *job, int64_t t_usec, etl_r
     EV_CHECK(etl_open_lake(home, &s, &c, err));
     int64_t keep = 0;
     if (t_usec != INT64_MIN) EV_CHECK(cat_job_last_run_before(c, job->name, t_usec, &keep, err));
+    EV_CHECK(cat_job_rewind_point(c, job->name, keep, &keep, err)); /* whole compacted files only */
     rep->kept_through_run = keep;
     EV_CHECK(cat_begin(c, err));
     st = cat_job_forget_runs_after(c, job->name, keep, remember_file, &doomed, err);

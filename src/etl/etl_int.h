@@ -14,7 +14,14 @@
  *   before_commit  all files staged, the catalog transaction not begun
  *   in_commit      the batch's rows inserted, COMMIT not yet issued
  *   after_commit   committed, no staged file renamed yet
- *   after_rename   the first staged file renamed into place */
+ *   after_rename   the first staged file renamed into place
+ * and those of a compaction (etl_compact), per partition in the order it reaches them:
+ *   compact_staged     the new file written and fsynced under its staging name
+ *   compact_intent     its pending deletion committed, the file not renamed yet
+ *   compact_renamed    renamed into place, the swap not begun
+ *   compact_in_commit  the swap's rows written, COMMIT not yet issued
+ *   compact_committed  committed, no old file deleted yet
+ *   compact_deleted    the first old file deleted */
 typedef struct etl_crash {
     char point[32];
     long at;             /* kill on the at-th time the point is reached (1-based) */
@@ -31,6 +38,8 @@ typedef struct etl_ctx {
     etl_crash crash;
 } etl_ctx;
 
+/* Parses "point[:n]" (NULL or "": no crash point). */
+void etl_crash_init(etl_crash *c, const char *spec);
 /* SIGKILLs the process if the configured crash point is `point` and its count is reached. */
 void etl_crash_point(etl_ctx *ctx, const char *point);
 
@@ -55,6 +64,19 @@ void etl_pending_free(etl_pending *p);
 ev_status etl_open_lake(const char *home, store **s, cat **c, ev_error *err) EV_WUR;
 /* Takes the job's lock (flock on <home>/locks/<job>.lock); EV_ERR_BUSY if a run holds it. */
 ev_status etl_lock_job(const char *home, const char *job, int *fd, ev_error *err) EV_WUR;
+
+/* What recovering a table's location did. */
+typedef struct etl_recovery {
+    size_t rolled_forward;     /* committed staged files renamed into place */
+    size_t orphans_removed;    /* staged files never committed, deleted */
+    size_t deletions_finished; /* files the catalog had dropped (or never took), deleted */
+} etl_recovery;
+
+/* Under the table's job lock: finishes what a crashed ETL run or compaction left under the table's
+ * location: staged files are renamed into place if the catalog knows them and deleted if not, the
+ * catalog's pending deletions are carried out, and dead writers' temporaries are removed. */
+ev_status etl_recover_location(store *s, cat *c, const char *location, int64_t table_id, etl_recovery *out,
+                               ev_error *err) EV_WUR;
 
 /* A Parquet file written under its staging key, waiting for the commit. */
 typedef struct etl_staged_file {

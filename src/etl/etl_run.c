@@ -48,7 +48,7 @@ void etl_options_default(etl_options *o) {
 
 /* ---- crash injection ---- */
 
-static void crash_init(etl_crash *c, const char *spec) {
+void etl_crash_init(etl_crash *c, const char *spec) {
     memset(c, 0, sizeof *c);
     atomic_init(&c->reached, 0);
     if (!spec || !*spec) return;
@@ -135,7 +135,7 @@ ev_status etl_lock_job(const char *home, const char *job, int *fd_out, ev_error 
 typedef struct recovery {
     store *s;
     cat *c;
-    etl_report *rep;
+    etl_recovery *out;
     ev_error *err;
     ev_status st;
 } recovery;
@@ -148,25 +148,76 @@ static int recover_staged(const store_object_info *info, void *arg) {
     if ((r->st = cat_file_known(r->c, final_key, &known, r->err)) != EV_OK) return 1;
     if (known) { /* committed, the crash came before the rename: finish it */
         if ((r->st = store_rename(r->s, info->key, final_key, r->err)) != EV_OK) return 1;
-        r->rep->rolled_forward++;
+        r->out->rolled_forward++;
     } else {     /* never committed: an orphan */
         if ((r->st = store_delete(r->s, info->key, r->err)) != EV_OK) return 1;
-        r->rep->orphans_removed++;
+        r->out->orphans_removed++;
     }
     return 0;
+}
+
+typedef struct deletion_list {
+    char **paths;
+    int *claimed;
+    size_t n, cap;
+} deletion_list;
+
+static int add_deletion(const char *path, int claimed, void *arg) {
+    deletion_list *l = arg;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **paths = realloc(l->paths, cap * sizeof *paths);
+        if (!paths) return 1;
+        l->paths = paths;
+        int *cl = realloc(l->claimed, cap * sizeof *cl);
+        if (!cl) return 1;
+        l->claimed = cl;
+        l->cap = cap;
+    }
+    if (!(l->paths[l->n] = strdup(path))) return 1;
+    l->claimed[l->n++] = claimed;
+    return 0;
+}
+
+/* Finishes the deletions the catalog still lists: files dropped from the table by a committed
+ * compaction, or a compaction's new file whose swap never committed. A path a file row claims is
+ * part of the table and only forgotten. Listed first, acted on after: no writes under a cursor. */
+static ev_status finish_deletions(store *s, cat *c, int64_t table_id, size_t *done, ev_error *err) {
+    deletion_list l = {0};
+    ev_status st = cat_deletions(c, table_id, add_deletion, &l, err);
+    if (st == EV_ERR_CANCELLED) st = ev_error_set(err, EV_ERR_NOMEM, "out of memory listing deletions");
+    for (size_t i = 0; st == EV_OK && i < l.n; i++) {
+        if (!l.claimed[i]) st = store_delete(s, l.paths[i], err);
+        if (st == EV_OK) st = cat_deletion_done(c, l.paths[i], err);
+        if (st == EV_OK && !l.claimed[i]) (*done)++;
+    }
+    for (size_t i = 0; i < l.n; i++) free(l.paths[i]);
+    free(l.paths);
+    free(l.claimed);
+    return st;
+}
+
+ev_status etl_recover_location(store *s, cat *c, const char *location, int64_t table_id, etl_recovery *out,
+                               ev_error *err) {
+    recovery r = {s, c, out, err, EV_OK};
+    char prefix[1100];
+    snprintf(prefix, sizeof prefix, "%s/", location);
+    ev_status st = store_list_hidden(s, prefix, recover_staged, &r, err);
+    if (st == EV_ERR_CANCELLED) return r.st;
+    EV_TRY(st);
+    EV_TRY(finish_deletions(s, c, table_id, &out->deletions_finished, err));
+    size_t temporaries;
+    return store_sweep_temporaries(s, prefix, &temporaries, err);
 }
 
 static ev_status recover(etl_ctx *ctx, cat *c, etl_report *rep, ev_error *err) {
     EV_TRY(cat_runs_mark_interrupted(c, ctx->job->name, &rep->interrupted_runs, err));
     EV_TRY(cat_quarantine_staging_clear(c, ctx->job->name, err));
-    recovery r = {ctx->s, c, rep, err, EV_OK};
-    char prefix[1100];
-    snprintf(prefix, sizeof prefix, "%s/", ctx->job->location);
-    ev_status st = store_list_hidden(ctx->s, prefix, recover_staged, &r, err);
-    if (st == EV_ERR_CANCELLED) return r.st;
-    EV_TRY(st);
-    size_t temporaries;
-    return store_sweep_temporaries(ctx->s, prefix, &temporaries, err);
+    etl_recovery r = {0};
+    ev_status st = etl_recover_location(ctx->s, c, ctx->job->location, ctx->table_id, &r, err);
+    rep->rolled_forward += r.rolled_forward;
+    rep->orphans_removed += r.orphans_removed + r.deletions_finished;
+    return st;
 }
 
 /* ---- the table ---- */
@@ -473,7 +524,7 @@ ev_status etl_run(const char *home, const etl_job *job, const etl_options *opt, 
     memset(rep, 0, sizeof *rep);
     int64_t t0 = ev_time_monotonic();
     etl_ctx ctx = {home, job, opt, NULL, 0, 0, {{0}, 0, 0}};
-    crash_init(&ctx.crash, opt->crash_point);
+    etl_crash_init(&ctx.crash, opt->crash_point);
     int lock_fd = -1;
     cat *c = NULL;
     etl_pending pending = {0};

@@ -481,7 +481,9 @@ static void test_cli_usage_and_exit_codes(void **state) {
     expect_cli(1, "--profile: 'fancy' is not starter or realistic", "gen --objects 1 --profile fancy");
     expect_cli(1, "unknown or incomplete option '--colour'", "gen --objects 1 --colour");
     expect_cli(1, "--threads must be at least 1", "gen --objects 1 --threads 0");
-    expect_cli(2, "evlake compact: not built yet", "compact");
+    expect_cli(0, "usage: evlake compact [DB.TABLE]", "compact --help");
+    expect_cli(1, "--min-files must be a number of at least 2", "compact --min-files 1");
+    expect_cli(1, "evlake compact: no lake at '/nonexistent/x'", "compact --home /nonexistent/x");
 }
 
 static void test_cli_from_to_and_live(void **state) {

@@ -10,36 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void duckdb_setup(void) {
-    ev_buf err;
-    ev_buf_init(&err, NULL);
-    int rc = tu_run_sh(NULL, &err, "sh scripts/duckdb-setup.sh");
-    if (rc != 0) fail_msg("DuckDB could not be installed from npm (it is this test's oracle): %s", (char *)err.data);
-    ev_buf_free(&err);
-}
-
-/* Runs one SQL statement in DuckDB; returns its JSON result line in out. */
-static void duckdb(ev_buf *out, const char *sql) {
-    ev_buf_reset(out);
-    char *quoted = malloc(strlen(sql) * 4 + 3);
-    char *q = quoted;
-    *q++ = '\'';
-    for (const char *p = sql; *p; p++) {
-        if (*p == '\'') {
-            memcpy(q, "'\\''", 4);
-            q += 4;
-        } else {
-            *q++ = *p;
-        }
-    }
-    *q++ = '\'';
-    *q = '\0';
-    int rc = tu_run_sh(out, NULL, "node build/duckdb/duckdb-run.mjs %s", quoted);
-    free(quoted);
-    assert_int_equal(rc, 0);
-    if (strstr((char *)out->data, "\"error\"")) fail_msg("DuckDB: %s\nSQL: %s", (char *)out->data, sql);
-}
-
 #define RAW_JSON                                                                                                       \
     "read_json('%s/raw/events/*/*/*/*/*/*.jsonl.gz', format = 'newline_delimited', columns = {timestamp: 'VARCHAR', " \
     "user_id: 'VARCHAR', session_id: 'VARCHAR', event_type: 'VARCHAR', product_id: 'VARCHAR', category: 'VARCHAR', " \
@@ -64,22 +34,22 @@ static void check_codec(const char *codec) {
     ev_buf_init(&got, NULL);
     snprintf(sql, sizeof sql, AGG("epoch_us(CAST(CAST(\"timestamp\" AS TIMESTAMPTZ) AS TIMESTAMP))") "FROM " RAW_JSON,
              home);
-    duckdb(&want, sql);
+    tu_duckdb(&want, sql);
     snprintf(sql, sizeof sql, AGG("epoch_us(\"timestamp\")") "FROM read_parquet('%s/analytics/events/*/*/*/*/*.parquet')",
              home);
-    duckdb(&got, sql);
+    tu_duckdb(&got, sql);
     if (strcmp((char *)want.data, (char *)got.data) != 0)
         fail_msg("codec %s: raw JSON %s but Parquet %s", codec, (char *)want.data, (char *)got.data);
     /* Types as written: TIMESTAMP (UTC-adjusted), VARCHAR, INTEGER, DOUBLE. */
     snprintf(sql, sizeof sql, "SELECT string_agg(column_type, ',') FROM (DESCRIBE SELECT * FROM "
                               "read_parquet('%s/analytics/events/*/*/*/*/*.parquet'))", home);
-    duckdb(&got, sql);
+    tu_duckdb(&got, sql);
     assert_non_null(strstr((char *)got.data, "TIMESTAMP WITH TIME ZONE,VARCHAR,VARCHAR,VARCHAR,VARCHAR,VARCHAR,"
                                               "INTEGER,DOUBLE,VARCHAR"));
     /* The codec is the one asked for. */
     snprintf(sql, sizeof sql, "SELECT DISTINCT compression FROM parquet_metadata('%s/analytics/events/*/*/*/*/*.parquet')",
              home);
-    duckdb(&got, sql);
+    tu_duckdb(&got, sql);
     const char *name = !strcmp(codec, "none") ? "UNCOMPRESSED" : !strcmp(codec, "zstd") ? "ZSTD"
                      : !strcmp(codec, "snappy") ? "SNAPPY" : "GZIP";
     if (!strstr((char *)got.data, name)) fail_msg("codec %s: DuckDB sees %s", codec, (char *)got.data);
@@ -91,14 +61,14 @@ static void check_codec(const char *codec) {
 
 static void test_duckdb_reads_every_codec(void **state) {
     (void)state;
-    duckdb_setup();
+    tu_duckdb_setup();
     const char *codecs[] = {"zstd", "snappy", "gzip", "none"};
     for (size_t i = 0; i < 4; i++) check_codec(codecs[i]);
 }
 
 static void test_ddl_runs_in_duckdb(void **state) {
     (void)state;
-    duckdb_setup();
+    tu_duckdb_setup();
     char home[256];
     tu_mkdtemp(home, "etl-ddl");
     assert_int_equal(tu_run_cli(NULL, NULL, "init --home %s", home), 0);
@@ -115,7 +85,7 @@ static void test_ddl_runs_in_duckdb(void **state) {
              "GROUP BY ALL ORDER BY ALL", (int)ddl.len, (char *)ddl.data);
     for (char *p = script; *p; p++)
         if (*p == '\n') *p = ' ';
-    duckdb(&got, script);
+    tu_duckdb(&got, script);
     assert_string_equal((char *)got.data, "{\"rows\":[[\"2025\",\"11\",\"20\",\"00\",\"12000\"],"
                                           "[\"2025\",\"11\",\"20\",\"01\",\"1000\"]]}\n");
     free(script);

@@ -155,3 +155,33 @@ void tu_catalog_text(const char *home, const char *sql, char *out, size_t cap) {
     sqlite3_finalize(st);
     sqlite3_close(db);
 }
+
+void tu_duckdb_setup(void) {
+    ev_buf err;
+    ev_buf_init(&err, NULL);
+    int rc = tu_run_sh(NULL, &err, "sh scripts/duckdb-setup.sh");
+    if (rc != 0) fail_msg("DuckDB could not be installed from npm (it is this test's oracle): %s", (char *)err.data);
+    ev_buf_free(&err);
+}
+
+void tu_duckdb(ev_buf *out, const char *sql) {
+    ev_buf_reset(out);
+    char *quoted = malloc(strlen(sql) * 4 + 3);
+    assert_non_null(quoted);
+    char *q = quoted;
+    *q++ = '\'';
+    for (const char *p = sql; *p; p++) {
+        if (*p == '\'') {
+            memcpy(q, "'\\''", 4);
+            q += 4;
+        } else {
+            *q++ = *p;
+        }
+    }
+    *q++ = '\'';
+    *q = '\0';
+    int rc = tu_run_sh(out, NULL, "node build/duckdb/duckdb-run.mjs %s", quoted);
+    free(quoted);
+    assert_int_equal(rc, 0);
+    if (strstr((char *)out->data, "\"error\"")) fail_msg("DuckDB: %s\nSQL: %s", (char *)out->data, sql);
+}

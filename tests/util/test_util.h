@@ -36,6 +36,12 @@ const char *tu_evlake_bin(void);
 int64_t tu_catalog_int(const char *home, const char *sql);
 void tu_catalog_text(const char *home, const char *sql, char *out, size_t cap);
 
+/* DuckDB, the reference oracle: installs it from npm once (scripts/duckdb-setup.sh; fails the test
+ * if it cannot), and runs one SQL statement, leaving its JSON result line ({"rows": [...]}) in out.
+ * An error reported by DuckDB fails the test with the statement. */
+void tu_duckdb_setup(void);
+void tu_duckdb(ev_buf *out, const char *sql);
+
 /* Returns the number of lines in a NUL-free buffer (a last line without '\n' counts). */
 size_t tu_count_lines(const uint8_t *data, size_t len);
 

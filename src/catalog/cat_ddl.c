@@ -94,7 +94,8 @@ static ev_status athena_or_spark(cat *c, const cat_table *t, cat_dialect dialect
     EV_TRY(hive_columns(out, t, 0, dialect));
     if (dialect == CAT_DIALECT_SPARK && t->npartition_keys) EV_TRY(hive_columns(out, t, 1, dialect));
     APPEND("\n)\n");
-    if (dialect == CAT_DIALECT_SPARK) APPEND("USING PARQUET\n");
+    int json = t->format && !strcmp(t->format, "json"); /* JSON Lines, e.g. a crawled landing folder */
+    if (dialect == CAT_DIALECT_SPARK) APPEND("USING %s\n", json ? "JSON" : "PARQUET");
     if (t->npartition_keys) {
         APPEND("PARTITIONED BY (");
         if (dialect == CAT_DIALECT_SPARK) {
@@ -110,9 +111,11 @@ static ev_status athena_or_spark(cat *c, const cat_table *t, cat_dialect dialect
         }
         APPEND(")\n");
     }
-    if (dialect == CAT_DIALECT_ATHENA) APPEND("STORED AS PARQUET\n");
+    if (dialect == CAT_DIALECT_ATHENA && json)
+        APPEND("ROW FORMAT SERDE '%s'\n", t->serde ? t->serde : "org.openx.data.jsonserde.JsonSerDe");
+    else if (dialect == CAT_DIALECT_ATHENA) APPEND("STORED AS PARQUET\n");
     APPEND("LOCATION '%s/%s/'", base, t->location);
-    if (dialect == CAT_DIALECT_ATHENA) APPEND("\nTBLPROPERTIES ('parquet.compression' = 'ZSTD')");
+    if (dialect == CAT_DIALECT_ATHENA && !json) APPEND("\nTBLPROPERTIES ('parquet.compression' = 'ZSTD')");
     APPEND(";\n");
     if (!t->npartition_keys) return EV_OK;
     if (dialect == CAT_DIALECT_SPARK) {
@@ -130,7 +133,9 @@ static ev_status trino(const cat_table *t, const char *base, ev_buf *out) {
     APPEND("CREATE TABLE IF NOT EXISTS hive.%s.%s (", t->db, t->name);
     for (size_t i = 0; i < t->ncolumns; i++)
         APPEND("%s\n  \"%s\" %s", i ? "," : "", t->columns[i].name, trino_type(t->columns[i].type));
-    APPEND("\n)\nWITH (\n  format = 'PARQUET',\n  external_location = '%s/%s/'", base, t->location);
+    int json = t->format && !strcmp(t->format, "json");
+    APPEND("\n)\nWITH (\n  format = '%s',\n  external_location = '%s/%s/'", json ? "JSON" : "PARQUET", base,
+           t->location);
     if (t->npartition_keys) {
         APPEND(",\n  partitioned_by = ARRAY[");
         int first = 1;
@@ -150,9 +155,12 @@ static ev_status duckdb(const cat_table *t, const char *base, ev_buf *out) {
     const char *path = base;
     if (!strncmp(path, "file://", 7)) path += 7;
     APPEND("CREATE SCHEMA IF NOT EXISTS %s;\n\n", t->db);
-    APPEND("CREATE OR REPLACE VIEW %s.%s AS\nSELECT * FROM read_parquet('%s/%s/", t->db, t->name, path, t->location);
+    int json = t->format && !strcmp(t->format, "json");
+    APPEND("CREATE OR REPLACE VIEW %s.%s AS\nSELECT * FROM %s('%s/%s/", t->db, t->name,
+           json ? "read_json" : "read_parquet", path, t->location);
     for (size_t i = 0; i < t->npartition_keys; i++) APPEND("*/");
-    APPEND("*.parquet'");
+    APPEND(json ? "*'" : "*.parquet'");
+    if (json) APPEND(", format = 'newline_delimited'");
     if (t->npartition_keys) {
         APPEND(",\n  hive_partitioning = true,\n  hive_types = {");
         int first = 1;

@@ -182,8 +182,11 @@ ev_status cat_table_totals(cat *c, int64_t table_id, uint64_t *files, uint64_t *
 
 ev_status cat_table_partitions(cat *c, int64_t table_id, cat_partition_fn fn, void *ctx, ev_error *err) {
     sqlite3_stmt *st;
+    /* A job's table is what its files say: a partition whose files were all rewound is gone. A
+     * table read from its folders has no files here: every registered partition counts. */
     EV_TRY(cat_prepare(c, "SELECT spec, location, row_count, file_count, bytes FROM partitions "
-                          "WHERE table_id = ?1 AND file_count > 0 ORDER BY spec", &st, err));
+                          "WHERE table_id = ?1 AND (file_count > 0 OR "
+                          "(SELECT managed_by IS NULL FROM tables WHERE id = ?1)) ORDER BY spec", &st, err));
     sqlite3_bind_int64(st, 1, table_id);
     ev_status rc = EV_OK;
     while (sqlite3_step(st) == SQLITE_ROW) {

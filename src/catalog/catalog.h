@@ -97,7 +97,9 @@ ev_status cat_partition_ensure(cat *c, int64_t table_id, const char *spec, const
 ev_status cat_table_totals(cat *c, int64_t table_id, uint64_t *files, uint64_t *rows, uint64_t *partitions,
                            ev_error *err) EV_WUR;
 
-/* Calls fn for each partition of the table in spec order: its spec, location, rows and files. */
+/* Calls fn for each partition of the table in spec order: its spec, location, rows and files.
+ * For a table a job writes, only partitions holding files; for others (read from their folders,
+ * registered by the crawler or DDL), every registered partition. */
 typedef struct cat_partition_info {
     const char *spec, *location;
     uint64_t rows, files, bytes;

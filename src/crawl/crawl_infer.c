@@ -276,7 +276,10 @@ static int infer_line(const char *line, size_t len, const char *file, crawl_sche
                 *nomem = 1;
                 return 0;
             }
-            if (kind != 0xFF) c->kinds |= kind;
+            if (kind != 0xFF && (c->kinds | kind) != c->kinds) {
+                if (c->kinds) snprintf(c->changed_in, sizeof c->changed_in, "%s", file);
+                c->kinds |= kind;
+            }
         }
         skip_ws(&j);
         if (j.p < j.end && *j.p == ',') {

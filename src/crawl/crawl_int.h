@@ -9,8 +9,10 @@ typedef struct crawl_col {
     char name[CRAWL_NAME_MAX];
     char type[CRAWL_TYPE_MAX];
     char file[CRAWL_PATH_MAX];
-    /* JSON only: which kinds of values were seen, folded into `type` at the end */
+    /* JSON only: which kinds of values were seen, folded into `type` at the end, and the file
+     * where the last new kind showed (the file a type conflict is about) */
     unsigned kinds;
+    char changed_in[CRAWL_PATH_MAX];
 } crawl_col;
 
 typedef struct crawl_schema {

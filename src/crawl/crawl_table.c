@@ -76,7 +76,8 @@ static ev_status merge_schema(cat *c, const cat_table *t, const crawl_scan *scan
         const cat_column_def *have = table_column(t, col->name);
         if (have) {
             if (strcasecmp(have->type, col->type) != 0)
-                crawl_note_add(rep->conflicts, &rep->type_conflicts, have->name, col->type, have->type, col->file);
+                crawl_note_add(rep->conflicts, &rep->type_conflicts, have->name, col->type, have->type,
+                               col->changed_in[0] ? col->changed_in : col->file);
             continue;
         }
         EV_TRY(cat_table_add_column(c, t->id, col->name, col->type, err));

@@ -327,7 +327,7 @@ typedef struct pq_writer_options {
     const char *created_by; /* NULL: "evlake" */
 } pq_writer_options;
 
-/* Fills the defaults: ZSTD level 3, 1,048,576-row groups, 1 MiB / 50,000-row pages, 2 MiB
+/* Fills the defaults: ZSTD level 3, 2,097,152-row groups, 1 MiB / 200,000-row pages, 2 MiB
  * dictionaries, statistics in page headers, no page index. */
 void pq_writer_options_init(pq_writer_options *o);
 

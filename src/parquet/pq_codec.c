@@ -6,6 +6,7 @@
 #include <libdeflate.h>
 #include <lz4.h>
 #include <snappy-c.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_compressSequences: literals-only blocks, see pq_compress_split */
 #include <zstd.h>
 
 #include "pq_int.h"
@@ -17,12 +18,16 @@ struct pq_codec_ctx {
     struct libdeflate_compressor *gz_c;
     int gz_level;
     struct libdeflate_decompressor *gz_d;
+    ev_buf alt; /* pq_compress_split's second candidate */
+    ZSTD_Sequence *seqs;
+    size_t seqs_cap;
 };
 
 ev_status pq_codec_ctx_new(const ev_allocator *a, pq_codec_ctx **out) {
     pq_codec_ctx *c = ev_calloc(a, 1, sizeof *c);
     if (!c) return EV_ERR_NOMEM;
     c->alloc = a;
+    ev_buf_init(&c->alt, a);
     *out = c;
     return EV_OK;
 }
@@ -33,6 +38,8 @@ void pq_codec_ctx_free(pq_codec_ctx *c) {
     ZSTD_freeDCtx(c->zd);
     if (c->gz_c) libdeflate_free_compressor(c->gz_c);
     if (c->gz_d) libdeflate_free_decompressor(c->gz_d);
+    ev_buf_free(&c->alt);
+    ev_free(c->alloc, c->seqs, c->seqs_cap * sizeof *c->seqs);
     ev_free(c->alloc, c, sizeof *c);
 }
 
@@ -82,6 +89,109 @@ ev_status pq_compress(pq_codec_ctx *c, pq_codec codec, int level, const void *sr
     default:
         return ev_error_set(err, EV_ERR_INPUT, "codec %s cannot be written", pq_codec_name(codec));
     }
+}
+
+/* zstd with the levels and the values in separate blocks (ZSTD_e_flush ends a block). */
+static ev_status zstd_two_blocks(pq_codec_ctx *c, int level, const void *src, size_t len, size_t split,
+                                 ev_buf *out, ev_error *err) {
+    ev_buf_reset(out);
+    size_t bound = ZSTD_compressBound(len) + 64;
+    EV_TRY(ev_buf_reserve(out, bound));
+    size_t r = ZSTD_CCtx_reset(c->zc, ZSTD_reset_session_and_parameters);
+    if (!ZSTD_isError(r)) r = ZSTD_CCtx_setParameter(c->zc, ZSTD_c_compressionLevel, level);
+    if (!ZSTD_isError(r)) r = ZSTD_CCtx_setPledgedSrcSize(c->zc, len);
+    ZSTD_outBuffer ob = {out->data, bound, 0};
+    ZSTD_inBuffer a = {src, split, 0}, b = {(const uint8_t *)src + split, len - split, 0};
+    while (!ZSTD_isError(r) && (a.pos < a.size || r != 0))
+        r = ZSTD_compressStream2(c->zc, &ob, &a, ZSTD_e_flush);
+    if (!ZSTD_isError(r)) do
+            r = ZSTD_compressStream2(c->zc, &ob, &b, ZSTD_e_end);
+        while (!ZSTD_isError(r) && r != 0);
+    if (ZSTD_isError(r)) return ev_error_set(err, EV_ERR_INTERNAL, "zstd: %s", ZSTD_getErrorName(r));
+    out->len = ob.pos;
+    return EV_OK;
+}
+
+/* zstd without matches: every block is literals only, Huffman-coded (blocks end at `split` and every
+ * 128 KiB). Built with ZSTD_compressSequences from one match-free sequence per block. */
+static ev_status zstd_literals(pq_codec_ctx *c, int level, const void *src, size_t len, size_t split,
+                               ev_buf *out, ev_error *err) {
+    const size_t BLK = ZSTD_BLOCKSIZE_MAX;
+    size_t need = len / BLK + 3;
+    if (need > c->seqs_cap) {
+        ZSTD_Sequence *ns = ev_realloc(c->alloc, c->seqs, c->seqs_cap * sizeof *ns, need * sizeof *ns);
+        if (!ns) return ev_error_set(err, EV_ERR_NOMEM, "zstd: out of memory");
+        c->seqs = ns;
+        c->seqs_cap = need;
+    }
+    size_t ns = 0;
+    size_t parts[2][2] = {{0, split}, {split, len}};
+    for (int k = 0; k < 2; k++)
+        for (size_t p = parts[k][0]; p < parts[k][1]; p += BLK) {
+            size_t n = parts[k][1] - p < BLK ? parts[k][1] - p : BLK;
+            c->seqs[ns++] =
+                (ZSTD_Sequence){.offset = 0, .litLength = (unsigned)n, .matchLength = 0, .rep = 0};
+        }
+    ev_buf_reset(out);
+    size_t bound = ZSTD_compressBound(len) + 64 + 8 * ns;
+    EV_TRY(ev_buf_reserve(out, bound));
+    size_t r = ZSTD_CCtx_reset(c->zc, ZSTD_reset_session_and_parameters);
+    if (!ZSTD_isError(r)) r = ZSTD_CCtx_setParameter(c->zc, ZSTD_c_compressionLevel, level);
+    if (!ZSTD_isError(r))
+        r = ZSTD_CCtx_setParameter(c->zc, ZSTD_c_blockDelimiters, ZSTD_sf_explicitBlockDelimiters);
+    if (!ZSTD_isError(r)) r = ZSTD_compressSequences(c->zc, out->data, bound, c->seqs, ns, src, len);
+    if (ZSTD_isError(r)) return ev_error_set(err, EV_ERR_INTERNAL, "zstd: %s", ZSTD_getErrorName(r));
+    out->len = r;
+    /* leave the context as ZSTD_compressCCtx expects it */
+    ZSTD_CCtx_reset(c->zc, ZSTD_reset_session_and_parameters);
+    return EV_OK;
+}
+
+ev_status pq_compress_dict(pq_codec_ctx *c, pq_codec codec, int level, const void *src, size_t len,
+                           ev_buf *out, ev_error *err) {
+    EV_TRY(pq_compress(c, codec, level, src, len, out, err));
+    if (codec != PQ_CODEC_ZSTD || len < 4096) return EV_OK;
+    ev_buf_reset(&c->alt);
+    size_t bound = ZSTD_compressBound(len);
+    EV_TRY(ev_buf_reserve(&c->alt, bound));
+    size_t r = ZSTD_CCtx_reset(c->zc, ZSTD_reset_session_and_parameters);
+    if (!ZSTD_isError(r)) r = ZSTD_CCtx_setParameter(c->zc, ZSTD_c_compressionLevel, level ? level : 3);
+    if (!ZSTD_isError(r)) r = ZSTD_CCtx_setParameter(c->zc, ZSTD_c_minMatch, 4);
+    if (!ZSTD_isError(r)) r = ZSTD_compress2(c->zc, c->alt.data, bound, src, len);
+    if (ZSTD_isError(r)) return ev_error_set(err, EV_ERR_INTERNAL, "zstd: %s", ZSTD_getErrorName(r));
+    c->alt.len = r;
+    ZSTD_CCtx_reset(c->zc, ZSTD_reset_session_and_parameters);
+    if (c->alt.len < out->len) {
+        ev_buf t = *out;
+        *out = c->alt;
+        c->alt = t;
+    }
+    return EV_OK;
+}
+
+ev_status pq_compress_split(pq_codec_ctx *c, pq_codec codec, int level, const void *src, size_t len,
+                            size_t split, ev_buf *out, ev_error *err) {
+    if (codec != PQ_CODEC_ZSTD || len == 0) return pq_compress(c, codec, level, src, len, out, err);
+    if (!c->zc && !(c->zc = ZSTD_createCCtx())) return ev_error_set(err, EV_ERR_NOMEM, "zstd: out of memory");
+    if (split > len) split = len;
+    level = level ? level : 3;
+    /* below ~1 KiB on either side a block of its own costs more (headers, tables) than it saves; a
+     * literals-only block costs 3 bytes of header when stored raw */
+    if (split < 1024 || len - split < 1024)
+        EV_TRY(pq_compress(c, codec, level, src, len, out, err));
+    else
+        EV_TRY(zstd_two_blocks(c, level, src, len, split, out, err));
+    /* Levels and dictionary codes are short symbols with skewed frequencies and no long repeats:
+     * zstd's fast match finders take matches of a few bytes that cost more than the literals they
+     * replace (event types a byte each: 2.6 bits each at level 3, 2.0 as Huffman-coded literals,
+     * which is their entropy). Literals-only blocks are tried too (~600 MB/s); the smaller wins. */
+    EV_TRY(zstd_literals(c, level, src, len, split, &c->alt, err));
+    if (c->alt.len < out->len) {
+        ev_buf t = *out;
+        *out = c->alt;
+        c->alt = t;
+    }
+    return EV_OK;
 }
 
 ev_status pq_decompress(pq_codec_ctx *c, pq_codec codec, const void *src, size_t len, void *dst,

@@ -112,10 +112,13 @@ static bool get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v) {
 }
 
 /* ---- RLE / bit-packed hybrid encoder ----
- * Runs of 8 or more equal values become RLE runs; everything else goes into bit-packed groups of 8
- * (at most 63 groups per header, as other writers do). */
+ * Runs of `min_run` (at least 8) or more equal values become RLE runs; everything else goes into
+ * bit-packed groups of 8: at most 63 groups per header (as other writers do) when min_run is 8, else
+ * up to 65,535, so that the header bytes do not stand among the values an entropy coder sees. */
 #define RLE_ENCODE(NAME, T)                                                                                  \
-    ev_status NAME(ev_buf *out, const T *v, size_t n, int bw) {                                              \
+    ev_status NAME(ev_buf *out, const T *v, size_t n, int bw, size_t min_run) {                              \
+        if (min_run < 8) min_run = 8;                                                                        \
+        size_t max_groups = min_run > 8 ? 65535 : 63;                                                        \
         size_t vbytes = (size_t)(bw + 7) / 8;                                                                \
         EV_TRY(ev_buf_reserve(out, n / 8 * (size_t)bw + n / 4 + 64));                                        \
         size_t i = 0;                                                                                        \
@@ -123,7 +126,7 @@ static bool get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v) {
             size_t r = 1;                                                                                    \
             while (i + r < n && v[i + r] == v[i])                                                            \
                 r++;                                                                                         \
-            if (r >= 8) {                                                                                    \
+            if (r >= min_run) {                                                                              \
                 EV_TRY(ev_buf_reserve(out, 16));                                                             \
                 put_varint(out, (uint64_t)r << 1);                                                           \
                 uint32_t x = (uint32_t)v[i];                                                                 \
@@ -134,12 +137,12 @@ static bool get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v) {
             }                                                                                                \
             /* literal groups until a run of 8 starts at a group boundary */                                 \
             size_t j = i, groups = 0;                                                                        \
-            while (j < n && groups < 63) {                                                                   \
+            while (j < n && groups < max_groups) {                                                           \
                 if (j > i) {                                                                                 \
                     size_t rr = 1;                                                                           \
-                    while (j + rr < n && rr < 8 && v[j + rr] == v[j])                                        \
+                    while (j + rr < n && rr < min_run && v[j + rr] == v[j])                                  \
                         rr++;                                                                                \
-                    if (rr >= 8) break;                                                                      \
+                    if (rr >= min_run) break;                                                                \
                 }                                                                                            \
                 j += 8;                                                                                      \
                 groups++;                                                                                    \
@@ -157,8 +160,16 @@ static bool get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v) {
         return EV_OK;                                                                                        \
     }
 
-RLE_ENCODE(pq_rle_encode_u32, uint32_t)
-RLE_ENCODE(pq_rle_encode_u8, uint8_t)
+RLE_ENCODE(pq_rle_encode_u32_runs, uint32_t)
+RLE_ENCODE(pq_rle_encode_u8_runs, uint8_t)
+
+ev_status pq_rle_encode_u32(ev_buf *out, const uint32_t *v, size_t n, int bw) {
+    return pq_rle_encode_u32_runs(out, v, n, bw, 8);
+}
+
+ev_status pq_rle_encode_u8(ev_buf *out, const uint8_t *v, size_t n, int bw) {
+    return pq_rle_encode_u8_runs(out, v, n, bw, 8);
+}
 
 /* ---- RLE / bit-packed hybrid decoder ---- */
 
@@ -217,7 +228,74 @@ static bool rle_next_run(pq_rle_dec *d) {
     }
 }
 
-#define RLE_DECODE(NAME, T)                                                                                  \
+/* Unpacks `groups` groups of 8 bw-bit values from g (LSB first; a group is bw bytes) into out. The
+ * caller guarantees 8 readable bytes past every group's end. One loop per width, so that every shift
+ * and offset is a constant: ~4x the per-value loop with a variable width. */
+#define UNPACK8(T, BW, g, o)                                                                                 \
+    do {                                                                                                     \
+        const uint64_t m_ = (BW) == 32 ? 0xffffffffULL : ((1ULL << (BW)) - 1);                               \
+        (o)[0] = (T)((pq_load64((g)) >> 0) & m_);                                                            \
+        (o)[1] = (T)((pq_load64((g) + (1 * (BW)) / 8) >> ((1 * (BW)) % 8)) & m_);                            \
+        (o)[2] = (T)((pq_load64((g) + (2 * (BW)) / 8) >> ((2 * (BW)) % 8)) & m_);                            \
+        (o)[3] = (T)((pq_load64((g) + (3 * (BW)) / 8) >> ((3 * (BW)) % 8)) & m_);                            \
+        (o)[4] = (T)((pq_load64((g) + (4 * (BW)) / 8) >> ((4 * (BW)) % 8)) & m_);                            \
+        (o)[5] = (T)((pq_load64((g) + (5 * (BW)) / 8) >> ((5 * (BW)) % 8)) & m_);                            \
+        (o)[6] = (T)((pq_load64((g) + (6 * (BW)) / 8) >> ((6 * (BW)) % 8)) & m_);                            \
+        (o)[7] = (T)((pq_load64((g) + (7 * (BW)) / 8) >> ((7 * (BW)) % 8)) & m_);                            \
+    } while (0)
+
+#define UNPACK_CASE(T, BW)                                                                                   \
+    case BW:                                                                                                 \
+        for (size_t q = 0; q < groups; q++)                                                                  \
+            UNPACK8(T, BW, g + q * (BW), out + q * 8);                                                       \
+        break;
+
+#define UNPACK_GROUPS(NAME, T)                                                                               \
+    static void NAME(const uint8_t *g, T *out, size_t groups, int bw) {                                      \
+        switch (bw) {                                                                                        \
+            UNPACK_CASE(T, 1)                                                                                \
+            UNPACK_CASE(T, 2)                                                                                \
+            UNPACK_CASE(T, 3)                                                                                \
+            UNPACK_CASE(T, 4)                                                                                \
+            UNPACK_CASE(T, 5)                                                                                \
+            UNPACK_CASE(T, 6)                                                                                \
+            UNPACK_CASE(T, 7)                                                                                \
+            UNPACK_CASE(T, 8)                                                                                \
+            UNPACK_CASE(T, 9)                                                                                \
+            UNPACK_CASE(T, 10)                                                                               \
+            UNPACK_CASE(T, 11)                                                                               \
+            UNPACK_CASE(T, 12)                                                                               \
+            UNPACK_CASE(T, 13)                                                                               \
+            UNPACK_CASE(T, 14)                                                                               \
+            UNPACK_CASE(T, 15)                                                                               \
+            UNPACK_CASE(T, 16)                                                                               \
+            UNPACK_CASE(T, 17)                                                                               \
+            UNPACK_CASE(T, 18)                                                                               \
+            UNPACK_CASE(T, 19)                                                                               \
+            UNPACK_CASE(T, 20)                                                                               \
+            UNPACK_CASE(T, 21)                                                                               \
+            UNPACK_CASE(T, 22)                                                                               \
+            UNPACK_CASE(T, 23)                                                                               \
+            UNPACK_CASE(T, 24)                                                                               \
+            UNPACK_CASE(T, 25)                                                                               \
+            UNPACK_CASE(T, 26)                                                                               \
+            UNPACK_CASE(T, 27)                                                                               \
+            UNPACK_CASE(T, 28)                                                                               \
+            UNPACK_CASE(T, 29)                                                                               \
+            UNPACK_CASE(T, 30)                                                                               \
+            UNPACK_CASE(T, 31)                                                                               \
+            UNPACK_CASE(T, 32)                                                                               \
+        default:                                                                                             \
+            for (size_t q = 0; q < groups * 8; q++)                                                          \
+                out[q] = 0;                                                                                  \
+            break;                                                                                           \
+        }                                                                                                    \
+    }
+
+UNPACK_GROUPS(unpack_groups_u32, uint32_t)
+UNPACK_GROUPS(unpack_groups_u8, uint8_t)
+
+#define RLE_DECODE(NAME, T, UNPACK)                                                                          \
     bool NAME(pq_rle_dec *d, T *out, size_t n) {                                                             \
         while (n > 0) {                                                                                      \
             if (d->run_left == 0 && !rle_next_run(d)) return false;                                          \
@@ -230,15 +308,25 @@ static bool rle_next_run(pq_rle_dec *d) {
                 const uint8_t *pp = d->pack_p;                                                               \
                 size_t plen = (size_t)(d->p - pp);                                                           \
                 int bw = d->bw;                                                                              \
-                uint64_t bit = (uint64_t)d->pack_idx * (uint64_t)bw;                                         \
-                uint32_t mask = bw == 32 ? 0xffffffffu : ((1u << bw) - 1);                                   \
+                uint64_t idx = d->pack_idx;                                                                  \
                 size_t i = 0;                                                                                \
-                /* fast path: 8 bytes readable at every position */                                          \
-                for (; i < k && (bit >> 3) + 8 <= plen; i++, bit += (uint64_t)bw)                            \
-                    out[i] = (T)((pq_load64(pp + (bit >> 3)) >> (bit & 7)) & mask);                          \
-                for (; i < k; i++, bit += (uint64_t)bw)                                                      \
-                    out[i] = (T)get_bits(pp, plen, bit, bw);                                                 \
-                d->pack_idx += (uint32_t)k;                                                                  \
+                for (; i < k && (idx & 7); i++, idx++)                                                       \
+                    out[i] = (T)get_bits(pp, plen, idx * (uint64_t)bw, bw);                                  \
+                /* whole groups while 8 bytes past the group's end are readable: the run's bytes are         \
+                 * followed by the rest of the page (or the caller's slack), else the tail loop reads */     \
+                size_t groups = (k - i) / 8;                                                                 \
+                size_t gstart = (size_t)(idx / 8) * (size_t)bw;                                              \
+                size_t avail = (size_t)(d->end - pp);                                                        \
+                size_t safe = avail >= gstart + 8 ? (avail - gstart - 8) / (size_t)bw : 0;                   \
+                if (groups > safe) groups = safe;                                                            \
+                if (groups) {                                                                                \
+                    UNPACK(pp + gstart, out + i, groups, bw);                                                \
+                    i += groups * 8;                                                                         \
+                    idx += groups * 8;                                                                       \
+                }                                                                                            \
+                for (; i < k; i++, idx++)                                                                    \
+                    out[i] = (T)get_bits(pp, plen, idx * (uint64_t)bw, bw);                                  \
+                d->pack_idx = (uint32_t)idx;                                                                 \
             }                                                                                                \
             d->run_left -= (uint32_t)k;                                                                      \
             out += k;                                                                                        \
@@ -247,13 +335,13 @@ static bool rle_next_run(pq_rle_dec *d) {
         return true;                                                                                         \
     }
 
-RLE_DECODE(pq_rle_dec_u32, uint32_t)
-RLE_DECODE(pq_rle_dec_u8, uint8_t)
+RLE_DECODE(pq_rle_dec_u32, uint32_t, unpack_groups_u32)
+RLE_DECODE(pq_rle_dec_u8, uint8_t, unpack_groups_u8)
 
 /* ---- DELTA_BINARY_PACKED ---- */
 
-#define DELTA_BLOCK 128
-#define DELTA_MINIBLOCKS 4
+#define DELTA_BLOCK 1024
+#define DELTA_MINIBLOCKS 8
 #define DELTA_MB_VALUES (DELTA_BLOCK / DELTA_MINIBLOCKS)
 
 ev_status pq_delta_encode(ev_buf *out, const int64_t *v, size_t n, bool is32) {
@@ -377,11 +465,27 @@ bool pq_delta_decode(const uint8_t *p, size_t len, int64_t *out, size_t cap, siz
                 return false;
             }
             size_t take = n - got < per_mb ? n - got : (size_t)per_mb;
-            for (size_t j = 0; j < take; j++) {
-                uint64_t d = bw ? get_bits(p, (size_t)bytes, (uint64_t)j * (uint64_t)bw, bw) : 0;
-                cur += min_delta + d;
-                out[got++] = is32 ? (int64_t)(int32_t)(uint32_t)cur : (int64_t)cur;
+            if (bw == 0) {
+                for (size_t j = 0; j < take; j++) {
+                    cur += min_delta;
+                    out[got++] = (int64_t)cur;
+                }
+            } else if (bw <= 56 && (uint64_t)(end - p) >= bytes + 8) {
+                /* 8 bytes readable at every value's start: one load and shift per value */
+                uint64_t mask = (1ULL << bw) - 1, bit = 0;
+                for (size_t j = 0; j < take; j++, bit += (uint64_t)bw) {
+                    cur += min_delta + ((pq_load64(p + (bit >> 3)) >> (bit & 7)) & mask);
+                    out[got++] = (int64_t)cur;
+                }
+            } else {
+                for (size_t j = 0; j < take; j++) {
+                    cur += min_delta + get_bits(p, (size_t)bytes, (uint64_t)j * (uint64_t)bw, bw);
+                    out[got++] = (int64_t)cur;
+                }
             }
+            if (is32)
+                for (size_t j = got - take; j < got; j++)
+                    out[j] = (int64_t)(int32_t)(uint32_t)out[j];
             p += bytes;
         }
     }

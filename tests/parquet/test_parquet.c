@@ -659,8 +659,54 @@ static void test_encodings(void **state) {
         pq_rle_dec_init(&d, b.data, b.len, bw);
         assert_true(pq_rle_dec_u32(&d, o, n));
         assert_memory_equal(v, o, n * 4);
+        /* long bit-packed runs (up to 65,535 groups a header), decoded in pieces of odd sizes that
+         * start mid-group */
+        ev_buf_reset(&b);
+        assert_int_equal(pq_rle_encode_u32_runs(&b, v, n, bw, 128), EV_OK);
+        pq_rle_dec_init(&d, b.data, b.len, bw);
+        memset(o, 0xab, n * 4);
+        for (size_t i = 0, step = 1; i < n; i += step, step = step * 3 % 37 + 1)
+            assert_true(pq_rle_dec_u32(&d, o + i, step < n - i ? step : n - i));
+        assert_memory_equal(v, o, n * 4);
         free(v);
         free(o);
+    }
+    /* page compression: levels and values in separate zstd blocks, literals-only blocks, sorted
+     * dictionaries; every result decompresses to the input, whatever the split */
+    {
+        pq_codec_ctx *cc;
+        assert_int_equal(pq_codec_ctx_new(NULL, &cc), EV_OK);
+        ev_error err = {0};
+        size_t n = 300000;
+        uint8_t *src = malloc(n), *back = malloc(n);
+        for (size_t i = 0; i < n; i++)
+            src[i] = i < 20000 ? (tr_next(&rng) % 10 == 0 ? 0x7f : 0xff) : (uint8_t)(tr_next(&rng) % 5);
+        const size_t splits[] = {0, 1, 1023, 1024, 20000, 131072, 131073, 299000, 300000};
+        const size_t lens[] = {0, 1, 5000, 300000};
+        for (size_t li = 0; li < 4; li++) {
+            for (size_t si = 0; si < sizeof splits / sizeof *splits; si++) {
+                size_t len = lens[li], split = splits[si] < len ? splits[si] : len;
+                for (int dict = 0; dict < 2; dict++) {
+                    ev_buf_reset(&b);
+                    if (dict)
+                        assert_int_equal(pq_compress_dict(cc, PQ_CODEC_ZSTD, 3, src, len, &b, &err), EV_OK);
+                    else
+                        assert_int_equal(pq_compress_split(cc, PQ_CODEC_ZSTD, 3, src, len, split, &b, &err),
+                                         EV_OK);
+                    assert_int_equal(pq_decompress(cc, PQ_CODEC_ZSTD, b.data, b.len, back, len, "t", &err),
+                                     EV_OK);
+                    if (len) assert_memory_equal(src, back, len);
+                }
+            }
+        }
+        /* five symbols a byte: literals-only blocks code them in ~2.4 bits (Huffman), where level 3's
+         * short matches leave ~3 */
+        ev_buf_reset(&b);
+        assert_int_equal(pq_compress_split(cc, PQ_CODEC_ZSTD, 3, src, n, 20000, &b, &err), EV_OK);
+        assert_true(b.len < (n - 20000) * 26 / 80 + 5000);
+        free(src);
+        free(back);
+        pq_codec_ctx_free(cc);
     }
     for (int is32 = 0; is32 < 2; is32++) {
         for (int k = 0; k < 6; k++) {

@@ -5,7 +5,8 @@
  * usage: bench_parquet [--rows N] [--reps R] [--level L] [--row-group ROWS] [--page-rows ROWS] [--no-duckdb]
  * Rows follow the `starter` profile of events.md (uniform ids over 90,000 users and sessions, the
  * event-type mix, products within categories, quantity/price only on cart and purchase events, search
- * queries only on searches), in time order, 1,048,576-row groups. Strings reach the writer the way
+ * queries only on searches), in time order, with the writer's default row groups and pages. Strings
+ * reach the writer the way
  * the ETL hands them over (codes into its interned dictionaries); a second write measures plain
  * (pointer, length) strings the writer hashes itself. Each figure is the median of R runs after a
  * warm-up. One JSON object per line: {"bench":"parquet","metric":...,"value":...,"unit":...}.
@@ -156,13 +157,13 @@ static const pq_column_spec SPEC[NCOL] = {
 };
 
 /* Writes all events to path; returns seconds, file size in *bytes, peak writer memory in *mem. */
-static size_t g_rg_rows = 1u << 20, g_page_rows = 0;
+static size_t g_rg_rows = 0, g_page_rows = 0; /* 0: the writer's defaults */
 
 static double write_file(const events *e, const char *path, bool coded, int level, uint64_t *bytes,
                          size_t *mem) {
     pq_writer_options o;
     pq_writer_options_init(&o);
-    o.row_group_rows = g_rg_rows;
+    if (g_rg_rows) o.row_group_rows = g_rg_rows;
     if (g_page_rows) o.page_rows = g_page_rows;
     o.codec = PQ_CODEC_ZSTD;
     o.level = level;
@@ -316,7 +317,10 @@ int main(int argc, char **argv) {
     double w = median(tw, reps), w2 = median(tw2, reps), r = median(tr, reps), rc = median(trc, reps);
     metric("rows", (double)rows, "rows");
     metric("zstd_level", level, "level");
-    metric("row_group_rows", (double)g_rg_rows, "rows");
+    pq_writer_options dflt;
+    pq_writer_options_init(&dflt);
+    metric("row_group_rows", (double)(g_rg_rows ? g_rg_rows : dflt.row_group_rows), "rows");
+    metric("page_rows", (double)(g_page_rows ? g_page_rows : dflt.page_rows), "rows");
     metric("write_rows_per_s", (double)rows / w, "rows/s");
     metric("write_mb_per_s", raw / w / 1e6, "MB/s (column data in)");
     metric("write_strings_hashed_rows_per_s", (double)rows / w2, "rows/s");

@@ -8,10 +8,13 @@
  * byte it reads. DuckDB and Arrow own theirs for the same reasons.
  *
  * Shape: a reader holds the file (mmap or caller memory) and its decoded footer (arena). A column
- * reader walks one column chunk's pages: a dictionary page is decoded once into a chunk arena; each
- * data page is decompressed into a reused buffer and decoded whole into a per-page arena (levels to
- * validity bytes, values to one slot per row, typed per pq_vec_kind), then handed out in slices of at
- * most PQ_VECTOR_SIZE rows. Memory is therefore bounded by the biggest page (max_page_bytes).
+ * reader walks one column chunk's pages: a dictionary page is decoded once per chunk; each data page
+ * is decompressed into a reused buffer and its levels decoded whole to validity bytes. Values are
+ * decoded a vector (at most PQ_VECTOR_SIZE rows) at a time from the page's bytes when they are
+ * dictionary codes or PLAIN (the common case: the working set stays in cache, and null rows are
+ * filled without branches), else decoded whole at page load and handed out in slices. Memory is
+ * bounded by the biggest page (max_page_bytes). Closed column readers are kept (a few per reader)
+ * with their buffers for the next pq_column_open, so a scan does not fault in fresh memory per chunk.
  *
  * Threads: pq_reader_open*, pq_column_open and pq_reader_page_index on one reader must not run
  * concurrently; column readers of one reader may run on different threads at once (bytes_read is
@@ -20,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -27,6 +31,9 @@
 #include <unistd.h>
 
 #include "pq_int.h"
+
+#define PQ_STASH 4                     /* column readers kept for reuse per reader */
+#define PQ_STASH_MAX_BYTES (32u << 20) /* ... unless they hold more than this */
 
 struct pq_reader {
     const ev_allocator *alloc;
@@ -41,6 +48,12 @@ struct pq_reader {
     pq_reader_options opts;
     size_t data_end; /* where the footer starts: pages must end before it */
     _Atomic uint64_t bytes_read;
+    /* Closed column readers kept with their buffers for the next pq_column_open: a scan opens one
+     * per column chunk, and fresh megabyte buffers (dictionaries, pages) cost a page fault per 4 KiB
+     * on first touch, ~12% of decoding the events schema. Closes may come from several threads. */
+    pthread_mutex_t stash_mu;
+    struct pq_column_reader *stash[PQ_STASH];
+    size_t nstash;
 };
 
 static ev_status corrupt(ev_error *err, const char *name, uint64_t off, const char *fmt, ...) EV_PRINTF(4, 5);
@@ -103,6 +116,7 @@ static ev_status reader_new(const char *name, const pq_reader_options *opts, pq_
     }
     memcpy(r->name, name, r->name_len);
     ev_arena_init(&r->arena, a, 64 * 1024);
+    pthread_mutex_init(&r->stash_mu, NULL);
     *out = r;
     return EV_OK;
 }
@@ -173,8 +187,13 @@ ev_status pq_reader_open_file(const char *path, const pq_reader_options *opts, p
     return EV_OK;
 }
 
+static void column_free(struct pq_column_reader *c);
+
 void pq_reader_close(pq_reader *r) {
     if (!r) return;
+    for (size_t i = 0; i < r->nstash; i++)
+        column_free(r->stash[i]);
+    pthread_mutex_destroy(&r->stash_mu);
     if (r->map) munmap(r->map, r->map_len);
     ev_arena_destroy(&r->arena);
     ev_free(r->alloc, r->name, r->name_len);
@@ -246,15 +265,26 @@ struct pq_column_reader {
     bool have_dict, seen_data;
     const void *dict;
     uint32_t dict_n;
-    ev_arena dict_arena;
-    /* current page */
+    ev_buf dict_raw, dict_vals; /* the dictionary page decompressed, its values decoded */
+    /* current page: levels are decoded whole at load (page_valid, NULL when none is null); values
+     * a vector at a time from the page's bytes (dictionary codes, PLAIN), or for the other
+     * encodings from values decoded whole at load (page_dense, non-null values only) */
     ev_arena page_arena;
     ev_buf decomp;
+    uint64_t page_off;
     size_t page_n, page_pos;
     const uint8_t *page_valid;
-    const void *page_vals;
-    const uint32_t *page_codes;
-    bool page_is_dict;
+    enum { VAL_DENSE, VAL_DICT, VAL_PLAIN } page_mode;
+    pq_rle_dec code_dec;  /* VAL_DICT */
+    const uint8_t *plain; /* VAL_PLAIN: the values' bytes */
+    size_t plain_len, plain_pos;
+    const uint8_t *page_dense; /* VAL_DENSE */
+    size_t dense_pos;
+    ev_buf valid_buf, dense_buf; /* page_valid, page_dense */
+    /* one vector's scratch: codes, values of non-null rows, values per row, codes per row */
+    uint32_t *vcodes, *vrc;
+    uint8_t *vdense, *vout;
+    size_t vbytes;
     ev_status sticky;
     char where[300];
 };
@@ -308,9 +338,51 @@ ev_status pq_column_open(pq_reader *r, size_t rg, size_t col, unsigned flags, pq
         return corrupt(err, r->name, (uint64_t)start,
                        "column %s of row group %zu holds %lld values for %lld rows", cd->path, rg,
                        (long long)cm->num_values, (long long)m->row_groups[rg].num_rows);
-    pq_column_reader *c = ev_calloc(r->alloc, 1, sizeof *c);
-    if (!c) return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", r->name);
+    pq_column_reader *c = NULL;
+    pthread_mutex_lock(&r->stash_mu);
+    if (r->nstash > 0) c = r->stash[--r->nstash];
+    pthread_mutex_unlock(&r->stash_mu);
+    if (c) {
+        /* a closed reader's buffers, emptied; everything else starts afresh */
+        pq_column_reader keep = *c;
+        memset(c, 0, sizeof *c);
+        c->codec = keep.codec;
+        c->page_arena = keep.page_arena;
+        c->decomp = keep.decomp;
+        c->dict_raw = keep.dict_raw;
+        c->dict_vals = keep.dict_vals;
+        c->valid_buf = keep.valid_buf;
+        c->dense_buf = keep.dense_buf;
+        c->vcodes = keep.vcodes;
+        c->vbytes = keep.vbytes;
+        ev_arena_reset(&c->page_arena);
+        ev_buf_reset(&c->decomp);
+        ev_buf_reset(&c->dict_raw);
+        ev_buf_reset(&c->dict_vals);
+        ev_buf_reset(&c->valid_buf);
+        ev_buf_reset(&c->dense_buf);
+    } else {
+        c = ev_calloc(r->alloc, 1, sizeof *c);
+        if (!c) return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", r->name);
+        c->r = r;
+        ev_arena_init(&c->page_arena, r->alloc, 256 * 1024);
+        ev_buf_init(&c->decomp, r->alloc);
+        ev_buf_init(&c->dict_raw, r->alloc);
+        ev_buf_init(&c->dict_vals, r->alloc);
+        ev_buf_init(&c->valid_buf, r->alloc);
+        ev_buf_init(&c->dense_buf, r->alloc);
+        /* one vector's scratch, sized for the widest kind (pq_str) */
+        c->vbytes = (PQ_VECTOR_SIZE + 8) * 4 * 2 + (PQ_VECTOR_SIZE + 1) * sizeof(pq_str) * 2;
+        c->vcodes = ev_alloc(r->alloc, c->vbytes);
+        if (!c->vcodes || pq_codec_ctx_new(r->alloc, &c->codec) != EV_OK) {
+            column_free(c);
+            return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", r->name);
+        }
+    }
     c->r = r;
+    c->vrc = c->vcodes + PQ_VECTOR_SIZE + 8;
+    c->vdense = (uint8_t *)(c->vrc + PQ_VECTOR_SIZE + 8);
+    c->vout = c->vdense + (PQ_VECTOR_SIZE + 1) * sizeof(pq_str);
     c->col = cd;
     c->cm = cm;
     c->rg_index = rg;
@@ -322,24 +394,38 @@ ev_status pq_column_open(pq_reader *r, size_t rg, size_t col, unsigned flags, pq
     c->values_left = cm->num_values;
     c->kind_size = kind_size(cd->vec_kind);
     c->max_page = r->opts.max_page_bytes ? r->opts.max_page_bytes : ((size_t)1 << 30);
-    ev_arena_init(&c->dict_arena, r->alloc, 64 * 1024);
-    ev_arena_init(&c->page_arena, r->alloc, 256 * 1024);
-    ev_buf_init(&c->decomp, r->alloc);
-    if (pq_codec_ctx_new(r->alloc, &c->codec) != EV_OK) {
-        pq_column_close(c);
-        return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", r->name);
-    }
     *out = c;
     return EV_OK;
 }
 
-void pq_column_close(pq_column_reader *c) {
+static void column_free(pq_column_reader *c) {
     if (!c) return;
     pq_codec_ctx_free(c->codec);
-    ev_arena_destroy(&c->dict_arena);
     ev_arena_destroy(&c->page_arena);
     ev_buf_free(&c->decomp);
+    ev_buf_free(&c->dict_raw);
+    ev_buf_free(&c->dict_vals);
+    ev_buf_free(&c->valid_buf);
+    ev_buf_free(&c->dense_buf);
+    ev_free(c->r->alloc, c->vcodes, c->vbytes);
     ev_free(c->r->alloc, c, sizeof *c);
+}
+
+void pq_column_close(pq_column_reader *c) {
+    if (!c) return;
+    pq_reader *r = c->r;
+    size_t held = c->decomp.cap + c->dict_raw.cap + c->dict_vals.cap + c->valid_buf.cap + c->dense_buf.cap +
+                  c->page_arena.total_reserved;
+    bool kept = false;
+    if (held <= PQ_STASH_MAX_BYTES) {
+        pthread_mutex_lock(&r->stash_mu);
+        if (r->nstash < PQ_STASH) {
+            r->stash[r->nstash++] = c;
+            kept = true;
+        }
+        pthread_mutex_unlock(&r->stash_mu);
+    }
+    if (!kept) column_free(c);
 }
 
 /* An error inside a page: names file, page offset, column and row group. */
@@ -541,78 +627,38 @@ static ev_status decode_dict_page(pq_column_reader *c, const pq_page_header *h, 
         return page_fail(c, err, off, "dictionary claims %zu entries in %zu bytes", n, ulen);
     if (n > ulen * 8 + 8)
         return page_fail(c, err, off, "dictionary claims %zu entries in %zu bytes", n, ulen);
-    uint8_t *buf = ev_arena_alloc(&c->dict_arena, ulen + 1);
-    void *vals = ev_arena_alloc(&c->dict_arena, (n + 1) * (c->kind_size > 8 ? c->kind_size : 8));
-    if (!buf || !vals)
+    ev_buf_reset(&c->dict_raw);
+    ev_buf_reset(&c->dict_vals);
+    if (ev_buf_reserve(&c->dict_raw, ulen + 1) != EV_OK ||
+        ev_buf_reserve(&c->dict_vals, (n + 1) * (c->kind_size > 8 ? c->kind_size : 8)) != EV_OK)
         return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory for a dictionary", c->r->name);
+    uint8_t *buf = c->dict_raw.data;
+    void *vals = c->dict_vals.data;
     EV_TRY(pq_decompress(c->codec, c->cm->codec, body, (size_t)h->compressed_size, buf, ulen, c->where, err));
     size_t used;
     const char *why = decode_plain(c->col, buf, ulen, n, vals, &used);
     if (why) return page_fail(c, err, off, "dictionary: %s", why);
+    /* entry n is zero: null rows gather it (see gather_dict) */
+    memset((uint8_t *)vals + n * c->kind_size, 0, c->kind_size);
     c->dict = vals;
     c->dict_n = (uint32_t)n;
     c->have_dict = true;
     return EV_OK;
 }
 
-/* Decodes `nn` non-null values of a data page (encoding `enc`) from p[0..len) into dense kind-typed
- * values or (dictionary pages with PQ_READ_DICT_CODES) dense codes. */
+/* Decodes `nn` non-null values of a data page (encoding `enc`, neither PLAIN nor a dictionary
+ * encoding, which pq_column_next decodes a vector at a time) from p[0..len) into dense kind-typed
+ * values. */
 static ev_status decode_values(pq_column_reader *c, int enc, const uint8_t *p, size_t len, size_t nn,
-                               void *dense, uint32_t *codes, bool *is_dict, uint64_t off, ev_error *err) {
+                               void *dense, uint64_t off, ev_error *err) {
     const pq_column_desc *cd = c->col;
     ev_arena *a = &c->page_arena;
     const char *why = NULL;
     size_t used;
-    *is_dict = false;
     switch (enc) {
     case PQ_PLAIN:
         why = decode_plain(cd, p, len, nn, dense, &used);
         break;
-    case PQ_PLAIN_DICTIONARY:
-    case PQ_RLE_DICTIONARY: {
-        if (!c->have_dict) return page_fail(c, err, off, "dictionary-encoded page without a dictionary page");
-        if (len < 1) {
-            if (nn == 0) break;
-            return page_fail(c, err, off, "dictionary page data is empty");
-        }
-        int bw = p[0];
-        if (bw > 32) return page_fail(c, err, off, "dictionary code bit width %d", bw);
-        pq_rle_dec d;
-        pq_rle_dec_init(&d, p + 1, len - 1, bw);
-        if (!pq_rle_dec_u32(&d, codes, nn))
-            return page_fail(c, err, off, "dictionary codes end early or are malformed");
-        uint32_t dn = c->dict_n, bad = 0;
-        for (size_t i = 0; i < nn; i++)
-            bad |= codes[i] >= dn;
-        if (bad)
-            return page_fail(c, err, off, "dictionary code out of range (dictionary has %u entries)", dn);
-        if (c->flags & PQ_READ_DICT_CODES) {
-            *is_dict = true;
-        } else {
-            size_t ks = c->kind_size;
-            const uint8_t *dv = c->dict;
-            uint8_t *o = dense;
-            switch (ks) {
-            case 1:
-                for (size_t i = 0; i < nn; i++)
-                    o[i] = dv[codes[i]];
-                break;
-            case 4:
-                for (size_t i = 0; i < nn; i++)
-                    ((uint32_t *)o)[i] = ((const uint32_t *)dv)[codes[i]];
-                break;
-            case 8:
-                for (size_t i = 0; i < nn; i++)
-                    ((uint64_t *)o)[i] = ((const uint64_t *)dv)[codes[i]];
-                break;
-            default:
-                for (size_t i = 0; i < nn; i++)
-                    ((pq_str *)o)[i] = ((const pq_str *)dv)[codes[i]];
-                break;
-            }
-        }
-        break;
-    }
     case PQ_RLE: {
         if (cd->type != PQ_BOOLEAN)
             return page_fail(c, err, off, "RLE encoding on a %s column", pq_type_name(cd->type));
@@ -628,8 +674,7 @@ static ev_status decode_values(pq_column_reader *c, int enc, const uint8_t *p, s
     case PQ_DELTA_BINARY_PACKED: {
         if (cd->type != PQ_INT32 && cd->type != PQ_INT64)
             return page_fail(c, err, off, "DELTA_BINARY_PACKED on a %s column", pq_type_name(cd->type));
-        int64_t *tmp = ev_arena_alloc(a, (nn + 1) * 8);
-        if (!tmp) return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", c->r->name);
+        int64_t *tmp = dense; /* (nn + 1) slots of 8 bytes; narrowed or converted in place */
         size_t got;
         if (!pq_delta_decode(p, len, tmp, nn, &got, &used, cd->type == PQ_INT32, &why)) break;
         if (got != nn) {
@@ -735,6 +780,16 @@ static ev_status decode_values(pq_column_reader *c, int enc, const uint8_t *p, s
     return EV_OK;
 }
 
+/* The number of 1 bytes in v[0..n), every byte 0 or 1: eight at a time. */
+static size_t count_ones(const uint8_t *v, size_t n) {
+    size_t cnt = 0, i = 0;
+    for (; i + 8 <= n; i += 8)
+        cnt += (size_t)((pq_load64(v + i) * 0x0101010101010101ULL) >> 56);
+    for (; i < n; i++)
+        cnt += v[i];
+    return cnt;
+}
+
 /* Reads pages until a data page is decoded (returns with page_n > 0), or the chunk ends (page_n = 0). */
 static ev_status load_page(pq_column_reader *c, ev_error *err) {
     pq_reader *r = c->r;
@@ -759,7 +814,6 @@ static ev_status load_page(pq_column_reader *c, ev_error *err) {
         atomic_fetch_add(&r->bytes_read, (uint64_t)(hl + (size_t)h.compressed_size));
         if (h.type == PQ_PAGE_INDEX) continue;
         if (h.type == PQ_PAGE_DICT) {
-            ev_arena_reset(&c->dict_arena);
             EV_TRY(decode_dict_page(c, &h, body, off, err));
             continue;
         }
@@ -825,61 +879,137 @@ static ev_status load_page(pq_column_reader *c, ev_error *err) {
         uint8_t *valid = NULL;
         size_t nn = nv;
         if (cd->max_def > 0) {
-            valid = ev_arena_alloc(&c->page_arena, nv + 8);
-            if (!valid) return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", r->name);
+            ev_buf_reset(&c->valid_buf);
+            if (ev_buf_reserve(&c->valid_buf, nv + 8) != EV_OK)
+                return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", r->name);
+            valid = c->valid_buf.data;
             pq_rle_dec d;
             pq_rle_dec_init(&d, lv, lv_len, pq_bit_width((uint64_t)cd->max_def));
             if (!pq_rle_dec_u8(&d, valid, nv))
                 return page_fail(c, err, off, "definition levels end early or are malformed");
-            uint8_t md = (uint8_t)cd->max_def;
-            size_t cnt = 0;
-            for (size_t i = 0; i < nv; i++) {
-                valid[i] = valid[i] == md;
-                cnt += valid[i];
+            /* a 1-bit stream (max_def 1, flat schemas) already holds 0/1 */
+            if (cd->max_def != 1) {
+                uint8_t md = (uint8_t)cd->max_def;
+                for (size_t i = 0; i < nv; i++)
+                    valid[i] = valid[i] == md;
             }
-            nn = cnt;
+            nn = count_ones(valid, nv);
             if (nn == nv) valid = NULL;
         }
         /* values */
-        size_t ks = c->kind_size;
-        size_t slot = ks < 8 ? 8 : ks; /* room to widen int32 to int64 in place */
-        void *dense = ev_arena_alloc(&c->page_arena, (nn + 1) * slot);
-        uint32_t *codes = NULL;
-        if (h.encoding == PQ_PLAIN_DICTIONARY || h.encoding == PQ_RLE_DICTIONARY)
-            codes = ev_arena_alloc(&c->page_arena, (nn + 1) * 4);
-        if (!dense || ((h.encoding == PQ_PLAIN_DICTIONARY || h.encoding == PQ_RLE_DICTIONARY) && !codes))
-            return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", r->name);
-        bool is_dict;
-        EV_TRY(decode_values(c, h.encoding, vals, vals_len, nn, dense, codes, &is_dict, off, err));
-        /* scatter to one slot per row */
-        if (valid) {
-            if (is_dict) {
-                uint32_t *rc = ev_arena_alloc(&c->page_arena, nv * 4);
-                if (!rc) return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", r->name);
-                for (size_t i = 0, j = 0; i < nv; i++)
-                    rc[i] = valid[i] ? codes[j++] : 0;
-                codes = rc;
-            } else {
-                uint8_t *rv = ev_arena_alloc(&c->page_arena, nv * ks);
-                if (!rv) return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", r->name);
-                const uint8_t *dv = dense;
-                for (size_t i = 0, j = 0; i < nv; i++) {
-                    if (valid[i])
-                        memcpy(rv + i * ks, dv + (j++) * ks, ks);
-                    else
-                        memset(rv + i * ks, 0, ks);
-                }
-                dense = rv;
-            }
+        c->page_off = off;
+        if (h.encoding == PQ_PLAIN_DICTIONARY || h.encoding == PQ_RLE_DICTIONARY) {
+            if (!c->have_dict)
+                return page_fail(c, err, off, "dictionary-encoded page without a dictionary page");
+            if (nn > 0 && vals_len < 1) return page_fail(c, err, off, "dictionary page data is empty");
+            int bw = vals_len ? vals[0] : 0;
+            if (bw > 32) return page_fail(c, err, off, "dictionary code bit width %d", bw);
+            pq_rle_dec_init(&c->code_dec, vals_len ? vals + 1 : vals, vals_len ? vals_len - 1 : 0, bw);
+            c->page_mode = VAL_DICT;
+        } else if (h.encoding == PQ_PLAIN && cd->type != PQ_BOOLEAN) {
+            c->plain = vals;
+            c->plain_len = vals_len;
+            c->plain_pos = 0;
+            c->page_mode = VAL_PLAIN;
+        } else {
+            size_t slot = c->kind_size < 8 ? 8 : c->kind_size; /* room to widen int32 to int64 in place */
+            ev_buf_reset(&c->dense_buf);
+            if (ev_buf_reserve(&c->dense_buf, (nn + 1) * slot) != EV_OK)
+                return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", r->name);
+            void *dense = c->dense_buf.data;
+            EV_TRY(decode_values(c, h.encoding, vals, vals_len, nn, dense, off, err));
+            c->page_dense = dense;
+            c->dense_pos = 0;
+            c->page_mode = VAL_DENSE;
         }
         c->page_valid = valid;
-        c->page_is_dict = is_dict;
-        c->page_codes = is_dict ? codes : NULL;
-        c->page_vals = is_dict ? NULL : dense;
         c->page_n = nv;
         c->values_left -= (int64_t)nv;
         return EV_OK;
     }
+}
+
+/* Spreads the dense values of the valid rows over the rows of valid[0..rows): null rows get zeros.
+ * dense has one readable slot past its values. Branch-free (masks from the 0/1 validity bytes):
+ * with nulls scattered at random, a branch per row mispredicts about every other row. */
+static void spread(const uint8_t *valid, size_t rows, const void *dense, size_t ks, void *out) {
+    size_t j = 0;
+#define SPREAD(T)                                                                                            \
+    do {                                                                                                     \
+        const T *d = dense;                                                                                  \
+        T *o = out;                                                                                          \
+        for (size_t i = 0; i < rows; i++) {                                                                  \
+            T m = (T)0 - (T)valid[i];                                                                        \
+            o[i] = d[j] & m;                                                                                 \
+            j += valid[i];                                                                                   \
+        }                                                                                                    \
+    } while (0)
+    switch (ks) {
+    case 1:
+        SPREAD(uint8_t);
+        break;
+    case 4:
+        SPREAD(uint32_t);
+        break;
+    case 8:
+        SPREAD(uint64_t);
+        break;
+    default: {
+        const pq_str *d = dense;
+        pq_str *o = out;
+        for (size_t i = 0; i < rows; i++) {
+            uintptr_t mp = (uintptr_t)0 - valid[i];
+            uint32_t ml = (uint32_t)0 - valid[i];
+            o[i] = (pq_str){(const char *)((uintptr_t)d[j].ptr & mp), d[j].len & ml};
+            j += valid[i];
+        }
+        break;
+    }
+    }
+#undef SPREAD
+}
+
+/* Dictionary values of rows[0..n): row i takes dict[codes[j]] for its j-th valid row, null rows the
+ * zero entry dict[dn] (chosen with a mask, not a branch; codes has one readable slot past its
+ * values). valid NULL: every row is valid. */
+static void gather_dict(const uint8_t *valid, size_t n, const uint32_t *codes, const void *dict, uint32_t dn,
+                        size_t ks, void *out) {
+    size_t j = 0;
+#define GATHER(T)                                                                                            \
+    do {                                                                                                     \
+        const T *d = dict;                                                                                   \
+        T *o = out;                                                                                          \
+        if (!valid) {                                                                                        \
+            for (size_t i = 0; i < n; i++)                                                                   \
+                o[i] = d[codes[i]];                                                                          \
+        } else {                                                                                             \
+            for (size_t i = 0; i < n; i++) {                                                                 \
+                uint32_t m = (uint32_t)0 - valid[i];                                                         \
+                o[i] = d[dn ^ ((codes[j] ^ dn) & m)];                                                        \
+                j += valid[i];                                                                               \
+            }                                                                                                \
+        }                                                                                                    \
+    } while (0)
+    switch (ks) {
+    case 1:
+        GATHER(uint8_t);
+        break;
+    case 4:
+        GATHER(uint32_t);
+        break;
+    case 8:
+        GATHER(uint64_t);
+        break;
+    default:
+        GATHER(pq_str);
+        break;
+    }
+#undef GATHER
+}
+
+static ev_status next_fail(pq_column_reader *c, ev_status st) {
+    c->sticky = st;
+    return st;
 }
 
 ev_status pq_column_next(pq_column_reader *c, pq_vector *out, ev_error *err) {
@@ -890,10 +1020,7 @@ ev_status pq_column_next(pq_column_reader *c, pq_vector *out, ev_error *err) {
                             c->r->name, c->col->path);
     if (c->page_pos >= c->page_n) {
         ev_status st = load_page(c, err);
-        if (st != EV_OK) {
-            c->sticky = st;
-            return st;
-        }
+        if (st != EV_OK) return next_fail(c, st);
         if (c->page_n == 0) {
             out->first_row = c->next_row;
             return EV_OK;
@@ -902,22 +1029,69 @@ ev_status pq_column_next(pq_column_reader *c, pq_vector *out, ev_error *err) {
     size_t k = c->page_n - c->page_pos;
     if (k > PQ_VECTOR_SIZE) k = PQ_VECTOR_SIZE;
     size_t p0 = c->page_pos;
+    size_t ks = c->kind_size;
+    const uint8_t *valid = NULL;
+    size_t nulls = 0;
     out->n = k;
     out->first_row = c->next_row;
     if (c->page_valid) {
-        out->valid = c->page_valid + p0;
-        size_t nulls = 0;
-        for (size_t i = 0; i < k; i++)
-            nulls += !out->valid[i];
+        valid = c->page_valid + p0;
+        nulls = k - count_ones(valid, k);
+        out->valid = valid;
         out->null_count = nulls;
+        if (nulls == 0) valid = NULL;
     }
-    if (c->page_is_dict) {
-        out->is_dict = true;
-        out->codes = c->page_codes + p0;
-        out->dict = c->dict;
-        out->dict_n = c->dict_n;
-    } else {
-        out->values = (const uint8_t *)c->page_vals + p0 * c->kind_size;
+    size_t nn = k - nulls;
+    const void *dense = NULL;
+    switch (c->page_mode) {
+    case VAL_DICT: {
+        if (nn > 0 && !pq_rle_dec_u32(&c->code_dec, c->vcodes, nn))
+            return next_fail(c,
+                             page_fail(c, err, c->page_off, "dictionary codes end early or are malformed"));
+        uint32_t dn = c->dict_n, bad = 0;
+        for (size_t i = 0; i < nn; i++)
+            bad |= c->vcodes[i] >= dn;
+        if (bad)
+            return next_fail(c, page_fail(c, err, c->page_off,
+                                          "dictionary code out of range (dictionary has %u entries)", dn));
+        if (c->flags & PQ_READ_DICT_CODES) {
+            out->is_dict = true;
+            out->dict = c->dict;
+            out->dict_n = dn;
+            if (valid) {
+                spread(valid, k, c->vcodes, 4, c->vrc);
+                out->codes = c->vrc;
+            } else {
+                out->codes = c->vcodes;
+            }
+        } else {
+            gather_dict(valid, k, c->vcodes, c->dict, dn, ks, c->vout);
+            out->values = c->vout;
+        }
+        break;
+    }
+    case VAL_PLAIN: {
+        size_t used = 0;
+        const char *why = nn ? decode_plain(c->col, c->plain + c->plain_pos, c->plain_len - c->plain_pos, nn,
+                                            c->vdense, &used)
+                             : NULL;
+        if (why) return next_fail(c, page_fail(c, err, c->page_off, "%s", why));
+        c->plain_pos += used;
+        dense = c->vdense;
+        break;
+    }
+    case VAL_DENSE:
+        dense = c->page_dense + c->dense_pos * ks;
+        c->dense_pos += nn;
+        break;
+    }
+    if (dense) {
+        if (valid) {
+            spread(valid, k, dense, ks, c->vout);
+            out->values = c->vout;
+        } else {
+            out->values = dense;
+        }
     }
     c->page_pos += k;
     c->next_row += k;

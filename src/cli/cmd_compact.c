@@ -22,8 +22,20 @@ static const char *const compact_help =
 
 static void print_mb(uint64_t bytes) { printf("%.1f MB", (double)bytes / 1e6); }
 
+typedef struct compact_cli {
+    const char *db, *name;
+    int dry_run, header;
+} compact_cli;
+
+/* "db.table:" once, before the first line about it (an error before it prints nothing). */
+static void header(compact_cli *c) {
+    if (!c->header) printf("%s.%s%s:\n", c->db, c->name, c->dry_run ? " (dry run)" : "");
+    c->header = 1;
+}
+
 static void on_partition(const etl_compact_partition *p, void *arg) {
-    const int *dry = arg;
+    compact_cli *c = arg;
+    header(c);
     printf("  %-40s %4zu files -> ", p->spec[0] ? p->spec : "(unpartitioned)", p->files_before);
     if (p->skipped) {
         printf("skipped: %s\n", p->skipped);
@@ -31,7 +43,7 @@ static void on_partition(const etl_compact_partition *p, void *arg) {
     }
     printf("1  %10" PRIu64 " rows  ", p->rows);
     print_mb(p->bytes_before);
-    if (*dry) {
+    if (c->dry_run) {
         printf("  (dry run)\n");
         return;
     }
@@ -69,15 +81,16 @@ int cli_cmd_compact(const cli_ctx *ctx, int argc, char **argv) {
     if (optind + 1 < argc) return cli_usage_error("compact", "unexpected argument '%s'", argv[optind + 1]);
     char db[256];
     const char *name = cli_split_table(optind < argc ? argv[optind] : "analytics.events", db, sizeof db);
-    printf("%s.%s%s:\n", db, name, opt.dry_run ? " (dry run)" : "");
+    compact_cli cc = {db, name, opt.dry_run, 0};
     etl_compact_report r;
     ev_error err;
     ev_error_clear(&err);
-    ev_status st = etl_compact(ctx->home, db, name, &opt, on_partition, &opt.dry_run, &r, &err);
+    ev_status st = etl_compact(ctx->home, db, name, &opt, on_partition, &cc, &r, &err);
     if (r.recovered)
         fprintf(stderr, "recovered: %zu file%s left by an interrupted run or compaction finished\n", r.recovered,
                 r.recovered == 1 ? "" : "s");
     if (st != EV_OK) return cli_fail("compact", &err);
+    header(&cc);
     if (!r.partitions_compacted && !r.partitions_skipped) {
         printf("nothing to compact: no partition has %zu files or more (%zu partitions, %zu files)\n", opt.min_files,
                r.partitions, r.table_files);

@@ -113,7 +113,7 @@ ev_status crawl_table_with(const char *home, const char *db, const char *table, 
     snprintf(rep->db, sizeof rep->db, "%s", t->db);
     snprintf(rep->table, sizeof rep->table, "%s", t->name);
     EV_CHECK(cat_table_files(c, t->id, add_registered, &reg, err));
-    qsort(reg.paths, reg.n, sizeof *reg.paths, cmp_str);
+    if (reg.n) qsort(reg.paths, reg.n, sizeof *reg.paths, cmp_str); /* NULL with none: qsort's contract */
     reg.seen = calloc(reg.n ? reg.n : 1, sizeof *reg.seen);
     if (!reg.seen) {
         st = ev_error_set(err, EV_ERR_NOMEM, "out of memory crawling %s.%s", db, table);
@@ -128,7 +128,7 @@ ev_status crawl_table_with(const char *home, const char *db, const char *table, 
     rep->read_from_folders = reg.n == 0 && !t->managed_by;
     for (size_t i = 0; i < scan.nfiles; i++) {
         const char *key = scan.files[i].key;
-        char **hit = bsearch(&key, reg.paths, reg.n, sizeof *reg.paths, cmp_str);
+        char **hit = reg.n ? bsearch(&key, reg.paths, reg.n, sizeof *reg.paths, cmp_str) : NULL;
         if (hit) {
             reg.seen[hit - reg.paths] = 1;
         } else if (!rep->read_from_folders && rep->files_unregistered++ == 0) {

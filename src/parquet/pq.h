@@ -339,9 +339,12 @@ typedef ev_status (*pq_sink_fn)(void *ctx, const void *data, size_t len, ev_erro
  * - values: one slot per row (null slots ignored): uint8_t 0/1 (BOOLEAN), int32_t (INT32, DATE),
  *   int64_t (INT64, TIMESTAMP), float, double, or pq_str (BYTE_ARRAY).
  * - BYTE_ARRAY may instead come as offsets + data (Arrow style: row i is data[offsets[i] ..
- *   offsets[i+1]), n+1 offsets), or as codes + dict: row i is dict[codes[i]]. A code must mean the
- *   same bytes in every batch of the file (the caller's dictionary may grow between batches), so
+ *   offsets[i+1]), n+1 offsets), or as codes + dict: row i is dict[codes[i]], and a row whose code
+ *   is PQ_NULL_CODE is null (with or without `valid`). A code must mean the same bytes in every
+ *   batch of a row group (the caller's dictionary may grow between batches; after
+ *   pq_writer_flush_row_group, or a row group cut by row_group_rows, codes may start afresh), so
  *   the ETL can intern strings once. */
+#define PQ_NULL_CODE UINT32_MAX
 typedef struct pq_col_batch {
     const uint8_t *valid;
     const void *values;

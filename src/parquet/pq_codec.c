@@ -169,29 +169,39 @@ ev_status pq_compress_dict(pq_codec_ctx *c, pq_codec codec, int level, const voi
     return EV_OK;
 }
 
-ev_status pq_compress_split(pq_codec_ctx *c, pq_codec codec, int level, const void *src, size_t len,
-                            size_t split, ev_buf *out, ev_error *err) {
+ev_status pq_compress_split_mode(pq_codec_ctx *c, pq_codec codec, int level, const void *src, size_t len,
+                                 size_t split, int *mode, ev_buf *out, ev_error *err) {
     if (codec != PQ_CODEC_ZSTD || len == 0) return pq_compress(c, codec, level, src, len, out, err);
     if (!c->zc && !(c->zc = ZSTD_createCCtx())) return ev_error_set(err, EV_ERR_NOMEM, "zstd: out of memory");
     if (split > len) split = len;
     level = level ? level : 3;
+    if (*mode == PQ_CSPLIT_LITERALS) return zstd_literals(c, level, src, len, split, out, err);
     /* below ~1 KiB on either side a block of its own costs more (headers, tables) than it saves; a
      * literals-only block costs 3 bytes of header when stored raw */
     if (split < 1024 || len - split < 1024)
         EV_TRY(pq_compress(c, codec, level, src, len, out, err));
     else
         EV_TRY(zstd_two_blocks(c, level, src, len, split, out, err));
+    if (*mode == PQ_CSPLIT_MATCHES) return EV_OK;
     /* Levels and dictionary codes are short symbols with skewed frequencies and no long repeats:
      * zstd's fast match finders take matches of a few bytes that cost more than the literals they
      * replace (event types a byte each: 2.6 bits each at level 3, 2.0 as Huffman-coded literals,
      * which is their entropy). Literals-only blocks are tried too (~600 MB/s); the smaller wins. */
     EV_TRY(zstd_literals(c, level, src, len, split, &c->alt, err));
+    *mode = PQ_CSPLIT_MATCHES;
     if (c->alt.len < out->len) {
         ev_buf t = *out;
         *out = c->alt;
         c->alt = t;
+        *mode = PQ_CSPLIT_LITERALS;
     }
     return EV_OK;
+}
+
+ev_status pq_compress_split(pq_codec_ctx *c, pq_codec codec, int level, const void *src, size_t len,
+                            size_t split, ev_buf *out, ev_error *err) {
+    int mode = PQ_CSPLIT_BOTH;
+    return pq_compress_split_mode(c, codec, level, src, len, split, &mode, out, err);
 }
 
 ev_status pq_decompress(pq_codec_ctx *c, pq_codec codec, const void *src, size_t len, void *dst,

@@ -111,6 +111,52 @@ static bool get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v) {
     return false;
 }
 
+/* Packs values v[from..to) and zeros up to `stop` (a whole number of groups of 8) at bw (<= 32) bits,
+ * LSB first, into out, which has room: 32 bits are stored at a time. */
+#define PACK_FAST(NAME, T)                                                                                   \
+    static void NAME(ev_buf *out, const T *v, size_t from, size_t to, size_t stop, int bw) {                 \
+        uint8_t *o = out->data + out->len;                                                                   \
+        uint64_t acc = 0, mask = bw == 32 ? 0xffffffffULL : (1ULL << bw) - 1;                                \
+        int nb = 0;                                                                                          \
+        for (size_t k = from; k < stop; k++) {                                                               \
+            acc |= ((k < to ? (uint64_t)v[k] : 0) & mask) << nb;                                             \
+            nb += bw;                                                                                        \
+            if (nb >= 32) {                                                                                  \
+                uint32_t w32 = (uint32_t)acc;                                                                \
+                memcpy(o, &w32, 4);                                                                          \
+                o += 4;                                                                                      \
+                acc >>= 32;                                                                                  \
+                nb -= 32;                                                                                    \
+            }                                                                                                \
+        }                                                                                                    \
+        for (; nb > 0; nb -= 8) {                                                                            \
+            *o++ = (uint8_t)acc;                                                                             \
+            acc >>= 8;                                                                                       \
+        }                                                                                                    \
+        out->len = (size_t)(o - out->data);                                                                  \
+    }
+
+PACK_FAST(pack_fast_u32, uint32_t)
+PACK_FAST(pack_fast_any_u8, uint8_t)
+
+/* 1-bit values (definition levels) eight at a time: the multiply gathers the low bit of each byte of
+ * a little-endian word into one byte, first value lowest. */
+static void pack_fast_u8(ev_buf *out, const uint8_t *v, size_t from, size_t to, size_t stop, int bw) {
+    if (bw != 1) {
+        pack_fast_any_u8(out, v, from, to, stop, bw);
+        return;
+    }
+    uint8_t *o = out->data + out->len;
+    size_t k = from;
+    for (; k + 8 <= to; k += 8)
+        *o++ = (uint8_t)(((pq_load64(v + k) & 0x0101010101010101ULL) * 0x0102040810204080ULL) >> 56);
+    out->len = (size_t)(o - out->data);
+    if (k < stop) pack_fast_any_u8(out, v, k, to, stop, bw);
+}
+
+#define pack_fast(out, v, from, to, stop, bw)                                                                \
+    _Generic((v), const uint32_t *: pack_fast_u32, const uint8_t *: pack_fast_u8)(out, v, from, to, stop, bw)
+
 /* ---- RLE / bit-packed hybrid encoder ----
  * Runs of `min_run` (at least 8) or more equal values become RLE runs; everything else goes into
  * bit-packed groups of 8: at most 63 groups per header (as other writers do) when min_run is 8, else
@@ -138,7 +184,7 @@ static bool get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v) {
             /* literal groups until a run of 8 starts at a group boundary */                                 \
             size_t j = i, groups = 0;                                                                        \
             while (j < n && groups < max_groups) {                                                           \
-                if (j > i) {                                                                                 \
+                if (j > i && !(j + 7 < n && v[j + 7] != v[j])) { /* a run starting at j would hold v[j+7] */ \
                     size_t rr = 1;                                                                           \
                     while (j + rr < n && rr < min_run && v[j + rr] == v[j])                                  \
                         rr++;                                                                                \
@@ -149,12 +195,8 @@ static bool get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v) {
             }                                                                                                \
             EV_TRY(ev_buf_reserve(out, 16 + groups * (size_t)bw));                                           \
             put_varint(out, ((uint64_t)groups << 1) | 1);                                                    \
-            bitw b = {out, 0, 0, EV_OK};                                                                     \
             size_t stop = i + groups * 8;                                                                    \
-            for (size_t k = i; k < stop; k++)                                                                \
-                bitw_put(&b, k < n ? (uint64_t)v[k] : 0, bw);                                                \
-            bitw_flush(&b);                                                                                  \
-            EV_TRY(b.st);                                                                                    \
+            pack_fast(out, v, i, stop < n ? stop : n, stop, bw);                                             \
             i = stop < n ? stop : n;                                                                         \
         }                                                                                                    \
         return EV_OK;                                                                                        \

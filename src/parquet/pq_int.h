@@ -104,6 +104,12 @@ ev_status pq_compress_dict(pq_codec_ctx *c, pq_codec codec, int level, const voi
                            ev_buf *out, ev_error *err) EV_WUR;
 ev_status pq_compress_split(pq_codec_ctx *c, pq_codec codec, int level, const void *src, size_t len,
                             size_t split, ev_buf *out, ev_error *err) EV_WUR;
+/* The same with a choice: *mode PQ_CSPLIT_BOTH tries both (blocks with matches, literals-only) and
+ * sets *mode to the one kept; PQ_CSPLIT_MATCHES or PQ_CSPLIT_LITERALS compresses only that way. A
+ * writer learns a column's mode from one page and reuses it for the next few. */
+enum { PQ_CSPLIT_BOTH = 0, PQ_CSPLIT_MATCHES = 1, PQ_CSPLIT_LITERALS = 2 };
+ev_status pq_compress_split_mode(pq_codec_ctx *c, pq_codec codec, int level, const void *src, size_t len,
+                                 size_t split, int *mode, ev_buf *out, ev_error *err) EV_WUR;
 /* Decompresses exactly `dst_len` bytes into dst; anything else is corrupt. `where` names the page. */
 ev_status pq_decompress(pq_codec_ctx *c, pq_codec codec, const void *src, size_t len, void *dst,
                         size_t dst_len, const char *where, ev_error *err) EV_WUR;

@@ -87,11 +87,6 @@ typedef struct wcol {
     size_t page_rows, page_nonnull, ncodes;
     ev_buf vals;
     wstats ps, cs; /* page and chunk statistics */
-    /* dictionary-coded strings: page min/max as codes, found with a per-page stamp per code */
-    uint32_t *stamp;
-    size_t stamp_cap;
-    uint32_t page_gen;
-    int64_t pmin_code, pmax_code;
     /* dictionary */
     uint32_t dict_n;
     ev_buf dict_plain; /* PLAIN encoding of the entries */
@@ -113,6 +108,8 @@ typedef struct wcol {
     int32_t pages_dict, pages_plain, pages_delta;
     wpage *pages;
     size_t npages, pages_cap;
+    int cmode;       /* how the last trial compressed best (PQ_CSPLIT_*), see compress_page */
+    uint32_t cpages; /* pages compressed */
 } wcol;
 
 typedef struct wrg_index {
@@ -137,6 +134,10 @@ struct pq_writer {
     wrg_index *idx; /* [rg * ncols + col] when page_index */
     pq_codec_ctx *codec;
     ev_buf page, cbuf, hdr, tmp;
+    uint32_t *sel; /* page_rows entries: the valid rows of a batch slice (append_num) */
+    /* flush_dict_pages' scratch, kept across row groups: fresh megabytes per chunk would cost a page
+     * fault per 4 KiB each time (the ETL's page faults nearly doubled) */
+    ev_buf fl_sorted, fl_order, fl_renum, fl_codes, fl_sort;
     bool failed;
     /* file sink */
     int fd;
@@ -242,6 +243,25 @@ static void stats_merge(wcol *c, wstats *dst, const wstats *src, ev_status *st) 
     if (src->dmax > dst->dmax) dst->dmax = src->dmax;
 }
 
+/* A string bound for statistics into out: strings longer than STAT_TRUNC are truncated, a min to a
+ * prefix, a max to a prefix with its last byte incremented. Returns the length, or -1 when no valid
+ * bound exists. */
+static int str_bound(const uint8_t *p, size_t len, bool is_max, uint8_t *out) {
+    if (len <= STAT_TRUNC) {
+        if (len) memcpy(out, p, len);
+        return (int)len;
+    }
+    memcpy(out, p, STAT_TRUNC);
+    if (!is_max) return STAT_TRUNC;
+    for (int i = STAT_TRUNC - 1; i >= 0; i--) {
+        if (out[i] != 0xff) {
+            out[i]++;
+            return i + 1;
+        }
+    }
+    return -1;
+}
+
 /* PLAIN bytes of a statistic into out (cap >= STAT_TRUNC + 8). Strings longer than STAT_TRUNC are
  * truncated: min to a prefix, max to a prefix with its last byte incremented. Returns the length,
  * or -1 when no valid bound exists. */
@@ -274,19 +294,7 @@ static int stat_bytes(const wcol *c, const wstats *s, bool is_max, uint8_t *out)
     }
     default: {
         const ev_buf *b = is_max ? &s->smax : &s->smin;
-        if (b->len <= STAT_TRUNC) {
-            if (b->len) memcpy(out, b->data, b->len);
-            return (int)b->len;
-        }
-        memcpy(out, b->data, STAT_TRUNC);
-        if (!is_max) return STAT_TRUNC;
-        for (int i = STAT_TRUNC - 1; i >= 0; i--) {
-            if (out[i] != 0xff) {
-                out[i]++;
-                return i + 1;
-            }
-        }
-        return -1;
+        return str_bound(b->data, b->len, is_max, out);
     }
     }
 }
@@ -346,8 +354,7 @@ static ev_status dict_add_str(pq_writer *w, wcol *c, const char *p, uint32_t n, 
     if (n) memcpy(c->dict_plain.data + c->dict_plain.len + 4, p, n);
     c->dict_plain.len += 4 + (size_t)n;
     *code = c->dict_n++;
-    /* chunk min/max over entries: every entry is used by at least one row */
-    return stats_str(&c->cs, p, n);
+    return EV_OK; /* the chunk's min/max: its sorted dictionary's ends, at flush */
 }
 
 static inline ev_status dict_find_str(pq_writer *w, wcol *c, const char *p, uint32_t n, uint32_t *code) {
@@ -393,6 +400,17 @@ static inline ev_status dict_find_num(pq_writer *w, wcol *c, uint64_t bits, uint
 
 /* ---- pages ---- */
 
+/* Compresses a page body (levels before `split`) into w->cbuf. The first page of a column and every
+ * 8th after it are compressed both ways pq_compress_split_mode knows; the pages between use the way
+ * that won last, which halves the cost of compressing on data whose kind does not change. */
+static ev_status compress_page(pq_writer *w, wcol *c, const ev_buf *pg, size_t split, ev_error *err) {
+    int mode = c->cpages++ % 8 == 0 ? PQ_CSPLIT_BOTH : c->cmode;
+    EV_TRY(pq_compress_split_mode(w->codec, w->o.codec, w->o.level, pg->data, pg->len, split, &mode, &w->cbuf,
+                                  err));
+    c->cmode = mode;
+    return EV_OK;
+}
+
 static ev_status write_page(pq_writer *w, wcol *c, ev_error *err) {
     if (c->page_rows == 0) return EV_OK;
     ev_buf *pg = &w->page;
@@ -433,15 +451,8 @@ static ev_status write_page(pq_writer *w, wcol *c, ev_error *err) {
     }
     if (pg->len > INT32_MAX)
         return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: a page exceeds 2 GiB", w->name, c->name);
-    /* page statistics (dictionary strings: from the codes seen in this page) */
-    if (c->kind == K_STR && c->mode == PQ_WENC_DICT && c->pmin_code >= 0) {
-        uint32_t a = (uint32_t)c->pmin_code, b = (uint32_t)c->pmax_code;
-        c->ps.has = true;
-        ev_buf_reset(&c->ps.smin);
-        ev_buf_reset(&c->ps.smax);
-        EV_TRY(ev_buf_append(&c->ps.smin, c->dict_plain.data + c->dent[a].off, c->dent[a].len));
-        EV_TRY(ev_buf_append(&c->ps.smax, c->dict_plain.data + c->dent[b].off, c->dent[b].len));
-    }
+    /* page statistics; those of dictionary-coded strings are found at flush (flush_dict_pages), as
+     * the smallest and largest code of the page once the dictionary is sorted */
     pq_page_header h = {0};
     h.type = PQ_PAGE_DATA;
     h.uncompressed_size = (int32_t)pg->len;
@@ -475,7 +486,7 @@ static ev_status write_page(pq_writer *w, wcol *c, ev_error *err) {
         goto page_done;
     }
     c->encodings |= 1u << enc;
-    EV_TRY(pq_compress_split(w->codec, w->o.codec, w->o.level, pg->data, pg->len, vals_off, &w->cbuf, err));
+    EV_TRY(compress_page(w, c, pg, vals_off, err));
     if (w->cbuf.len > INT32_MAX)
         return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: a page exceeds 2 GiB", w->name, c->name);
     h.compressed_size = (int32_t)w->cbuf.len;
@@ -504,7 +515,7 @@ static ev_status write_page(pq_writer *w, wcol *c, ev_error *err) {
 page_done:
     c->chunk_values += (int64_t)c->page_rows;
     c->chunk_rows += (int64_t)c->page_rows;
-    /* page stats into chunk stats (dictionary strings are already there, from the entries) */
+    /* page stats into chunk stats (dictionary strings: from the sorted dictionary, at flush) */
     ev_status st = EV_OK;
     if (c->kind == K_STR && c->mode == PQ_WENC_DICT) {
         c->cs.nulls += c->ps.nulls;
@@ -515,8 +526,6 @@ page_done:
     stats_reset(&c->ps);
     c->page_rows = c->page_nonnull = c->ncodes = 0;
     ev_buf_reset(&c->vals);
-    c->page_gen++;
-    c->pmin_code = c->pmax_code = -1;
     return EV_OK;
 }
 
@@ -532,7 +541,7 @@ static ev_status dict_fallback(pq_writer *w, wcol *c, ev_error *err) {
 /* ---- appending rows ---- */
 
 static inline bool row_valid(const pq_col_batch *b, size_t i) {
-    return !b->valid || b->valid[i];
+    return (!b->valid || b->valid[i]) && !(b->codes && b->codes[i] == PQ_NULL_CODE);
 }
 
 /* Appends rows [i, i+n) of a numeric/bool column to the open page. */
@@ -545,15 +554,30 @@ static ev_status append_num(pq_writer *w, wcol *c, const pq_col_batch *b, size_t
     else if (c->mode == PQ_WENC_PLAIN)
         EV_TRY(ev_buf_reserve(&c->vals, n * vs));
     wstats *s = &c->ps;
-    for (size_t r = i; r < i + n; r++) {
-        bool v = row_valid(b, r);
-        if (c->spec.optional) c->defs[c->page_rows] = v;
-        c->page_rows++;
-        if (!v) {
-            s->nulls++;
-            continue;
+    /* the valid rows first, without a branch per row (nulls at random mispredict about every other
+     * one), then the values of those rows */
+    uint32_t *sel = w->sel;
+    size_t nn = 0;
+    if (b->valid) {
+        const uint8_t *valid = b->valid + i;
+        uint8_t *defs = c->defs + c->page_rows;
+        for (size_t q = 0; q < n; q++) {
+            uint8_t v = valid[q] != 0;
+            defs[q] = v;
+            sel[nn] = (uint32_t)q;
+            nn += v;
         }
-        c->page_nonnull++;
+    } else {
+        if (c->spec.optional) memset(c->defs + c->page_rows, 1, n);
+        for (size_t q = 0; q < n; q++)
+            sel[q] = (uint32_t)q;
+        nn = n;
+    }
+    c->page_rows += n;
+    c->page_nonnull += nn;
+    s->nulls += (int64_t)(n - nn);
+    for (size_t q = 0; q < nn; q++) {
+        size_t r = i + sel[q];
         const uint8_t *src = base + r * vs;
         uint64_t bits = 0;
         memcpy(&bits, src, vs);
@@ -629,30 +653,6 @@ static inline ev_status get_str(pq_writer *w, wcol *c, const pq_col_batch *b, si
     return EV_OK;
 }
 
-static inline void page_code_stats(pq_writer *w, wcol *c, uint32_t code) {
-    (void)w;
-    if (c->stamp[code] == c->page_gen) return;
-    c->stamp[code] = c->page_gen;
-    const uint8_t *d = c->dict_plain.data;
-    if (c->pmin_code < 0) {
-        c->pmin_code = c->pmax_code = code;
-        return;
-    }
-    uint32_t a = (uint32_t)c->pmin_code, z = (uint32_t)c->pmax_code;
-    if (cmp_bytes(d + c->dent[code].off, c->dent[code].len, d + c->dent[a].off, c->dent[a].len) < 0)
-        c->pmin_code = code;
-    else if (cmp_bytes(d + c->dent[code].off, c->dent[code].len, d + c->dent[z].off, c->dent[z].len) > 0)
-        c->pmax_code = code;
-}
-
-static ev_status ensure_stamp(pq_writer *w, wcol *c) {
-    if (c->stamp_cap >= c->dict_cap) return EV_OK;
-    size_t old = c->stamp_cap;
-    EV_TRY(grow(w->alloc, (void **)&c->stamp, &c->stamp_cap, c->dict_cap, 4));
-    memset(c->stamp + old, 0xff, (c->stamp_cap - old) * 4);
-    return EV_OK;
-}
-
 /* Appends up to n rows of a string column; *taken = rows consumed (PLAIN pages stop at page_size). */
 static ev_status append_str(pq_writer *w, wcol *c, const pq_col_batch *b, size_t i, size_t n, size_t *taken,
                             ev_error *err) {
@@ -661,6 +661,37 @@ static ev_status append_str(pq_writer *w, wcol *c, const pq_col_batch *b, size_t
         size_t old = c->remap_cap;
         if (grow(w->alloc, (void **)&c->remap, &c->remap_cap, b->dict_n, 4) != EV_OK) return nomem(w, err);
         memset(c->remap + old, 0, (c->remap_cap - old) * 4);
+    }
+    if (c->mode == PQ_WENC_DICT && b->codes && b->dict_n > 0) {
+        /* Codes from the caller: one remap lookup per row, without a branch on validity (null rows
+         * look up code 0 and are not kept) */
+        const uint32_t *in = b->codes + i;
+        const uint8_t *valid = b->valid ? b->valid + i : NULL;
+        uint8_t *defs = c->defs + c->page_rows;
+        uint32_t *out = c->codes, dn = b->dict_n, *remap = c->remap;
+        size_t nc = c->ncodes, nn = 0;
+        for (size_t q = 0; q < n; q++) {
+            uint32_t v = (valid ? valid[q] != 0 : 1) & (in[q] != PQ_NULL_CODE);
+            defs[q] = (uint8_t)v;
+            uint32_t k = in[q] & (0u - v);
+            uint32_t m = k < dn ? remap[k] : 0;
+            if (__builtin_expect(m == 0, 0) && v) {
+                const char *p = NULL;
+                uint32_t len = 0, code;
+                EV_TRY(get_str(w, c, b, i + q, &p, &len, err)); /* also reports a bad code */
+                if (dict_add_str(w, c, p, len, &code) != EV_OK) return nomem(w, err);
+                m = remap[k] = code + 1;
+            }
+            out[nc] = m - 1;
+            nc += v;
+            nn += v;
+        }
+        c->ncodes = nc;
+        c->page_rows += n;
+        c->page_nonnull += nn;
+        s->nulls += (int64_t)(n - nn);
+        *taken = n;
+        return EV_OK;
     }
     size_t r = i;
     for (; r < i + n; r++) {
@@ -691,8 +722,6 @@ static ev_status append_str(pq_writer *w, wcol *c, const pq_col_batch *b, size_t
                 EV_TRY(get_str(w, c, b, r, &p, &len, err));
                 if (dict_find_str(w, c, p, len, &code) != EV_OK) return nomem(w, err);
             }
-            if (ensure_stamp(w, c) != EV_OK) return nomem(w, err);
-            page_code_stats(w, c, code);
             c->codes[c->ncodes++] = code;
         } else {
             EV_TRY(get_str(w, c, b, r, &p, &len, err));
@@ -713,9 +742,9 @@ static ev_status append_str(pq_writer *w, wcol *c, const pq_col_batch *b, size_t
 
 /* Appends rows [i, i+n) of one column, cutting pages as they fill. */
 static ev_status append_col(pq_writer *w, wcol *c, const pq_col_batch *b, size_t i, size_t n, ev_error *err) {
-    if (!c->spec.optional && b->valid) {
+    if (!c->spec.optional && (b->valid || (c->kind == K_STR && b->codes))) {
         for (size_t r = i; r < i + n; r++)
-            if (!b->valid[r])
+            if (!row_valid(b, r))
                 return ev_error_set(err, EV_ERR_INPUT,
                                     "%s: column %s is REQUIRED but row %zu of the batch is null", w->name,
                                     c->name, r);
@@ -798,6 +827,83 @@ static size_t codes_start(const uint8_t *pg, size_t len, size_t vals_off) {
     return p < len ? p + 1 : len;
 }
 
+/* A 64-bit key per entry whose unsigned order is the entries' order: numbers with the sign flipped
+ * (negative floats all bits), strings their first 8 bytes big-endian, zero-padded. */
+static uint64_t sort_key(const wcol *c, uint32_t i) {
+    const uint8_t *d = c->dict_plain.data;
+    switch (c->kind) {
+    case K_STR: {
+        uint8_t b[8] = {0};
+        uint32_t len = c->dent[i].len;
+        memcpy(b, d + c->dent[i].off, len < 8 ? len : 8);
+        uint64_t k = 0;
+        for (int j = 0; j < 8; j++)
+            k = k << 8 | b[j];
+        return k;
+    }
+    case K_I32:
+        return (uint64_t)(pq_load32(d + (size_t)i * 4) ^ 0x80000000u);
+    case K_I64:
+        return pq_load64(d + (size_t)i * 8) ^ (1ULL << 63);
+    case K_F32: {
+        uint32_t v = pq_load32(d + (size_t)i * 4);
+        return (uint64_t)(v >> 31 ? ~v : v | 0x80000000u);
+    }
+    default: {
+        uint64_t v = pq_load64(d + (size_t)i * 8);
+        return v >> 63 ? ~v : v | (1ULL << 63);
+    }
+    }
+}
+
+/* Sorts the chunk's dictionary: order[k] = the entry at sorted position k. An LSD radix sort on
+ * sort_key (byte digits that are the same in every key are skipped: ids like "u_48213" take 3 or 4
+ * passes), then, for strings, runs of equal keys sorted by their whole bytes. Equal entries keep
+ * their first-seen order. A comparison sort of 90,000 ids cost ~10% of the ETL's time. */
+static ev_status sort_dict(pq_writer *w, wcol *c, uint32_t *order, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        order[i] = i;
+    if (n < 2) return EV_OK;
+    size_t bytes = (size_t)n * (8 + 8 + 4);
+    ev_buf_reset(&w->fl_sort);
+    EV_TRY(ev_buf_reserve(&w->fl_sort, bytes));
+    uint8_t *mem = w->fl_sort.data;
+    uint64_t *key = (uint64_t *)(void *)mem, *key2 = key + n;
+    uint32_t *ord2 = (uint32_t *)(key2 + n);
+    uint64_t all_and = ~0ULL, all_or = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        key[i] = sort_key(c, i);
+        all_and &= key[i];
+        all_or |= key[i];
+    }
+    uint64_t varying = all_and ^ all_or;
+    for (int shift = 0; shift < 64; shift += 8) {
+        if (!((varying >> shift) & 0xff)) continue;
+        uint32_t cnt[257] = {0};
+        for (uint32_t i = 0; i < n; i++)
+            cnt[((key[i] >> shift) & 0xff) + 1]++;
+        for (int b = 0; b < 256; b++)
+            cnt[b + 1] += cnt[b];
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t at = cnt[(key[i] >> shift) & 0xff]++;
+            key2[at] = key[i];
+            ord2[at] = order[i];
+        }
+        memcpy(key, key2, (size_t)n * 8);
+        memcpy(order, ord2, (size_t)n * 4);
+    }
+    if (c->kind == K_STR) {
+        for (uint32_t i = 0; i < n;) {
+            uint32_t j = i + 1;
+            while (j < n && key[j] == key[i])
+                j++;
+            if (j - i > 1) qsort_r(order + i, j - i, 4, cmp_entry, c);
+            i = j;
+        }
+    }
+    return EV_OK;
+}
+
 /* Codes of a small dictionary (at most 256 entries) packed at their bit width straddle bytes, which
  * hides their skew from a byte-oriented entropy coder: event types packed 3 bits each compress to
  * ~2.45 bits, written a byte each to ~2.0 (zstd's Huffman stage then sees one symbol per code), and
@@ -840,42 +946,56 @@ static ev_status flush_dict_pages(pq_writer *w, wcol *c, pq_wchunk *ch, int64_t 
     ev_status st = EV_OK;
     uint32_t n = c->dict_n;
     uint32_t *order = NULL, *renum = NULL, *codes = NULL;
-    size_t codes_cap = 0;
-    ev_buf sorted;
-    ev_buf_init(&sorted, w->alloc);
+    ev_buf *sorted = &w->fl_sorted;
+    ev_buf_reset(sorted);
     const ev_buf *dict = &c->dict_plain;
     if (n > 0) {
         if (c->dict_plain.len > INT32_MAX) {
             st = ev_error_set(err, EV_ERR_INPUT, "%s: column %s: dictionary exceeds 2 GiB", w->name, c->name);
             goto done;
         }
-        order = ev_alloc(w->alloc, (size_t)n * 4);
-        renum = ev_alloc(w->alloc, (size_t)n * 4);
-        if (!order || !renum || ev_buf_reserve(&sorted, c->dict_plain.len) != EV_OK) {
+        ev_buf_reset(&w->fl_order);
+        ev_buf_reset(&w->fl_renum);
+        if (ev_buf_reserve(&w->fl_order, (size_t)n * 4) != EV_OK ||
+            ev_buf_reserve(&w->fl_renum, (size_t)n * 4) != EV_OK ||
+            ev_buf_reserve(sorted, c->dict_plain.len) != EV_OK) {
             st = nomem(w, err);
             goto done;
         }
-        for (uint32_t i = 0; i < n; i++)
-            order[i] = i;
-        if (n > 16) qsort_r(order, n, 4, cmp_entry, c);
+        order = (uint32_t *)(void *)w->fl_order.data;
+        renum = (uint32_t *)(void *)w->fl_renum.data;
+        if (sort_dict(w, c, order, n) != EV_OK) {
+            st = nomem(w, err);
+            goto done;
+        }
+        if (c->kind == K_STR) {
+            /* every entry is some row's value: the chunk's min and max are the dictionary's ends */
+            const struct dent *lo = &c->dent[order[0]], *hi = &c->dent[order[n - 1]];
+            if (stats_str(&c->cs, (const char *)c->dict_plain.data + lo->off, lo->len) != EV_OK ||
+                stats_str(&c->cs, (const char *)c->dict_plain.data + hi->off, hi->len) != EV_OK) {
+                st = nomem(w, err);
+                goto done;
+            }
+        }
         for (uint32_t k = 0; k < n; k++)
             renum[order[k]] = k;
         for (uint32_t k = 0; k < n; k++) {
             uint32_t i = order[k];
             if (c->kind == K_STR) {
                 uint32_t l = c->dent[i].len;
-                memcpy(sorted.data + sorted.len, &l, 4);
-                memcpy(sorted.data + sorted.len + 4, dict->data + c->dent[i].off, l);
-                sorted.len += 4 + (size_t)l;
+                memcpy(sorted->data + sorted->len, &l, 4);
+                memcpy(sorted->data + sorted->len + 4, dict->data + c->dent[i].off, l);
+                sorted->len += 4 + (size_t)l;
             } else {
-                memcpy(sorted.data + sorted.len, dict->data + (size_t)i * c->vsize, c->vsize);
-                sorted.len += c->vsize;
+                memcpy(sorted->data + sorted->len, dict->data + (size_t)i * c->vsize, c->vsize);
+                sorted->len += c->vsize;
             }
         }
-        EV_CHECK(pq_compress_dict(w->codec, w->o.codec, w->o.level, sorted.data, sorted.len, &w->cbuf, err));
+        EV_CHECK(
+            pq_compress_dict(w->codec, w->o.codec, w->o.level, sorted->data, sorted->len, &w->cbuf, err));
         pq_page_header h = {0};
         h.type = PQ_PAGE_DICT;
-        h.uncompressed_size = (int32_t)sorted.len;
+        h.uncompressed_size = (int32_t)sorted->len;
         h.compressed_size = (int32_t)w->cbuf.len;
         h.num_values = (int32_t)n;
         ev_buf_reset(&w->hdr);
@@ -887,7 +1007,7 @@ static ev_status flush_dict_pages(pq_writer *w, wcol *c, pq_wchunk *ch, int64_t 
         EV_CHECK(emit(w, w->hdr.data, w->hdr.len, err));
         EV_CHECK(emit(w, w->cbuf.data, w->cbuf.len, err));
         *comp += (int64_t)(w->hdr.len + w->cbuf.len);
-        *uncomp += (int64_t)(w->hdr.len + sorted.len);
+        *uncomp += (int64_t)(w->hdr.len + sorted->len);
         ch->dict_pages = 1;
         c->encodings |= 1u << PQ_PLAIN;
         ch->data_page_offset = (int64_t)w->pos;
@@ -914,10 +1034,12 @@ static ev_status flush_dict_pages(pq_writer *w, wcol *c, pq_wchunk *ch, int64_t 
         int enc = PQ_PLAIN;
         if (n > 0) {
             enc = PQ_RLE_DICTIONARY;
-            if (grow(w->alloc, (void **)&codes, &codes_cap, d->nonnull + 1, 4) != EV_OK) {
+            ev_buf_reset(&w->fl_codes);
+            if (ev_buf_reserve(&w->fl_codes, (d->nonnull + 1) * 4) != EV_OK) {
                 st = nomem(w, err);
                 goto done;
             }
+            codes = (uint32_t *)(void *)w->fl_codes.data;
             pq_rle_dec dec;
             pq_rle_dec_init(&dec, body + d->vals_off + 1, d->len - d->vals_off - 1, body[d->vals_off]);
             if (!pq_rle_dec_u32(&dec, codes, d->nonnull)) {
@@ -925,8 +1047,21 @@ static ev_status flush_dict_pages(pq_writer *w, wcol *c, pq_wchunk *ch, int64_t 
                                   w->name, c->name);
                 goto done;
             }
-            for (size_t i = 0; i < d->nonnull; i++)
-                codes[i] = renum[codes[i]];
+            uint32_t lo = UINT32_MAX, hi = 0;
+            for (size_t i = 0; i < d->nonnull; i++) {
+                uint32_t k2 = renum[codes[i]];
+                codes[i] = k2;
+                lo = k2 < lo ? k2 : lo;
+                hi = k2 > hi ? k2 : hi;
+            }
+            if (c->kind == K_STR && d->nonnull > 0) {
+                /* the dictionary is sorted: the page's smallest and largest codes are its bounds */
+                int a = str_bound(dict->data + c->dent[order[lo]].off, c->dent[order[lo]].len, false, d->min);
+                int z = str_bound(dict->data + c->dent[order[hi]].off, c->dent[order[hi]].len, true, d->max);
+                d->has_min_max = a >= 0 && z >= 0;
+                d->min_len = (uint8_t)(a > 0 ? a : 0);
+                d->max_len = (uint8_t)(z > 0 ? z : 0);
+            }
             if (k == 0 && wide_bw == 0) {
                 /* The first page decides whether this chunk's codes are written a byte each (see
                  * byte_codes_pay) */
@@ -941,9 +1076,8 @@ static ev_status flush_dict_pages(pq_writer *w, wcol *c, pq_wchunk *ch, int64_t 
             c->pages_plain++; /* every value of the chunk is null: nothing to code */
         }
         c->encodings |= 1u << enc;
-        EV_CHECK(pq_compress_split(w->codec, w->o.codec, w->o.level, pg->data, pg->len,
-                                   n > 0 ? codes_start(pg->data, pg->len, d->vals_off) : d->vals_off,
-                                   &w->cbuf, err));
+        EV_CHECK(
+            compress_page(w, c, pg, n > 0 ? codes_start(pg->data, pg->len, d->vals_off) : d->vals_off, err));
         pq_page_header h = {0};
         h.type = PQ_PAGE_DATA;
         h.uncompressed_size = (int32_t)pg->len;
@@ -984,10 +1118,6 @@ static ev_status flush_dict_pages(pq_writer *w, wcol *c, pq_wchunk *ch, int64_t 
     }
     *held = first_entry;
 done:
-    ev_free(w->alloc, order, (size_t)n * 4);
-    ev_free(w->alloc, renum, (size_t)n * 4);
-    ev_free(w->alloc, codes, codes_cap * 4);
-    ev_buf_free(&sorted);
     return st;
 }
 
@@ -1127,6 +1257,7 @@ static void free_str(const ev_allocator *a, const char *s) {
 
 static void free_writer(pq_writer *w) {
     const ev_allocator *a = w->alloc;
+    ev_free(a, w->sel, w->sel ? w->o.page_rows * 4 : 0);
     for (size_t i = 0; i < w->ncols && w->cols; i++) {
         wcol *c = &w->cols[i];
         ev_free(a, c->defs, w->o.page_rows);
@@ -1136,7 +1267,6 @@ static void free_writer(pq_writer *w) {
         ev_buf_free(&c->ps.smax);
         ev_buf_free(&c->cs.smin);
         ev_buf_free(&c->cs.smax);
-        ev_free(a, c->stamp, c->stamp_cap * 4);
         ev_buf_free(&c->dict_plain);
         ev_free(a, c->dent, c->dict_cap * sizeof *c->dent);
         ev_free(a, c->ht, c->ht_cap * 4);
@@ -1172,6 +1302,11 @@ static void free_writer(pq_writer *w) {
     ev_buf_free(&w->cbuf);
     ev_buf_free(&w->hdr);
     ev_buf_free(&w->tmp);
+    ev_buf_free(&w->fl_sorted);
+    ev_buf_free(&w->fl_order);
+    ev_buf_free(&w->fl_renum);
+    ev_buf_free(&w->fl_codes);
+    ev_buf_free(&w->fl_sort);
     if (w->fd >= 0) close(w->fd);
     free_str(a, w->tmp_path);
     free_str(a, w->path);
@@ -1270,6 +1405,11 @@ static ev_status open_impl(const pq_column_spec *cols, size_t ncols, const pq_wr
     ev_buf_init(&w->cbuf, a);
     ev_buf_init(&w->hdr, a);
     ev_buf_init(&w->tmp, a);
+    ev_buf_init(&w->fl_sorted, a);
+    ev_buf_init(&w->fl_order, a);
+    ev_buf_init(&w->fl_renum, a);
+    ev_buf_init(&w->fl_codes, a);
+    ev_buf_init(&w->fl_sort, a);
     w->cols = ev_calloc(a, ncols, sizeof *w->cols);
     w->specs = ev_calloc(a, ncols, sizeof *w->specs);
     w->kv = o.num_kv ? ev_calloc(a, o.num_kv, sizeof *w->kv) : NULL;
@@ -1301,8 +1441,6 @@ static ev_status open_impl(const pq_column_spec *cols, size_t ncols, const pq_wr
         ev_buf_init(&c->dict_plain, a);
         ev_buf_init(&c->chunk, a);
         ev_buf_init(&c->dbody, a);
-        c->pmin_code = c->pmax_code = -1;
-        c->page_gen = 0;
         switch (c->spec.type) {
         case PQ_BOOLEAN:
             c->kind = K_BOOL;
@@ -1344,6 +1482,7 @@ static ev_status open_impl(const pq_column_spec *cols, size_t ncols, const pq_wr
         c->codes = ev_alloc(a, o.page_rows * 4);
         if (!c->name || !c->defs || !c->codes) st = EV_ERR_NOMEM;
     }
+    if (st == EV_OK && !(w->sel = ev_alloc(a, o.page_rows * 4))) st = EV_ERR_NOMEM;
     if (st != EV_OK) {
         free_writer(w);
         return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", name);
@@ -1494,8 +1633,8 @@ size_t pq_writer_memory(const pq_writer *w) {
     for (size_t i = 0; i < w->ncols; i++) {
         const wcol *c = &w->cols[i];
         m += w->o.page_rows * 5 + c->vals.cap + c->dict_plain.cap + c->dict_cap * sizeof *c->dent +
-             c->ht_cap * 4 + c->remap_cap * 4 + c->stamp_cap * 4 + c->chunk.cap + c->dbody.cap +
-             c->dp_cap * sizeof(dpage) + c->pages_cap * sizeof(wpage);
+             c->ht_cap * 4 + c->remap_cap * 4 + c->chunk.cap + c->dbody.cap + c->dp_cap * sizeof(dpage) +
+             c->pages_cap * sizeof(wpage);
     }
     return m;
 }

@@ -413,6 +413,68 @@ static void test_writer_errors(void **state) {
     ev_buf_free(&file);
 }
 
+/* Codes with PQ_NULL_CODE for nulls (no validity array), codes that start afresh in each row group,
+ * and a REQUIRED column refusing a null code. */
+static void test_null_codes(void **state) {
+    (void)state;
+    ev_buf file;
+    ev_buf_init(&file, NULL);
+    ev_error err = {0};
+    pq_writer *w;
+    pq_column_spec spec[] = {{"s", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, 0, false, true, 0}};
+    assert_int_equal(pq_writer_open(spec, 1, NULL, buf_sink, &file, "out", &w, &err), EV_OK);
+    size_t n = 3000;
+    uint32_t *codes = malloc(n * 4);
+    pq_str d1[3] = {{"b", 1}, {"a", 1}, {"c", 1}}, d2[2] = {{"z", 1}, {"y", 1}};
+    for (size_t i = 0; i < n; i++)
+        codes[i] = i % 4 == 3 ? PQ_NULL_CODE : (uint32_t)(i % 3);
+    pq_col_batch b = {.codes = codes, .dict = d1, .dict_n = 3};
+    assert_int_equal(pq_writer_write_batch(w, &b, n, &err), EV_OK);
+    assert_int_equal(pq_writer_flush_row_group(w, &err), EV_OK);
+    for (size_t i = 0; i < n; i++)
+        codes[i] = i % 5 == 0 ? PQ_NULL_CODE : (uint32_t)(i % 2); /* the same codes, other strings */
+    b = (pq_col_batch){.codes = codes, .dict = d2, .dict_n = 2};
+    assert_int_equal(pq_writer_write_batch(w, &b, n, &err), EV_OK);
+    assert_int_equal(pq_writer_close(w, NULL, &err), EV_OK);
+    pq_reader *r;
+    assert_int_equal(pq_reader_open_mem(file.data, file.len, "out", NULL, &r, &err), EV_OK);
+    const pq_file_meta *m = pq_reader_meta(r);
+    assert_int_equal(m->num_row_groups, 2);
+    for (size_t g = 0; g < 2; g++) {
+        assert_int_equal(m->row_groups[g].chunks[0].stats.null_count, g == 0 ? n / 4 : n / 5);
+        pq_column_reader *cr;
+        assert_int_equal(pq_column_open(r, g, 0, 0, &cr, &err), EV_OK);
+        size_t row = 0;
+        for (;;) {
+            pq_vector v;
+            assert_int_equal(pq_column_next(cr, &v, &err), EV_OK);
+            if (!v.n) break;
+            for (size_t k = 0; k < v.n; k++, row++) {
+                bool null = g == 0 ? row % 4 == 3 : row % 5 == 0;
+                assert_int_equal(v.valid ? v.valid[k] : 1, !null);
+                if (null) continue;
+                const pq_str *sv = (const pq_str *)v.values + k;
+                const pq_str *want = g == 0 ? &d1[row % 3] : &d2[row % 2];
+                assert_int_equal(sv->len, 1);
+                assert_int_equal(sv->ptr[0], want->ptr[0]);
+            }
+        }
+        assert_int_equal(row, n);
+        pq_column_close(cr);
+    }
+    pq_reader_close(r);
+    /* a REQUIRED column: a null code is a null in it */
+    pq_column_spec req[] = {{"s", PQ_BYTE_ARRAY, PQ_LOGICAL_STRING, 0, false, false, 0}};
+    ev_buf_reset(&file);
+    assert_int_equal(pq_writer_open(req, 1, NULL, buf_sink, &file, "out", &w, &err), EV_OK);
+    b = (pq_col_batch){.codes = codes, .dict = d2, .dict_n = 2};
+    assert_int_equal(pq_writer_write_batch(w, &b, n, &err), EV_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "REQUIRED"));
+    pq_writer_abort(w);
+    free(codes);
+    ev_buf_free(&file);
+}
+
 static void test_out_of_memory(void **state) {
     (void)state;
     mtable t;
@@ -1130,6 +1192,7 @@ int main(void) {
         cmocka_unit_test(test_dict_fallback_and_stats),
         cmocka_unit_test(test_kv_and_file),
         cmocka_unit_test(test_writer_errors),
+        cmocka_unit_test(test_null_codes),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_corrupt_files),
         cmocka_unit_test(test_handmade_encodings),

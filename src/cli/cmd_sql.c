@@ -24,7 +24,9 @@ typedef struct sql_opts {
 } sql_opts;
 
 static void print_stats(const exec_stats *st, size_t rows) {
-    fprintf(stderr, "(%zu row%s; run time %.3f s; data scanned %.2f MB%s; partitions pruned %llu of %llu; row groups skipped %llu of %llu)\n",
+    fprintf(stderr,
+            "(%zu row%s; run time %.3f s; data scanned %.2f MB%s; partitions pruned %llu of %llu; row groups "
+            "skipped %llu of %llu)\n",
             rows, rows == 1 ? "" : "s", (double)st->runtime_usec / 1e6, (double)st->bytes_scanned / 1e6,
             st->from_metadata ? " (answered from metadata)" : "", (unsigned long long)st->partitions_pruned,
             (unsigned long long)st->partitions_total, (unsigned long long)st->row_groups_skipped,
@@ -113,18 +115,33 @@ int cli_cmd_sql(const cli_ctx *ctx, int argc, char **argv) {
     int c;
     while ((c = getopt_long(argc, argv, "c:f:", longs, NULL)) != -1) {
         switch (c) {
-        case 'c': command = optarg; break;
-        case 'f': file = optarg; break;
+        case 'c':
+            command = optarg;
+            break;
+        case 'f':
+            file = optarg;
+            break;
         case 'F':
             if (exec_format_parse(optarg, &o.fmt) != EV_OK)
                 return cli_usage_error("sql", "--format must be table, csv or json, not '%s'", optarg);
             break;
-        case 'd': eo.database = optarg; break;
-        case 't': eo.threads = atoi(optarg); break;
-        case 'm': eo.memory_limit = (size_t)strtoull(optarg, NULL, 10) << 20; break;
-        case 's': eo.scan_limit = strtoull(optarg, NULL, 10); break;
-        case 'q': o.quiet = true; break;
-        default: return cli_usage_error("sql", "unknown option (see evlake sql --help)");
+        case 'd':
+            eo.database = optarg;
+            break;
+        case 't':
+            eo.threads = atoi(optarg);
+            break;
+        case 'm':
+            eo.memory_limit = (size_t)strtoull(optarg, NULL, 10) << 20;
+            break;
+        case 's':
+            eo.scan_limit = strtoull(optarg, NULL, 10);
+            break;
+        case 'q':
+            o.quiet = true;
+            break;
+        default:
+            return cli_usage_error("sql", "unknown option (see evlake sql --help)");
         }
     }
     if (optind < argc) return cli_usage_error("sql", "unexpected argument '%s'", argv[optind]);

@@ -21,11 +21,11 @@
 typedef struct exec_session exec_session;
 
 typedef struct exec_options {
-    const char *home;          /* lake home (catalog at <home>/catalog.db, data under it) */
-    const char *database;      /* NULL: "analytics" */
-    int threads;               /* 0: the number of cores */
-    size_t memory_limit;       /* bytes a query may hold; 0: 4 GiB */
-    uint64_t scan_limit;       /* workgroup bytes-scanned limit; 0: none */
+    const char *home;     /* lake home (catalog at <home>/catalog.db, data under it) */
+    const char *database; /* NULL: "analytics" */
+    int threads;          /* 0: the number of cores */
+    size_t memory_limit;  /* bytes a query may hold; 0: 4 GiB */
+    uint64_t scan_limit;  /* workgroup bytes-scanned limit; 0: none */
 } exec_options;
 
 ev_status exec_session_open(const exec_options *opts, exec_session **out, ev_error *err) EV_WUR;

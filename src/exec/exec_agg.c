@@ -117,7 +117,8 @@ static ev_status grow_groups(exec_agg *a, exec_budget *bud, ev_error *err) {
         if (sv) c->s = sv;
         uint8_t *has = realloc(c->has, nc);
         if (has) c->has = has;
-        if (!cnt || !iv || !fv || !sv || !has) return ev_error_set(err, EV_ERR_NOMEM, "out of memory aggregating");
+        if (!cnt || !iv || !fv || !sv || !has)
+            return ev_error_set(err, EV_ERR_NOMEM, "out of memory aggregating");
         memset(c->cnt + a->gcap, 0, (nc - a->gcap) * 8);
         memset(c->i + a->gcap, 0, (nc - a->gcap) * 8);
         memset(c->f + a->gcap, 0, (nc - a->gcap) * 8);
@@ -145,8 +146,8 @@ static ev_status rehash(exec_agg *a, exec_budget *bud, ev_error *err) {
 }
 
 /* The group of row r of the key vectors, created if new. */
-static ev_status find_group(exec_agg *a, const exec_vec *kv, size_t r, uint64_t h, uint32_t *gid, exec_budget *bud,
-                            ev_error *err) {
+static ev_status find_group(exec_agg *a, const exec_vec *kv, size_t r, uint64_t h, uint32_t *gid,
+                            exec_budget *bud, ev_error *err) {
     if ((a->ngroups + 1) * 2 > a->slot_cap) EV_TRY(rehash(a, bud, err));
     size_t p = h & (a->slot_cap - 1);
     for (;;) {
@@ -185,7 +186,9 @@ static ev_status find_group(exec_agg *a, const exec_vec *kv, size_t r, uint64_t 
 
 /* ---- distinct sets ---- */
 
-static uint64_t value_hash(const exec_vec *v, size_t r) { return exec_hash_value(v, r) | (1ULL << 63); }
+static uint64_t value_hash(const exec_vec *v, size_t r) {
+    return exec_hash_value(v, r) | (1ULL << 63);
+}
 
 static ev_status dset_grow(dset *d, ev_error *err) {
     size_t nc = d->cap ? d->cap * 2 : 1024;
@@ -231,8 +234,9 @@ static ev_status dset_add(exec_agg *a, dset *d, uint32_t gid, uint64_t h, sql_ty
     for (;;) {
         if (!d->h[p]) break;
         if (d->h[p] == h && d->gid[p] == gid) {
-            if (t == SQL_T_VARCHAR ? (d->sv[p].len == sv.len && (sv.len == 0 || !memcmp(d->sv[p].ptr, sv.ptr, sv.len)))
-                                   : d->iv[p] == iv)
+            if (t == SQL_T_VARCHAR
+                    ? (d->sv[p].len == sv.len && (sv.len == 0 || !memcmp(d->sv[p].ptr, sv.ptr, sv.len)))
+                    : d->iv[p] == iv)
                 return EV_OK;
         }
         p = (p + 1) & (d->cap - 1);
@@ -273,8 +277,8 @@ static ev_status keep_string(exec_agg *a, pq_str s, pq_str *out, ev_error *err) 
     return EV_OK;
 }
 
-static ev_status update(exec_agg *a, size_t k, const exec_vec *v, const uint32_t *gids, const uint32_t *rows, size_t n,
-                        exec_budget *bud, ev_error *err) {
+static ev_status update(exec_agg *a, size_t k, const exec_vec *v, const uint32_t *gids, const uint32_t *rows,
+                        size_t n, exec_budget *bud, ev_error *err) {
     const exec_agg_spec *sp = &a->specs[k];
     acc *c = &a->accs[k];
     switch (sp->kind) {
@@ -319,7 +323,9 @@ static ev_status update(exec_agg *a, size_t k, const exec_vec *v, const uint32_t
             uint32_t g = gids[j];
             bool take = !c->has[g];
             if (!take && sp->kind != EXEC_AGG_ARBITRARY) {
-                cur.p = v->type == SQL_T_VARCHAR ? (void *)c->s : v->type == SQL_T_DOUBLE ? (void *)c->f : (void *)c->i;
+                cur.p = v->type == SQL_T_VARCHAR  ? (void *)c->s
+                        : v->type == SQL_T_DOUBLE ? (void *)c->f
+                                                  : (void *)c->i;
                 int cmp = exec_cmp_rows(v, r, &cur, g);
                 take = want_less ? cmp < 0 : cmp > 0;
             }
@@ -390,7 +396,9 @@ static ev_status merge_acc(exec_agg *dst, exec_agg *src, size_t k, uint32_t gd, 
     switch (sp->kind) {
     case EXEC_AGG_COUNT_STAR:
     case EXEC_AGG_COUNT:
-    case EXEC_AGG_COUNT_IF: d->cnt[gd] += s->cnt[gs]; return EV_OK;
+    case EXEC_AGG_COUNT_IF:
+        d->cnt[gd] += s->cnt[gs];
+        return EV_OK;
     case EXEC_AGG_SUM:
     case EXEC_AGG_AVG:
         d->cnt[gd] += s->cnt[gs];
@@ -399,14 +407,21 @@ static ev_status merge_acc(exec_agg *dst, exec_agg *src, size_t k, uint32_t gd, 
         if (__builtin_add_overflow(d->i[gd], s->i[gs], &d->i[gd]))
             return ev_error_set(err, EV_ERR_INPUT, "bigint addition overflow in SUM");
         return EV_OK;
-    case EXEC_AGG_COUNT_DISTINCT: return EV_OK; /* merged set-wise */
+    case EXEC_AGG_COUNT_DISTINCT:
+        return EV_OK; /* merged set-wise */
     default: {
         if (!s->has[gs]) return EV_OK;
         sql_type t = sp->arg->type;
         bool take = !d->has[gd];
         if (!take && sp->kind != EXEC_AGG_ARBITRARY) {
-            exec_vec dv = {.type = t, .p = t == SQL_T_VARCHAR ? (void *)d->s : t == SQL_T_DOUBLE ? (void *)d->f : (void *)d->i};
-            exec_vec sv = {.type = t, .p = t == SQL_T_VARCHAR ? (void *)s->s : t == SQL_T_DOUBLE ? (void *)s->f : (void *)s->i};
+            exec_vec dv = {.type = t,
+                           .p = t == SQL_T_VARCHAR  ? (void *)d->s
+                                : t == SQL_T_DOUBLE ? (void *)d->f
+                                                    : (void *)d->i};
+            exec_vec sv = {.type = t,
+                           .p = t == SQL_T_VARCHAR  ? (void *)s->s
+                                : t == SQL_T_DOUBLE ? (void *)s->f
+                                                    : (void *)s->i};
             int cmp = exec_cmp_rows(&sv, gs, &dv, gd);
             take = (sp->kind == EXEC_AGG_MIN || sp->kind == EXEC_AGG_BOOL_AND) ? cmp < 0 : cmp > 0;
         }
@@ -443,7 +458,9 @@ ev_status exec_agg_merge(exec_agg *dst, exec_agg *src, exec_budget *bud, ev_erro
         dset *s = &src->accs[k].set;
         sql_type t = dst->specs[k].arg->type;
         for (size_t p = 0; p < s->cap && st == EV_OK; p++)
-            if (s->h[p]) st = dset_add(dst, &dst->accs[k].set, map[s->gid[p]], s->h[p], t, s->iv[p], s->sv[p], bud, err);
+            if (s->h[p])
+                st = dset_add(dst, &dst->accs[k].set, map[s->gid[p]], s->h[p], t, s->iv[p], s->sv[p], bud,
+                              err);
     }
     free(map);
     return st;
@@ -489,20 +506,27 @@ ev_status exec_agg_result(exec_agg *a, char *const *names, exec_table *out, ev_e
             case EXEC_AGG_COUNT_STAR:
             case EXEC_AGG_COUNT:
             case EXEC_AGG_COUNT_IF:
-            case EXEC_AGG_COUNT_DISTINCT: o->i[g] = c->cnt[g]; break;
+            case EXEC_AGG_COUNT_DISTINCT:
+                o->i[g] = c->cnt[g];
+                break;
             case EXEC_AGG_SUM:
                 o->nulls[g] = !c->has[g];
-                if (sp->out_type == SQL_T_DOUBLE) o->f[g] = c->f[g];
-                else o->i[g] = c->i[g];
+                if (sp->out_type == SQL_T_DOUBLE)
+                    o->f[g] = c->f[g];
+                else
+                    o->i[g] = c->i[g];
                 break;
             case EXEC_AGG_AVG:
                 o->nulls[g] = !c->cnt[g];
-                o->f[g] = c->cnt[g] ? (sp->arg->type == SQL_T_DOUBLE ? c->f[g] : (double)c->i[g]) / (double)c->cnt[g] : 0;
+                o->f[g] = c->cnt[g] ? (sp->arg->type == SQL_T_DOUBLE ? c->f[g] : (double)c->i[g]) /
+                                          (double)c->cnt[g]
+                                    : 0;
                 break;
             default:
                 o->nulls[g] = !c->has[g];
                 if (sp->out_type == SQL_T_VARCHAR) {
-                    char *p = c->has[g] && c->s[g].len ? ev_arena_alloc(&out->strings, c->s[g].len) : (char *)"";
+                    char *p =
+                        c->has[g] && c->s[g].len ? ev_arena_alloc(&out->strings, c->s[g].len) : (char *)"";
                     if (!p) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
                     if (c->has[g] && c->s[g].len) memcpy(p, c->s[g].ptr, c->s[g].len);
                     o->s[g] = (pq_str){p, c->has[g] ? c->s[g].len : 0};

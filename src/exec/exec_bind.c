@@ -10,8 +10,9 @@
 
 #include "exec_bind.h"
 
-static const char *const agg_names[] = {"count",   "sum",       "avg",        "min",      "max",   "count_if",
-                                        "approx_distinct", "arbitrary", "any_value", "bool_and", "bool_or", "every"};
+static const char *const agg_names[] = {
+    "count",           "sum",       "avg",       "min",      "max",     "count_if",
+    "approx_distinct", "arbitrary", "any_value", "bool_and", "bool_or", "every"};
 
 bool exec_is_agg_name(const char *name) {
     for (size_t k = 0; k < sizeof agg_names / sizeof agg_names[0]; k++)
@@ -39,7 +40,9 @@ static exec_expr *new_x(binder *b, exec_ekind kind, sql_type type, sql_pos pos) 
     return x;
 }
 
-static ev_status nomem(binder *b) { return ev_error_set(b->q->err, EV_ERR_NOMEM, "out of memory binding a query"); }
+static ev_status nomem(binder *b) {
+    return ev_error_set(b->q->err, EV_ERR_NOMEM, "out of memory binding a query");
+}
 
 static ev_status set_args(binder *b, exec_expr *x, exec_expr **args, size_t n) {
     x->args = ev_arena_alloc(b->q->arena, (n ? n : 1) * sizeof *args);
@@ -50,8 +53,9 @@ static ev_status set_args(binder *b, exec_expr *x, exec_expr **args, size_t n) {
 }
 
 bool exec_expr_equal(const exec_expr *a, const exec_expr *b) {
-    if (a->kind != b->kind || a->type != b->type || a->op != b->op || a->negated != b->negated || a->nargs != b->nargs ||
-        a->col != b->col || a->aux != b->aux || a->try_cast != b->try_cast || a->has_else != b->has_else)
+    if (a->kind != b->kind || a->type != b->type || a->op != b->op || a->negated != b->negated ||
+        a->nargs != b->nargs || a->col != b->col || a->aux != b->aux || a->try_cast != b->try_cast ||
+        a->has_else != b->has_else)
         return false;
     if (a->kind == X_CONST) {
         if (a->val.null != b->val.null) return false;
@@ -65,9 +69,12 @@ bool exec_expr_equal(const exec_expr *a, const exec_expr *b) {
 
 void exec_fixup(exec_expr *e, size_t agg_base, size_t win_base, const int *remap) {
     if (e->kind == X_COL) {
-        if (e->aux == REF_AGG) e->col += (int)agg_base;
-        else if (e->aux == REF_WIN) e->col += (int)win_base;
-        else if (remap) e->col = remap[e->col];
+        if (e->aux == REF_AGG)
+            e->col += (int)agg_base;
+        else if (e->aux == REF_WIN)
+            e->col += (int)win_base;
+        else if (remap)
+            e->col = remap[e->col];
         e->aux = REF_PLAIN;
         return;
     }
@@ -88,7 +95,8 @@ size_t exec_conjuncts(exec_expr *e, exec_expr **out, size_t cap) {
 
 static bool foldable(const exec_expr *x) {
     if (x->kind == X_CONST || x->kind == X_COL) return false;
-    if (x->kind == X_FUNC && x->nargs == 0) return false; /* now(), current_date: per statement, not per bind */
+    if (x->kind == X_FUNC && x->nargs == 0)
+        return false; /* now(), current_date: per statement, not per bind */
     for (size_t k = 0; k < x->nargs; k++)
         if (x->args[k]->kind != X_CONST) return false;
     return true;
@@ -140,7 +148,8 @@ static ev_status bind_column(binder *b, const sql_expr *e, exec_expr **out) {
         found = (int)k;
     }
     if (found < 0) {
-        if (e->qual) return sql_error_at(b->q->err, e->pos, "Column '%s.%s' cannot be resolved", e->qual, e->name);
+        if (e->qual)
+            return sql_error_at(b->q->err, e->pos, "Column '%s.%s' cannot be resolved", e->qual, e->name);
         return sql_error_at(b->q->err, e->pos, "Column '%s' cannot be resolved", e->name);
     }
     exec_expr *x = new_x(b, X_COL, sc->cols[found].type, e->pos);
@@ -179,7 +188,9 @@ static ev_status bind_literal(binder *b, const sql_expr *e, exec_expr **out) {
         x->type = e->type;
         break;
     }
-    default: x->val.null = true; break;
+    default:
+        x->val.null = true;
+        break;
     }
     x->val.type = x->type;
     *out = x;
@@ -194,13 +205,14 @@ static ev_status coerce(binder *b, exec_expr **x, sql_type t) {
 }
 
 static const char *op_name(sql_op op) {
-    static const char *const names[] = {"", "+", "-", "*", "/", "%", "||", "=", "<>", "<", "<=", ">", ">=", "-", "+"};
+    static const char *const names[] = {"",   "+", "-",  "*", "/",  "%", "||", "=",
+                                        "<>", "<", "<=", ">", ">=", "-", "+"};
     return names[op];
 }
 
 static ev_status cannot_apply(binder *b, const sql_expr *e, sql_type l, sql_type r) {
-    return sql_error_at(b->q->err, e->pos, "Cannot apply operator: %s %s %s", sql_type_name(l), op_name(e->op),
-                        sql_type_name(r));
+    return sql_error_at(b->q->err, e->pos, "Cannot apply operator: %s %s %s", sql_type_name(l),
+                        op_name(e->op), sql_type_name(r));
 }
 
 /* Operands of a comparison to one type. A varchar literal meets a date or timestamp as that type. */
@@ -211,7 +223,8 @@ static ev_status unify_compare(binder *b, const sql_expr *e, exec_expr **l, exec
     if (ltime && rt == SQL_T_VARCHAR && (*r)->kind == X_CONST) return coerce(b, r, lt);
     if (rtime && lt == SQL_T_VARCHAR && (*l)->kind == X_CONST) return coerce(b, l, rt);
     if (lt == SQL_T_BOOLEAN && rt == SQL_T_BOOLEAN) return EV_OK;
-    if (!exec_common_type(lt, rt, &t) || ((lt == SQL_T_BOOLEAN) != (rt == SQL_T_BOOLEAN) && lt != SQL_T_UNKNOWN && rt != SQL_T_UNKNOWN))
+    if (!exec_common_type(lt, rt, &t) ||
+        ((lt == SQL_T_BOOLEAN) != (rt == SQL_T_BOOLEAN) && lt != SQL_T_UNKNOWN && rt != SQL_T_UNKNOWN))
         return cannot_apply(b, e, lt, rt);
     EV_TRY(coerce(b, l, t));
     return coerce(b, r, t);
@@ -219,7 +232,8 @@ static ev_status unify_compare(binder *b, const sql_expr *e, exec_expr **l, exec
 
 static ev_status need_bool(binder *b, exec_expr *x, const char *what) {
     if (x->type == SQL_T_BOOLEAN || x->type == SQL_T_UNKNOWN) return EV_OK;
-    return sql_error_at(b->q->err, x->pos, "%s must evaluate to a boolean: actual type %s", what, sql_type_name(x->type));
+    return sql_error_at(b->q->err, x->pos, "%s must evaluate to a boolean: actual type %s", what,
+                        sql_type_name(x->type));
 }
 
 static ev_status bind_binary(binder *b, const sql_expr *e, exec_expr **out) {
@@ -228,7 +242,8 @@ static ev_status bind_binary(binder *b, const sql_expr *e, exec_expr **out) {
     EV_TRY(exec_bind_expr(b, e->args[1], &r));
     exec_expr *x;
     if (e->op == SQL_OP_CONCAT) {
-        if ((l->type != SQL_T_VARCHAR && l->type != SQL_T_UNKNOWN) || (r->type != SQL_T_VARCHAR && r->type != SQL_T_UNKNOWN))
+        if ((l->type != SQL_T_VARCHAR && l->type != SQL_T_UNKNOWN) ||
+            (r->type != SQL_T_VARCHAR && r->type != SQL_T_UNKNOWN))
             return cannot_apply(b, e, l->type, r->type);
         EV_TRY(coerce(b, &l, SQL_T_VARCHAR));
         EV_TRY(coerce(b, &r, SQL_T_VARCHAR));
@@ -259,7 +274,11 @@ static ev_status bind_logic(binder *b, const sql_expr *e, exec_expr **out) {
         EV_TRY(exec_bind_expr(b, e->args[k], &a[k]));
         EV_TRY(need_bool(b, a[k], e->kind == SQL_E_NOT ? "NOT argument" : "Logical operand"));
     }
-    exec_expr *x = new_x(b, e->kind == SQL_E_AND ? X_AND : e->kind == SQL_E_OR ? X_OR : X_NOT, SQL_T_BOOLEAN, e->pos);
+    exec_expr *x = new_x(b,
+                         e->kind == SQL_E_AND  ? X_AND
+                         : e->kind == SQL_E_OR ? X_OR
+                                               : X_NOT,
+                         SQL_T_BOOLEAN, e->pos);
     if (!x) return nomem(b);
     EV_TRY(set_args(b, x, a, e->nargs));
     *out = x;
@@ -325,8 +344,8 @@ static ev_status bind_like(binder *b, const sql_expr *e, exec_expr **out) {
     for (size_t k = 0; k < e->nargs; k++) {
         EV_TRY(exec_bind_expr(b, e->args[k], &a[k]));
         if (a[k]->type != SQL_T_VARCHAR && a[k]->type != SQL_T_UNKNOWN)
-            return sql_error_at(b->q->err, e->pos, "Cannot apply operator: %s LIKE %s", sql_type_name(a[0]->type),
-                                sql_type_name(a[k]->type));
+            return sql_error_at(b->q->err, e->pos, "Cannot apply operator: %s LIKE %s",
+                                sql_type_name(a[0]->type), sql_type_name(a[k]->type));
         EV_TRY(coerce(b, &a[k], SQL_T_VARCHAR));
     }
     exec_expr *x = new_x(b, X_LIKE, SQL_T_BOOLEAN, e->pos);
@@ -383,7 +402,8 @@ static ev_status bind_function(binder *b, const sql_expr *e, exec_expr **out) {
     if (!x) return nomem(b);
     x->fn = f->fn;
     x->fname = f->name;
-    if (e->distinct || e->star) return sql_error_at(b->q->err, e->pos, "%s is not an aggregate function", e->name);
+    if (e->distinct || e->star)
+        return sql_error_at(b->q->err, e->pos, "%s is not an aggregate function", e->name);
     exec_expr **a = ev_arena_alloc(b->q->arena, (e->nargs + 1) * sizeof *a);
     if (!a) return nomem(b);
     for (size_t k = 0; k < e->nargs; k++)
@@ -406,8 +426,10 @@ static ev_status bind_subquery(binder *b, const sql_expr *e, exec_expr **out) {
     exec_table t;
     EV_TRY(exec_run_query(b->q, e->subquery, b->ctes, &t));
     ev_status st = EV_OK;
-    if (t.ncols != 1) st = sql_error_at(b->q->err, e->pos, "Multiple columns returned by subquery are not supported");
-    else if (t.n > 1) st = sql_error_at(b->q->err, e->pos, "Scalar sub-query has returned multiple rows");
+    if (t.ncols != 1)
+        st = sql_error_at(b->q->err, e->pos, "Multiple columns returned by subquery are not supported");
+    else if (t.n > 1)
+        st = sql_error_at(b->q->err, e->pos, "Scalar sub-query has returned multiple rows");
     exec_expr *x = st == EV_OK ? new_x(b, X_CONST, t.ncols ? t.cols[0].type : SQL_T_UNKNOWN, e->pos) : NULL;
     if (st == EV_OK && !x) st = nomem(b);
     if (st == EV_OK) {
@@ -431,7 +453,8 @@ static ev_status bind_subquery(binder *b, const sql_expr *e, exec_expr **out) {
 static ev_status add_agg(binder *b, const exec_agg_spec *sp, size_t *idx) {
     for (size_t k = 0; k < b->naggs; k++) {
         const exec_agg_spec *o = &b->aggs[k];
-        if (o->kind == sp->kind && ((!o->arg && !sp->arg) || (o->arg && sp->arg && exec_expr_equal(o->arg, sp->arg)))) {
+        if (o->kind == sp->kind &&
+            ((!o->arg && !sp->arg) || (o->arg && sp->arg && exec_expr_equal(o->arg, sp->arg)))) {
             *idx = k;
             return EV_OK;
         }
@@ -450,7 +473,8 @@ static ev_status add_agg(binder *b, const exec_agg_spec *sp, size_t *idx) {
 }
 
 static ev_status bind_aggregate(binder *b, const sql_expr *e, exec_expr **out) {
-    if (!b->allow_agg) return sql_error_at(b->q->err, e->pos, "Aggregate functions are not allowed here: %s", e->name);
+    if (!b->allow_agg)
+        return sql_error_at(b->q->err, e->pos, "Aggregate functions are not allowed here: %s", e->name);
     /* arguments are bound over the input rows, where aggregates cannot nest */
     binder inner = *b;
     inner.post = false;
@@ -463,7 +487,8 @@ static ev_status bind_aggregate(binder *b, const sql_expr *e, exec_expr **out) {
         sp.out_type = SQL_T_BIGINT;
     } else {
         if (e->nargs != 1)
-            return sql_error_at(b->q->err, e->pos, "Unexpected parameters for function %s: %zu arguments", n, e->nargs);
+            return sql_error_at(b->q->err, e->pos, "Unexpected parameters for function %s: %zu arguments", n,
+                                e->nargs);
         EV_TRY(exec_bind_expr(&inner, e->args[0], &sp.arg));
         sql_type t = sp.arg->type;
         if (!strcmp(n, "count")) {
@@ -474,12 +499,16 @@ static ev_status bind_aggregate(binder *b, const sql_expr *e, exec_expr **out) {
             sp.out_type = SQL_T_BIGINT;
         } else if (!strcmp(n, "count_if")) {
             if (t != SQL_T_BOOLEAN && t != SQL_T_UNKNOWN)
-                return sql_error_at(b->q->err, e->pos, "Unexpected parameters (%s) for function count_if. Expected: count_if(boolean)", sql_type_name(t));
+                return sql_error_at(
+                    b->q->err, e->pos,
+                    "Unexpected parameters (%s) for function count_if. Expected: count_if(boolean)",
+                    sql_type_name(t));
             sp.kind = EXEC_AGG_COUNT_IF;
             sp.out_type = SQL_T_BIGINT;
         } else if (!strcmp(n, "sum") || !strcmp(n, "avg")) {
             if (!exec_is_numeric(t))
-                return sql_error_at(b->q->err, e->pos, "Unexpected parameters (%s) for function %s", sql_type_name(t), n);
+                return sql_error_at(b->q->err, e->pos, "Unexpected parameters (%s) for function %s",
+                                    sql_type_name(t), n);
             if (e->distinct) return sql_error_at(b->q->err, e->pos, "%s(DISTINCT ...) is not supported", n);
             sp.kind = n[0] == 's' ? EXEC_AGG_SUM : EXEC_AGG_AVG;
             sp.out_type = sp.kind == EXEC_AGG_AVG || t == SQL_T_DOUBLE ? SQL_T_DOUBLE : SQL_T_BIGINT;
@@ -491,11 +520,13 @@ static ev_status bind_aggregate(binder *b, const sql_expr *e, exec_expr **out) {
             sp.out_type = t;
         } else {
             if (t != SQL_T_BOOLEAN && t != SQL_T_UNKNOWN)
-                return sql_error_at(b->q->err, e->pos, "Unexpected parameters (%s) for function %s", sql_type_name(t), n);
+                return sql_error_at(b->q->err, e->pos, "Unexpected parameters (%s) for function %s",
+                                    sql_type_name(t), n);
             sp.kind = !strcmp(n, "bool_or") ? EXEC_AGG_BOOL_OR : EXEC_AGG_BOOL_AND;
             sp.out_type = SQL_T_BOOLEAN;
         }
-        if (e->distinct && sp.kind != EXEC_AGG_COUNT_DISTINCT && sp.kind != EXEC_AGG_MIN && sp.kind != EXEC_AGG_MAX)
+        if (e->distinct && sp.kind != EXEC_AGG_COUNT_DISTINCT && sp.kind != EXEC_AGG_MIN &&
+            sp.kind != EXEC_AGG_MAX)
             return sql_error_at(b->q->err, e->pos, "%s(DISTINCT ...) is not supported", n);
     }
     size_t idx = 0;
@@ -508,8 +539,8 @@ static ev_status bind_aggregate(binder *b, const sql_expr *e, exec_expr **out) {
     return EV_OK;
 }
 
-static const char *const window_only[] = {"row_number", "rank", "dense_rank", "lag", "lead", "first_value", "last_value",
-                                          "percent_rank", "cume_dist", "ntile"};
+static const char *const window_only[] = {"row_number",  "rank",       "dense_rank",   "lag",       "lead",
+                                          "first_value", "last_value", "percent_rank", "cume_dist", "ntile"};
 
 static bool is_window_only(const char *n) {
     for (size_t k = 0; k < sizeof window_only / sizeof window_only[0]; k++)
@@ -560,7 +591,8 @@ static ev_status bind_window(binder *b, const sql_expr *e, exec_expr **out) {
     else
         w.type = t0;
     if ((!strcmp(n, "sum") || !strcmp(n, "avg")) && !exec_is_numeric(t0))
-        return sql_error_at(b->q->err, e->pos, "Unexpected parameters (%s) for function %s", sql_type_name(t0), n);
+        return sql_error_at(b->q->err, e->pos, "Unexpected parameters (%s) for function %s",
+                            sql_type_name(t0), n);
     if ((!strcmp(n, "lag") || !strcmp(n, "lead")) && w.nargs > 2) EV_TRY(coerce(b, &w.args[2], t0));
     if (e->distinct) return sql_error_at(b->q->err, e->pos, "DISTINCT in window functions is not supported");
     if (b->nwins == b->cap_wins) {
@@ -589,9 +621,12 @@ static ev_status bind_generic(binder *b, const sql_expr *e, exec_expr **out) {
     case SQL_E_STRING:
     case SQL_E_BOOL:
     case SQL_E_NULL:
-    case SQL_E_TYPED: return bind_literal(b, e, out);
-    case SQL_E_COLUMN: return bind_column(b, e, out);
-    case SQL_E_STAR: return sql_error_at(b->q->err, e->pos, "'*' is only allowed in the SELECT list and COUNT(*)");
+    case SQL_E_TYPED:
+        return bind_literal(b, e, out);
+    case SQL_E_COLUMN:
+        return bind_column(b, e, out);
+    case SQL_E_STAR:
+        return sql_error_at(b->q->err, e->pos, "'*' is only allowed in the SELECT list and COUNT(*)");
     case SQL_E_UNARY: {
         exec_expr *a;
         EV_TRY(exec_bind_expr(b, e->args[0], &a));
@@ -608,10 +643,12 @@ static ev_status bind_generic(binder *b, const sql_expr *e, exec_expr **out) {
         *out = x;
         return fold(b, out);
     }
-    case SQL_E_BINARY: return bind_binary(b, e, out);
+    case SQL_E_BINARY:
+        return bind_binary(b, e, out);
     case SQL_E_AND:
     case SQL_E_OR:
-    case SQL_E_NOT: return bind_logic(b, e, out);
+    case SQL_E_NOT:
+        return bind_logic(b, e, out);
     case SQL_E_IS_NULL: {
         exec_expr *a;
         EV_TRY(exec_bind_expr(b, e->args[0], &a));
@@ -622,10 +659,14 @@ static ev_status bind_generic(binder *b, const sql_expr *e, exec_expr **out) {
         *out = x;
         return fold(b, out);
     }
-    case SQL_E_IN: return bind_in(b, e, out);
-    case SQL_E_BETWEEN: return bind_between(b, e, out);
-    case SQL_E_LIKE: return bind_like(b, e, out);
-    case SQL_E_CASE: return bind_case(b, e, out);
+    case SQL_E_IN:
+        return bind_in(b, e, out);
+    case SQL_E_BETWEEN:
+        return bind_between(b, e, out);
+    case SQL_E_LIKE:
+        return bind_like(b, e, out);
+    case SQL_E_CASE:
+        return bind_case(b, e, out);
     case SQL_E_CAST: {
         exec_expr *a;
         EV_TRY(exec_bind_expr(b, e->args[0], &a));
@@ -639,16 +680,18 @@ static ev_status bind_generic(binder *b, const sql_expr *e, exec_expr **out) {
     case SQL_E_FUNC:
         if (e->over) return bind_window(b, e, out);
         if (exec_is_agg_name(e->name)) return bind_aggregate(b, e, out);
-        if (is_window_only(e->name)) return sql_error_at(b->q->err, e->pos, "Window function %s requires an OVER clause", e->name);
+        if (is_window_only(e->name))
+            return sql_error_at(b->q->err, e->pos, "Window function %s requires an OVER clause", e->name);
         return bind_function(b, e, out);
-    case SQL_E_SUBQUERY: return bind_subquery(b, e, out);
+    case SQL_E_SUBQUERY:
+        return bind_subquery(b, e, out);
     }
     return sql_error_at(b->q->err, e->pos, "unsupported expression");
 }
 
 ev_status exec_bind_expr(binder *b, const sql_expr *e, exec_expr **out) {
-    bool literal = e->kind == SQL_E_INT || e->kind == SQL_E_DOUBLE || e->kind == SQL_E_STRING || e->kind == SQL_E_BOOL ||
-                   e->kind == SQL_E_NULL || e->kind == SQL_E_TYPED;
+    bool literal = e->kind == SQL_E_INT || e->kind == SQL_E_DOUBLE || e->kind == SQL_E_STRING ||
+                   e->kind == SQL_E_BOOL || e->kind == SQL_E_NULL || e->kind == SQL_E_TYPED;
     if (!b->post || literal || (e->kind == SQL_E_FUNC && (e->over || exec_is_agg_name(e->name))))
         return bind_generic(b, e, out);
     /* In an aggregate query, a sub-expression equal to a GROUP BY key is that key's column. */
@@ -678,9 +721,11 @@ ev_status exec_bind_expr(binder *b, const sql_expr *e, exec_expr **out) {
         if (e->kind == SQL_E_COLUMN) {
             if (st != EV_OK) return st;
             if (e->qual)
-                return sql_error_at(b->q->err, e->pos, "'%s.%s' must be an aggregate expression or appear in GROUP BY clause",
+                return sql_error_at(b->q->err, e->pos,
+                                    "'%s.%s' must be an aggregate expression or appear in GROUP BY clause",
                                     e->qual, e->name);
-            return sql_error_at(b->q->err, e->pos, "'%s' must be an aggregate expression or appear in GROUP BY clause", e->name);
+            return sql_error_at(b->q->err, e->pos,
+                                "'%s' must be an aggregate expression or appear in GROUP BY clause", e->name);
         }
         *b->q->err = saved;
     }

@@ -62,12 +62,28 @@ static ev_status eval_arith(exec_eval *ev, const exec_expr *e, const exec_batch 
         const double *a = x.f, *c = y.f;
         double *o = out->f;
         switch (e->op) {
-        case SQL_OP_ADD: for (size_t r = 0; r < n; r++) o[r] = a[r] + c[r]; break;
-        case SQL_OP_SUB: for (size_t r = 0; r < n; r++) o[r] = a[r] - c[r]; break;
-        case SQL_OP_MUL: for (size_t r = 0; r < n; r++) o[r] = a[r] * c[r]; break;
-        case SQL_OP_DIV: for (size_t r = 0; r < n; r++) o[r] = a[r] / c[r]; break;
-        case SQL_OP_MOD: for (size_t r = 0; r < n; r++) o[r] = fmod(a[r], c[r]); break;
-        default: return ev_error_set(ev->err, EV_ERR_INTERNAL, "bad arithmetic operator");
+        case SQL_OP_ADD:
+            for (size_t r = 0; r < n; r++)
+                o[r] = a[r] + c[r];
+            break;
+        case SQL_OP_SUB:
+            for (size_t r = 0; r < n; r++)
+                o[r] = a[r] - c[r];
+            break;
+        case SQL_OP_MUL:
+            for (size_t r = 0; r < n; r++)
+                o[r] = a[r] * c[r];
+            break;
+        case SQL_OP_DIV:
+            for (size_t r = 0; r < n; r++)
+                o[r] = a[r] / c[r];
+            break;
+        case SQL_OP_MOD:
+            for (size_t r = 0; r < n; r++)
+                o[r] = fmod(a[r], c[r]);
+            break;
+        default:
+            return ev_error_set(ev->err, EV_ERR_INTERNAL, "bad arithmetic operator");
         }
         return EV_OK;
     }
@@ -81,9 +97,15 @@ static ev_status eval_arith(exec_eval *ev, const exec_expr *e, const exec_batch 
         int64_t u = a[r], v = c[r], w = 0;
         bool ovf = false;
         switch (e->op) {
-        case SQL_OP_ADD: ovf = __builtin_add_overflow(u, v, &w); break;
-        case SQL_OP_SUB: ovf = __builtin_sub_overflow(u, v, &w); break;
-        case SQL_OP_MUL: ovf = __builtin_mul_overflow(u, v, &w); break;
+        case SQL_OP_ADD:
+            ovf = __builtin_add_overflow(u, v, &w);
+            break;
+        case SQL_OP_SUB:
+            ovf = __builtin_sub_overflow(u, v, &w);
+            break;
+        case SQL_OP_MUL:
+            ovf = __builtin_mul_overflow(u, v, &w);
+            break;
         case SQL_OP_DIV:
             if (v == 0) return div_zero(ev, e);
             w = (u == INT64_MIN && v == -1) ? (ovf = true, 0) : u / v;
@@ -92,12 +114,13 @@ static ev_status eval_arith(exec_eval *ev, const exec_expr *e, const exec_batch 
             if (v == 0) return div_zero(ev, e);
             w = v == -1 ? 0 : u % v;
             break;
-        default: return ev_error_set(ev->err, EV_ERR_INTERNAL, "bad arithmetic operator");
+        default:
+            return ev_error_set(ev->err, EV_ERR_INTERNAL, "bad arithmetic operator");
         }
         if (!ovf && e->type == SQL_T_INTEGER && (w > INT32_MAX || w < INT32_MIN)) ovf = true;
         if (ovf)
-            return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: %s addition overflow", e->pos.line, e->pos.col,
-                                e->type == SQL_T_INTEGER ? "integer" : "bigint");
+            return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: %s addition overflow", e->pos.line,
+                                e->pos.col, e->type == SQL_T_INTEGER ? "integer" : "bigint");
         o[r] = w;
     }
     return EV_OK;
@@ -105,12 +128,18 @@ static ev_status eval_arith(exec_eval *ev, const exec_expr *e, const exec_batch 
 
 static inline int cmp_result(sql_op op, int c) {
     switch (op) {
-    case SQL_OP_EQ: return c == 0;
-    case SQL_OP_NE: return c != 0;
-    case SQL_OP_LT: return c < 0;
-    case SQL_OP_LE: return c <= 0;
-    case SQL_OP_GT: return c > 0;
-    default: return c >= 0;
+    case SQL_OP_EQ:
+        return c == 0;
+    case SQL_OP_NE:
+        return c != 0;
+    case SQL_OP_LT:
+        return c < 0;
+    case SQL_OP_LE:
+        return c <= 0;
+    case SQL_OP_GT:
+        return c > 0;
+    default:
+        return c >= 0;
     }
 }
 
@@ -120,7 +149,8 @@ static ev_status eval_cmp(exec_eval *ev, const exec_expr *e, const exec_batch *b
     size_t n = b->n;
     /* column = 'constant' over strings: the hot filter of every question */
     const exec_expr *rc = e->args[1];
-    if (rc->kind == X_CONST && !rc->val.null && x.type == SQL_T_VARCHAR && (e->op == SQL_OP_EQ || e->op == SQL_OP_NE)) {
+    if (rc->kind == X_CONST && !rc->val.null && x.type == SQL_T_VARCHAR &&
+        (e->op == SQL_OP_EQ || e->op == SQL_OP_NE)) {
         EV_TRY(exec_vec_alloc(ev, SQL_T_BOOLEAN, n, false, out));
         out->nulls = x.nulls;
         pq_str k = rc->val.s;
@@ -142,12 +172,30 @@ static ev_status eval_cmp(exec_eval *ev, const exec_expr *e, const exec_batch *b
         const int64_t *a = x.i, *c = y.i;
         int64_t *o = out->i;
         switch (e->op) {
-        case SQL_OP_EQ: for (size_t r = 0; r < n; r++) o[r] = a[r] == c[r]; break;
-        case SQL_OP_NE: for (size_t r = 0; r < n; r++) o[r] = a[r] != c[r]; break;
-        case SQL_OP_LT: for (size_t r = 0; r < n; r++) o[r] = a[r] < c[r]; break;
-        case SQL_OP_LE: for (size_t r = 0; r < n; r++) o[r] = a[r] <= c[r]; break;
-        case SQL_OP_GT: for (size_t r = 0; r < n; r++) o[r] = a[r] > c[r]; break;
-        default: for (size_t r = 0; r < n; r++) o[r] = a[r] >= c[r]; break;
+        case SQL_OP_EQ:
+            for (size_t r = 0; r < n; r++)
+                o[r] = a[r] == c[r];
+            break;
+        case SQL_OP_NE:
+            for (size_t r = 0; r < n; r++)
+                o[r] = a[r] != c[r];
+            break;
+        case SQL_OP_LT:
+            for (size_t r = 0; r < n; r++)
+                o[r] = a[r] < c[r];
+            break;
+        case SQL_OP_LE:
+            for (size_t r = 0; r < n; r++)
+                o[r] = a[r] <= c[r];
+            break;
+        case SQL_OP_GT:
+            for (size_t r = 0; r < n; r++)
+                o[r] = a[r] > c[r];
+            break;
+        default:
+            for (size_t r = 0; r < n; r++)
+                o[r] = a[r] >= c[r];
+            break;
         }
         return EV_OK;
     }
@@ -167,8 +215,10 @@ static ev_status eval_concat(exec_eval *ev, const exec_expr *e, const exec_batch
         size_t len = 0;
         bool null = false;
         for (size_t k = 0; k < e->nargs; k++) {
-            if (ISNULL(&parts[k], r)) null = true;
-            else len += parts[k].s[r].len;
+            if (ISNULL(&parts[k], r))
+                null = true;
+            else
+                len += parts[k].s[r].len;
         }
         if (null) {
             out->nulls[r] = 1;
@@ -197,7 +247,7 @@ static ev_status eval_logic(exec_eval *ev, const exec_expr *e, const exec_batch 
     bool and = e->kind == X_AND;
     if (!x.nulls && !y.nulls && x.type != SQL_T_UNKNOWN && y.type != SQL_T_UNKNOWN) {
         for (size_t r = 0; r < n; r++)
-            out->i[r] = and ? (x.i[r] && y.i[r]) : (x.i[r] || y.i[r]);
+            out->i[r] = and? (x.i[r] && y.i[r]) : (x.i[r] || y.i[r]);
         return EV_OK;
     }
     out->nulls = exec_scratch(ev, n);
@@ -319,8 +369,9 @@ static ev_status eval_like(exec_eval *ev, const exec_expr *e, const exec_batch *
         int esc = -1;
         if (e->nargs > 2 && !ISNULL(&es, r)) {
             if (es.s[r].len != 1)
-                return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: Escape string must be a single character",
-                                    e->pos.line, e->pos.col);
+                return ev_error_set(ev->err, EV_ERR_INPUT,
+                                    "line %u:%u: Escape string must be a single character", e->pos.line,
+                                    e->pos.col);
             esc = (unsigned char)es.s[r].ptr[0];
         }
         bool m = exec_like_match(x.s[r].ptr, x.s[r].len, p.s[r].ptr, p.s[r].len, esc);
@@ -330,8 +381,8 @@ static ev_status eval_like(exec_eval *ev, const exec_expr *e, const exec_batch *
 }
 
 /* Evaluates e over the rows sel[0..nsel) of b, scattered back to their positions in out. */
-static ev_status eval_on_rows(exec_eval *ev, const exec_expr *e, const exec_batch *b, const uint32_t *sel, size_t nsel,
-                              exec_vec *out) {
+static ev_status eval_on_rows(exec_eval *ev, const exec_expr *e, const exec_batch *b, const uint32_t *sel,
+                              size_t nsel, exec_vec *out) {
     if (e->kind == X_CONST) {
         *out = (exec_vec){0};
         return eval_const(ev, e, b->n, out);
@@ -361,7 +412,8 @@ static ev_status eval_on_rows(exec_eval *ev, const exec_expr *e, const exec_batc
 }
 
 static bool is_safe(const exec_expr *e) {
-    if (e->kind == X_ARITH && (e->op == SQL_OP_DIV || e->op == SQL_OP_MOD) && e->type != SQL_T_DOUBLE) return false;
+    if (e->kind == X_ARITH && (e->op == SQL_OP_DIV || e->op == SQL_OP_MOD) && e->type != SQL_T_DOUBLE)
+        return false;
     if (e->kind == X_CAST && !e->try_cast) return false;
     if (e->kind == X_FUNC) return false;
     for (size_t k = 0; k < e->nargs; k++)
@@ -418,22 +470,28 @@ static ev_status eval_case(exec_eval *ev, const exec_expr *e, const exec_batch *
 
 /* ---- casts ---- */
 
-static ev_status cast_fail(exec_eval *ev, exec_value *v, sql_type to, bool try_cast, sql_pos pos, const char *text,
-                           size_t len) {
+static ev_status cast_fail(exec_eval *ev, exec_value *v, sql_type to, bool try_cast, sql_pos pos,
+                           const char *text, size_t len) {
     if (try_cast) {
         v->null = true;
         v->type = to;
         return EV_OK;
     }
-    const char *tn = to == SQL_T_INTEGER ? "INTEGER" : to == SQL_T_BIGINT ? "BIGINT" : to == SQL_T_DOUBLE ? "DOUBLE"
-                     : to == SQL_T_DATE ? "DATE" : to == SQL_T_BOOLEAN ? "BOOLEAN" : "TIMESTAMP";
+    const char *tn = to == SQL_T_INTEGER   ? "INTEGER"
+                     : to == SQL_T_BIGINT  ? "BIGINT"
+                     : to == SQL_T_DOUBLE  ? "DOUBLE"
+                     : to == SQL_T_DATE    ? "DATE"
+                     : to == SQL_T_BOOLEAN ? "BOOLEAN"
+                                           : "TIMESTAMP";
     return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: Cannot cast '%.*s' to %s", pos.line, pos.col,
                         (int)(len > 200 ? 200 : len), text, tn);
 }
 
 static bool parse_int_text(const char *p, size_t n, int64_t *out) {
-    while (n && (*p == ' ' || *p == '\t')) p++, n--;
-    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+    while (n && (*p == ' ' || *p == '\t'))
+        p++, n--;
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
     if (!n || n > 40) return false;
     char buf[48];
     memcpy(buf, p, n);
@@ -447,8 +505,10 @@ static bool parse_int_text(const char *p, size_t n, int64_t *out) {
 }
 
 static bool parse_double_text(const char *p, size_t n, double *out) {
-    while (n && (*p == ' ' || *p == '\t')) p++, n--;
-    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+    while (n && (*p == ' ' || *p == '\t'))
+        p++, n--;
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
     if (!n || n > 400) return false;
     char buf[512];
     memcpy(buf, p, n);
@@ -477,7 +537,8 @@ ev_status exec_cast_value(exec_eval *ev, exec_value *v, sql_type to, bool try_ca
     }
     case SQL_T_DOUBLE:
         if (from == SQL_T_VARCHAR) {
-            if (!parse_double_text(v->s.ptr, v->s.len, &v->f)) return cast_fail(ev, v, to, try_cast, pos, v->s.ptr, v->s.len);
+            if (!parse_double_text(v->s.ptr, v->s.len, &v->f))
+                return cast_fail(ev, v, to, try_cast, pos, v->s.ptr, v->s.len);
         } else if (exec_is_numeric(from) || from == SQL_T_BOOLEAN) {
             v->f = (double)v->i;
         } else {
@@ -488,7 +549,8 @@ ev_status exec_cast_value(exec_eval *ev, exec_value *v, sql_type to, bool try_ca
     case SQL_T_BIGINT: {
         int64_t x;
         if (from == SQL_T_VARCHAR) {
-            if (!parse_int_text(v->s.ptr, v->s.len, &x)) return cast_fail(ev, v, to, try_cast, pos, v->s.ptr, v->s.len);
+            if (!parse_int_text(v->s.ptr, v->s.len, &x))
+                return cast_fail(ev, v, to, try_cast, pos, v->s.ptr, v->s.len);
         } else if (from == SQL_T_DOUBLE) {
             double r = round(v->f);
             if (isnan(r) || r >= 9.2233720368547758e18 || r < -9.2233720368547758e18) {
@@ -506,17 +568,20 @@ ev_status exec_cast_value(exec_eval *ev, exec_value *v, sql_type to, bool try_ca
                 v->null = true;
                 break;
             }
-            return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: Out of range for integer: %lld", pos.line, pos.col,
-                                (long long)x);
+            return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: Out of range for integer: %lld", pos.line,
+                                pos.col, (long long)x);
         }
         v->i = x;
         break;
     }
     case SQL_T_BOOLEAN:
         if (from == SQL_T_VARCHAR) {
-            if (v->s.len == 4 && !strncasecmp(v->s.ptr, "true", 4)) v->i = 1;
-            else if (v->s.len == 5 && !strncasecmp(v->s.ptr, "false", 5)) v->i = 0;
-            else return cast_fail(ev, v, to, try_cast, pos, v->s.ptr, v->s.len);
+            if (v->s.len == 4 && !strncasecmp(v->s.ptr, "true", 4))
+                v->i = 1;
+            else if (v->s.len == 5 && !strncasecmp(v->s.ptr, "false", 5))
+                v->i = 0;
+            else
+                return cast_fail(ev, v, to, try_cast, pos, v->s.ptr, v->s.len);
         } else if (from == SQL_T_DOUBLE) {
             v->i = v->f != 0;
         } else if (exec_is_numeric(from)) {
@@ -557,13 +622,14 @@ ev_status exec_cast_value(exec_eval *ev, exec_value *v, sql_type to, bool try_ca
             goto bad;
         }
         break;
-    default: goto bad;
+    default:
+        goto bad;
     }
     v->type = to;
     return EV_OK;
 bad:
-    return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: Cannot cast %s to %s", pos.line, pos.col, sql_type_name(from),
-                        sql_type_name(to));
+    return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: Cannot cast %s to %s", pos.line, pos.col,
+                        sql_type_name(from), sql_type_name(to));
 }
 
 static ev_status eval_cast(exec_eval *ev, const exec_expr *e, const exec_batch *b, exec_vec *out) {
@@ -604,26 +670,42 @@ static ev_status eval_func(exec_eval *ev, const exec_expr *e, const exec_batch *
 
 ev_status exec_eval_expr(exec_eval *ev, const exec_expr *e, const exec_batch *b, exec_vec *out) {
     switch (e->kind) {
-    case X_CONST: return eval_const(ev, e, b->n, out);
-    case X_COL: *out = b->cols[e->col]; return EV_OK;
-    case X_NEG: return eval_neg(ev, e, b, out);
-    case X_ARITH: return eval_arith(ev, e, b, out);
-    case X_CMP: return eval_cmp(ev, e, b, out);
-    case X_CONCAT: return eval_concat(ev, e, b, out);
+    case X_CONST:
+        return eval_const(ev, e, b->n, out);
+    case X_COL:
+        *out = b->cols[e->col];
+        return EV_OK;
+    case X_NEG:
+        return eval_neg(ev, e, b, out);
+    case X_ARITH:
+        return eval_arith(ev, e, b, out);
+    case X_CMP:
+        return eval_cmp(ev, e, b, out);
+    case X_CONCAT:
+        return eval_concat(ev, e, b, out);
     case X_AND:
-    case X_OR: return eval_logic(ev, e, b, out);
-    case X_NOT: return eval_not(ev, e, b, out);
-    case X_ISNULL: return eval_isnull(ev, e, b, out);
-    case X_IN: return eval_in(ev, e, b, out);
-    case X_LIKE: return eval_like(ev, e, b, out);
-    case X_CASE: return eval_case(ev, e, b, out);
-    case X_CAST: return eval_cast(ev, e, b, out);
-    case X_FUNC: return eval_func(ev, e, b, out);
+    case X_OR:
+        return eval_logic(ev, e, b, out);
+    case X_NOT:
+        return eval_not(ev, e, b, out);
+    case X_ISNULL:
+        return eval_isnull(ev, e, b, out);
+    case X_IN:
+        return eval_in(ev, e, b, out);
+    case X_LIKE:
+        return eval_like(ev, e, b, out);
+    case X_CASE:
+        return eval_case(ev, e, b, out);
+    case X_CAST:
+        return eval_cast(ev, e, b, out);
+    case X_FUNC:
+        return eval_func(ev, e, b, out);
     }
     return ev_error_set(ev->err, EV_ERR_INTERNAL, "unknown expression kind %d", (int)e->kind);
 }
 
-ev_status exec_eval_filter(exec_eval *ev, const exec_expr *e, const exec_batch *b, uint32_t *sel, size_t *nsel) {
+ev_status exec_eval_filter(exec_eval *ev, const exec_expr *e, const exec_batch *b, uint32_t *sel,
+                           size_t *nsel) {
     exec_vec v;
     EV_TRY(exec_eval_expr(ev, e, b, &v));
     size_t k = 0;

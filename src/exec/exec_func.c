@@ -38,13 +38,20 @@ exec_expr *exec_coerce(ev_arena *a, exec_expr *x, sql_type to) {
 
 static int type_rank(sql_type t) {
     switch (t) {
-    case SQL_T_INTEGER: return 1;
-    case SQL_T_BIGINT: return 2;
-    case SQL_T_DOUBLE: return 3;
-    case SQL_T_DATE: return 10;
-    case SQL_T_TIMESTAMP: return 11;
-    case SQL_T_TIMESTAMPTZ: return 12;
-    default: return 0;
+    case SQL_T_INTEGER:
+        return 1;
+    case SQL_T_BIGINT:
+        return 2;
+    case SQL_T_DOUBLE:
+        return 3;
+    case SQL_T_DATE:
+        return 10;
+    case SQL_T_TIMESTAMP:
+        return 11;
+    case SQL_T_TIMESTAMPTZ:
+        return 12;
+    default:
+        return 0;
     }
 }
 
@@ -69,17 +76,20 @@ static ev_status type_error(ev_error *err, const exec_expr *e, const char *what)
     char sig[256] = "";
     size_t o = 0;
     for (size_t k = 0; k < e->nargs && o < sizeof sig - 40; k++)
-        o += (size_t)snprintf(sig + o, sizeof sig - o, "%s%s", k ? ", " : "", sql_type_name(e->args[k]->type));
-    return ev_error_set(err, EV_ERR_INPUT, "line %u:%u: Unexpected parameters (%s) for function %s%s%s", e->pos.line,
-                        e->pos.col, sig, e->fname, what ? ". Expected: " : "", what ? what : "");
+        o +=
+            (size_t)snprintf(sig + o, sizeof sig - o, "%s%s", k ? ", " : "", sql_type_name(e->args[k]->type));
+    return ev_error_set(err, EV_ERR_INPUT, "line %u:%u: Unexpected parameters (%s) for function %s%s%s",
+                        e->pos.line, e->pos.col, sig, e->fname, what ? ". Expected: " : "", what ? what : "");
 }
 
 /* ---- helpers for bodies ---- */
 
-static ev_status out_like(exec_eval *ev, sql_type t, size_t n, exec_vec *out) { return exec_vec_alloc(ev, t, n, true, out); }
+static ev_status out_like(exec_eval *ev, sql_type t, size_t n, exec_vec *out) {
+    return exec_vec_alloc(ev, t, n, true, out);
+}
 
-static const char *const unit_names[] = {"microsecond", "millisecond", "second", "minute", "hour", "day",
-                                         "week",        "month",       "quarter", "year"};
+static const char *const unit_names[] = {"microsecond", "millisecond", "second", "minute",  "hour",
+                                         "day",         "week",        "month",  "quarter", "year"};
 enum { U_US, U_MS, U_S, U_MIN, U_H, U_D, U_W, U_MON, U_Q, U_Y };
 
 static int unit_parse(pq_str s) {
@@ -97,12 +107,18 @@ static int unit_parse(pq_str s) {
 static int64_t trunc_ts(int64_t us, int unit) {
     ev_civil c;
     switch (unit) {
-    case U_US: return us;
-    case U_MS: return ev_time_floor(us, 1000);
-    case U_S: return ev_time_floor(us, EV_USEC_PER_SEC);
-    case U_MIN: return ev_time_floor(us, EV_USEC_PER_MIN);
-    case U_H: return ev_time_floor(us, EV_USEC_PER_HOUR);
-    case U_D: return ev_time_floor(us, EV_USEC_PER_DAY);
+    case U_US:
+        return us;
+    case U_MS:
+        return ev_time_floor(us, 1000);
+    case U_S:
+        return ev_time_floor(us, EV_USEC_PER_SEC);
+    case U_MIN:
+        return ev_time_floor(us, EV_USEC_PER_MIN);
+    case U_H:
+        return ev_time_floor(us, EV_USEC_PER_HOUR);
+    case U_D:
+        return ev_time_floor(us, EV_USEC_PER_DAY);
     case U_W: {
         int64_t days = ev_time_floor(us, EV_USEC_PER_DAY) / EV_USEC_PER_DAY;
         int64_t dow = ((days % 7) + 7 + 3) % 7; /* 1970-01-01 was a Thursday; Monday = 0 */
@@ -127,8 +143,9 @@ static ev_status fn_date_trunc(exec_eval *ev, const exec_expr *e, exec_vec *a, s
         }
         int unit = e->aux >= 0 ? (int)e->aux : unit_parse(a[0].s[r]);
         if (unit < 0 || (e->type == SQL_T_DATE && unit < U_D))
-            return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: '%.*s' is not a valid %s field", e->pos.line, e->pos.col,
-                                (int)a[0].s[r].len, a[0].s[r].ptr, e->type == SQL_T_DATE ? "DATE" : "TIMESTAMP");
+            return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: '%.*s' is not a valid %s field",
+                                e->pos.line, e->pos.col, (int)a[0].s[r].len, a[0].s[r].ptr,
+                                e->type == SQL_T_DATE ? "DATE" : "TIMESTAMP");
         if (e->type == SQL_T_DATE)
             out->i[r] = trunc_ts(a[1].i[r] * EV_USEC_PER_DAY, unit) / EV_USEC_PER_DAY;
         else
@@ -137,7 +154,9 @@ static ev_status fn_date_trunc(exec_eval *ev, const exec_expr *e, exec_vec *a, s
     return EV_OK;
 }
 
-static int64_t ts_of(const exec_vec *v, size_t r) { return v->type == SQL_T_DATE ? v->i[r] * EV_USEC_PER_DAY : v->i[r]; }
+static int64_t ts_of(const exec_vec *v, size_t r) {
+    return v->type == SQL_T_DATE ? v->i[r] * EV_USEC_PER_DAY : v->i[r];
+}
 
 static ev_status fn_date(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
     EV_TRY(out_like(ev, SQL_T_DATE, n, out));
@@ -159,8 +178,8 @@ static ev_status fn_from_iso(exec_eval *ev, const exec_expr *e, exec_vec *a, siz
         }
         int64_t us;
         if (ev_time_parse(a[0].s[r].ptr, a[0].s[r].len, &us) != EV_OK)
-            return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: Invalid format: \"%.*s\"", e->pos.line, e->pos.col,
-                                (int)(a[0].s[r].len > 100 ? 100 : a[0].s[r].len), a[0].s[r].ptr);
+            return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: Invalid format: \"%.*s\"", e->pos.line,
+                                e->pos.col, (int)(a[0].s[r].len > 100 ? 100 : a[0].s[r].len), a[0].s[r].ptr);
         out->i[r] = e->type == SQL_T_DATE ? ev_time_floor(us, EV_USEC_PER_DAY) / EV_USEC_PER_DAY : us;
     }
     return EV_OK;
@@ -181,25 +200,47 @@ static ev_status fn_extract(exec_eval *ev, const exec_expr *e, exec_vec *a, size
         int64_t days = ev_time_floor(us, EV_USEC_PER_DAY) / EV_USEC_PER_DAY;
         int64_t v = 0;
         switch ((int)e->aux) {
-        case F_YEAR: v = c.year; break;
-        case F_MONTH: v = c.month; break;
-        case F_DAY: v = c.day; break;
-        case F_HOUR: v = c.hour; break;
-        case F_MINUTE: v = c.minute; break;
-        case F_SECOND: v = c.second; break;
-        case F_DOW: v = ((days % 7) + 7 + 3) % 7 + 1; break; /* ISO: Monday 1 .. Sunday 7 */
-        case F_DOY: v = days - ev_days_from_civil(c.year, 1, 1) + 1; break;
-        case F_QUARTER: v = (c.month - 1) / 3 + 1; break;
-        default: v = c.usec / 1000; break;
+        case F_YEAR:
+            v = c.year;
+            break;
+        case F_MONTH:
+            v = c.month;
+            break;
+        case F_DAY:
+            v = c.day;
+            break;
+        case F_HOUR:
+            v = c.hour;
+            break;
+        case F_MINUTE:
+            v = c.minute;
+            break;
+        case F_SECOND:
+            v = c.second;
+            break;
+        case F_DOW:
+            v = ((days % 7) + 7 + 3) % 7 + 1;
+            break; /* ISO: Monday 1 .. Sunday 7 */
+        case F_DOY:
+            v = days - ev_days_from_civil(c.year, 1, 1) + 1;
+            break;
+        case F_QUARTER:
+            v = (c.month - 1) / 3 + 1;
+            break;
+        default:
+            v = c.usec / 1000;
+            break;
         }
         out->i[r] = v;
     }
     return EV_OK;
 }
 
-static const char *const month_names[] = {"January", "February", "March",     "April",   "May",      "June",
-                                          "July",    "August",   "September", "October", "November", "December"};
-static const char *const day_names[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+static const char *const month_names[] = {"January",   "February", "March",    "April",
+                                          "May",       "June",     "July",     "August",
+                                          "September", "October",  "November", "December"};
+static const char *const day_names[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                        "Friday", "Saturday", "Sunday"};
 
 /* MySQL's date_format specifiers, which Trino's date_format implements. */
 static size_t format_mysql(int64_t us, const char *f, size_t fn, char *o, size_t cap) {
@@ -216,30 +257,75 @@ static size_t format_mysql(int64_t us, const char *f, size_t fn, char *o, size_t
         char s = f[++k];
         int h12 = c.hour % 12 == 0 ? 12 : c.hour % 12;
         switch (s) {
-        case 'Y': w += (size_t)snprintf(o + w, cap - w, "%04d", c.year); break;
-        case 'y': w += (size_t)snprintf(o + w, cap - w, "%02d", c.year % 100); break;
-        case 'm': w += (size_t)snprintf(o + w, cap - w, "%02d", c.month); break;
-        case 'c': w += (size_t)snprintf(o + w, cap - w, "%d", c.month); break;
-        case 'd': w += (size_t)snprintf(o + w, cap - w, "%02d", c.day); break;
-        case 'e': w += (size_t)snprintf(o + w, cap - w, "%d", c.day); break;
-        case 'H': w += (size_t)snprintf(o + w, cap - w, "%02d", c.hour); break;
-        case 'k': w += (size_t)snprintf(o + w, cap - w, "%d", c.hour); break;
+        case 'Y':
+            w += (size_t)snprintf(o + w, cap - w, "%04d", c.year);
+            break;
+        case 'y':
+            w += (size_t)snprintf(o + w, cap - w, "%02d", c.year % 100);
+            break;
+        case 'm':
+            w += (size_t)snprintf(o + w, cap - w, "%02d", c.month);
+            break;
+        case 'c':
+            w += (size_t)snprintf(o + w, cap - w, "%d", c.month);
+            break;
+        case 'd':
+            w += (size_t)snprintf(o + w, cap - w, "%02d", c.day);
+            break;
+        case 'e':
+            w += (size_t)snprintf(o + w, cap - w, "%d", c.day);
+            break;
+        case 'H':
+            w += (size_t)snprintf(o + w, cap - w, "%02d", c.hour);
+            break;
+        case 'k':
+            w += (size_t)snprintf(o + w, cap - w, "%d", c.hour);
+            break;
         case 'h':
-        case 'I': w += (size_t)snprintf(o + w, cap - w, "%02d", h12); break;
-        case 'l': w += (size_t)snprintf(o + w, cap - w, "%d", h12); break;
-        case 'i': w += (size_t)snprintf(o + w, cap - w, "%02d", c.minute); break;
+        case 'I':
+            w += (size_t)snprintf(o + w, cap - w, "%02d", h12);
+            break;
+        case 'l':
+            w += (size_t)snprintf(o + w, cap - w, "%d", h12);
+            break;
+        case 'i':
+            w += (size_t)snprintf(o + w, cap - w, "%02d", c.minute);
+            break;
         case 's':
-        case 'S': w += (size_t)snprintf(o + w, cap - w, "%02d", c.second); break;
-        case 'f': w += (size_t)snprintf(o + w, cap - w, "%06d", c.usec); break;
-        case 'p': w += (size_t)snprintf(o + w, cap - w, "%s", c.hour < 12 ? "AM" : "PM"); break;
-        case 'T': w += (size_t)snprintf(o + w, cap - w, "%02d:%02d:%02d", c.hour, c.minute, c.second); break;
-        case 'r': w += (size_t)snprintf(o + w, cap - w, "%02d:%02d:%02d %s", h12, c.minute, c.second, c.hour < 12 ? "AM" : "PM"); break;
-        case 'M': w += (size_t)snprintf(o + w, cap - w, "%s", month_names[c.month - 1]); break;
-        case 'b': w += (size_t)snprintf(o + w, cap - w, "%.3s", month_names[c.month - 1]); break;
-        case 'W': w += (size_t)snprintf(o + w, cap - w, "%s", day_names[dow]); break;
-        case 'a': w += (size_t)snprintf(o + w, cap - w, "%.3s", day_names[dow]); break;
-        case 'j': w += (size_t)snprintf(o + w, cap - w, "%03d", (int)(days - ev_days_from_civil(c.year, 1, 1) + 1)); break;
-        default: o[w++] = s; break;
+        case 'S':
+            w += (size_t)snprintf(o + w, cap - w, "%02d", c.second);
+            break;
+        case 'f':
+            w += (size_t)snprintf(o + w, cap - w, "%06d", c.usec);
+            break;
+        case 'p':
+            w += (size_t)snprintf(o + w, cap - w, "%s", c.hour < 12 ? "AM" : "PM");
+            break;
+        case 'T':
+            w += (size_t)snprintf(o + w, cap - w, "%02d:%02d:%02d", c.hour, c.minute, c.second);
+            break;
+        case 'r':
+            w += (size_t)snprintf(o + w, cap - w, "%02d:%02d:%02d %s", h12, c.minute, c.second,
+                                  c.hour < 12 ? "AM" : "PM");
+            break;
+        case 'M':
+            w += (size_t)snprintf(o + w, cap - w, "%s", month_names[c.month - 1]);
+            break;
+        case 'b':
+            w += (size_t)snprintf(o + w, cap - w, "%.3s", month_names[c.month - 1]);
+            break;
+        case 'W':
+            w += (size_t)snprintf(o + w, cap - w, "%s", day_names[dow]);
+            break;
+        case 'a':
+            w += (size_t)snprintf(o + w, cap - w, "%.3s", day_names[dow]);
+            break;
+        case 'j':
+            w += (size_t)snprintf(o + w, cap - w, "%03d", (int)(days - ev_days_from_civil(c.year, 1, 1) + 1));
+            break;
+        default:
+            o[w++] = s;
+            break;
         }
     }
     return w;
@@ -276,12 +362,12 @@ static int64_t months_between(int64_t a, int64_t b) {
     return m;
 }
 
-static const int64_t unit_usec[] = {1, 1000, EV_USEC_PER_SEC, EV_USEC_PER_MIN, EV_USEC_PER_HOUR, EV_USEC_PER_DAY,
-                                    7 * EV_USEC_PER_DAY};
+static const int64_t unit_usec[] = {
+    1, 1000, EV_USEC_PER_SEC, EV_USEC_PER_MIN, EV_USEC_PER_HOUR, EV_USEC_PER_DAY, 7 * EV_USEC_PER_DAY};
 
 static ev_status bad_unit(exec_eval *ev, const exec_expr *e, pq_str u) {
-    return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: '%.*s' is not a valid time unit", e->pos.line, e->pos.col,
-                        (int)u.len, u.ptr);
+    return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: '%.*s' is not a valid time unit", e->pos.line,
+                        e->pos.col, (int)u.len, u.ptr);
 }
 
 static ev_status fn_date_diff(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
@@ -323,7 +409,8 @@ static ev_status fn_date_add(exec_eval *ev, const exec_expr *e, exec_vec *a, siz
             c.year = (int)(months / 12);
             c.month = (int)(months % 12) + 1;
             static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-            int md = mdays[c.month - 1] + (c.month == 2 && (c.year % 4 == 0 && (c.year % 100 != 0 || c.year % 400 == 0)));
+            int md = mdays[c.month - 1] +
+                     (c.month == 2 && (c.year % 4 == 0 && (c.year % 100 != 0 || c.year % 400 == 0)));
             if (c.day > md) c.day = md;
             t = ev_time_from_civil(&c);
         }
@@ -336,7 +423,8 @@ static ev_status fn_now(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n
     (void)a;
     EV_TRY(out_like(ev, e->type, n, out));
     for (size_t r = 0; r < n; r++)
-        out->i[r] = e->type == SQL_T_DATE ? ev_time_floor(ev->now_usec, EV_USEC_PER_DAY) / EV_USEC_PER_DAY : ev->now_usec;
+        out->i[r] = e->type == SQL_T_DATE ? ev_time_floor(ev->now_usec, EV_USEC_PER_DAY) / EV_USEC_PER_DAY
+                                          : ev->now_usec;
     return EV_OK;
 }
 
@@ -389,15 +477,33 @@ static ev_status fn_math1(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t
         }
         double x = a[0].f[r], y;
         switch ((int)e->aux) {
-        case M_ABS: y = fabs(x); break;
-        case M_FLOOR: y = floor(x); break;
-        case M_CEIL: y = ceil(x); break;
-        case M_SQRT: y = sqrt(x); break;
-        case M_LN: y = log(x); break;
-        case M_EXP: y = exp(x); break;
-        case M_LOG10: y = log10(x); break;
-        case M_LOG2: y = log2(x); break;
-        default: y = (x > 0) - (x < 0); break;
+        case M_ABS:
+            y = fabs(x);
+            break;
+        case M_FLOOR:
+            y = floor(x);
+            break;
+        case M_CEIL:
+            y = ceil(x);
+            break;
+        case M_SQRT:
+            y = sqrt(x);
+            break;
+        case M_LN:
+            y = log(x);
+            break;
+        case M_EXP:
+            y = exp(x);
+            break;
+        case M_LOG10:
+            y = log10(x);
+            break;
+        case M_LOG2:
+            y = log2(x);
+            break;
+        default:
+            y = (x > 0) - (x < 0);
+            break;
         }
         out->f[r] = y;
     }
@@ -449,7 +555,8 @@ static ev_status fn_case_map(exec_eval *ev, const exec_expr *e, exec_vec *a, siz
         if (!p) return EV_ERR_NOMEM;
         for (size_t k = 0; k < s.len; k++) {
             char c = s.ptr[k];
-            p[k] = e->aux ? (c >= 'a' && c <= 'z' ? (char)(c - 32) : c) : (c >= 'A' && c <= 'Z' ? (char)(c + 32) : c);
+            p[k] = e->aux ? (c >= 'a' && c <= 'z' ? (char)(c - 32) : c)
+                          : (c >= 'A' && c <= 'Z' ? (char)(c + 32) : c);
         }
         out->s[r] = (pq_str){p, s.len};
     }
@@ -501,9 +608,12 @@ static ev_status fn_trim(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t 
         pq_str s = a[0].s[r];
         size_t b = 0, en = s.len;
         if (e->aux != 2)
-            while (b < en && (s.ptr[b] == ' ' || s.ptr[b] == '\t' || s.ptr[b] == '\n' || s.ptr[b] == '\r')) b++;
+            while (b < en && (s.ptr[b] == ' ' || s.ptr[b] == '\t' || s.ptr[b] == '\n' || s.ptr[b] == '\r'))
+                b++;
         if (e->aux != 1)
-            while (en > b && (s.ptr[en - 1] == ' ' || s.ptr[en - 1] == '\t' || s.ptr[en - 1] == '\n' || s.ptr[en - 1] == '\r')) en--;
+            while (en > b && (s.ptr[en - 1] == ' ' || s.ptr[en - 1] == '\t' || s.ptr[en - 1] == '\n' ||
+                              s.ptr[en - 1] == '\r'))
+                en--;
         out->s[r] = (pq_str){s.ptr + b, (uint32_t)(en - b)};
     }
     return EV_OK;
@@ -527,7 +637,8 @@ static ev_status fn_replace(exec_eval *ev, const exec_expr *e, exec_vec *a, size
             continue;
         }
         size_t cnt = 0;
-        for (const char *p = s.ptr; (p = find_bytes(p, s.len - (size_t)(p - s.ptr), f.ptr, f.len)); p += f.len)
+        for (const char *p = s.ptr; (p = find_bytes(p, s.len - (size_t)(p - s.ptr), f.ptr, f.len));
+             p += f.len)
             cnt++;
         size_t len = s.len + cnt * t.len - cnt * f.len;
         char *o = exec_scratch(ev, len + 1);
@@ -586,7 +697,8 @@ static ev_status fn_split_part(exec_eval *ev, const exec_expr *e, exec_vec *a, s
         pq_str s = a[0].s[r], d = a[1].s[r];
         int64_t idx = a[2].i[r];
         if (idx <= 0)
-            return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: Index must be greater than zero", e->pos.line, e->pos.col);
+            return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: Index must be greater than zero",
+                                e->pos.line, e->pos.col);
         const char *p = s.ptr, *end = s.ptr + s.len;
         out->nulls[r] = 1;
         for (int64_t k = 1;; k++) {
@@ -625,8 +737,8 @@ static ev_status fn_regexp_like(exec_eval *ev, const exec_expr *e, exec_vec *a, 
             compiled_len = pat.len;
             if (regcomp(&re, compiled, REG_EXTENDED | REG_NOSUB)) {
                 compiled = NULL;
-                return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: Invalid regular expression: %.*s", e->pos.line,
-                                    e->pos.col, (int)(pat.len > 200 ? 200 : pat.len), pat.ptr);
+                return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: Invalid regular expression: %.*s",
+                                    e->pos.line, e->pos.col, (int)(pat.len > 200 ? 200 : pat.len), pat.ptr);
             }
         }
         char *s = exec_scratch(ev, a[0].s[r].len + 1);
@@ -648,8 +760,10 @@ static ev_status fn_concat(exec_eval *ev, const exec_expr *e, exec_vec *a, size_
         size_t len = 0;
         bool null = false;
         for (size_t k = 0; k < e->nargs; k++) {
-            if (ISNULL(&a[k], r)) null = true;
-            else len += a[k].s[r].len;
+            if (ISNULL(&a[k], r))
+                null = true;
+            else
+                len += a[k].s[r].len;
         }
         if (null) {
             out->nulls[r] = 1;
@@ -718,7 +832,8 @@ static ev_status fn_greatest(exec_eval *ev, const exec_expr *e, exec_vec *a, siz
         size_t best = 0;
         bool null = false;
         for (size_t k = 0; k < e->nargs; k++) {
-            if (ISNULL(&a[k], r)) null = true;
+            if (ISNULL(&a[k], r))
+                null = true;
             else if (k && (exec_cmp_rows(&a[k], r, &a[best], r) > 0) == (e->aux == 0))
                 best = k;
         }
@@ -733,8 +848,10 @@ static ev_status fn_to_unixtime(exec_eval *ev, const exec_expr *e, exec_vec *a, 
     (void)e;
     EV_TRY(out_like(ev, SQL_T_DOUBLE, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r)) out->nulls[r] = 1;
-        else out->f[r] = (double)ts_of(&a[0], r) / 1e6;
+        if (ISNULL(&a[0], r))
+            out->nulls[r] = 1;
+        else
+            out->f[r] = (double)ts_of(&a[0], r) / 1e6;
     }
     return EV_OK;
 }
@@ -743,8 +860,10 @@ static ev_status fn_from_unixtime(exec_eval *ev, const exec_expr *e, exec_vec *a
     (void)e;
     EV_TRY(out_like(ev, SQL_T_TIMESTAMPTZ, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r)) out->nulls[r] = 1;
-        else out->i[r] = (int64_t)floor(a[0].f[r] * 1e6);
+        if (ISNULL(&a[0], r))
+            out->nulls[r] = 1;
+        else
+            out->i[r] = (int64_t)floor(a[0].f[r] * 1e6);
     }
     return EV_OK;
 }
@@ -830,47 +949,53 @@ static ev_status coerce_arg(exec_expr *e, size_t k, sql_type to, ev_arena *a, ev
 static ev_status unify(exec_expr *e, size_t from, ev_arena *a, ev_error *err) {
     sql_type t = SQL_T_UNKNOWN;
     for (size_t k = from; k < e->nargs; k++)
-        if (!exec_common_type(t, e->args[k]->type, &t))
-            return type_error(err, e, "arguments of one type");
+        if (!exec_common_type(t, e->args[k]->type, &t)) return type_error(err, e, "arguments of one type");
     for (size_t k = from; k < e->nargs; k++)
         EV_TRY(coerce_arg(e, k, t, a, err));
     e->type = t;
     return EV_OK;
 }
 
-static bool name_is(const exec_expr *e, const char *n) { return !strcmp(e->fname, n); }
+static bool name_is(const exec_expr *e, const char *n) {
+    return !strcmp(e->fname, n);
+}
 
 static ev_status bind_time_fn(exec_expr *e, ev_arena *a, ev_error *err) {
     const char *n = e->fname;
     if (name_is(e, "date_trunc")) {
-        if (e->args[0]->type != SQL_T_VARCHAR || !is_time(e->args[1]->type)) return type_error(err, e, "date_trunc(varchar, timestamp)");
+        if (e->args[0]->type != SQL_T_VARCHAR || !is_time(e->args[1]->type))
+            return type_error(err, e, "date_trunc(varchar, timestamp)");
         e->type = e->args[1]->type == SQL_T_UNKNOWN ? SQL_T_TIMESTAMP : e->args[1]->type;
         e->aux = -1;
         if (e->args[0]->kind == X_CONST && !e->args[0]->val.null) {
             int u = unit_parse(e->args[0]->val.s);
             if (u < 0 || u == U_US)
-                return ev_error_set(err, EV_ERR_INPUT, "line %u:%u: '%.*s' is not a valid TIMESTAMP field", e->pos.line,
-                                    e->pos.col, (int)e->args[0]->val.s.len, e->args[0]->val.s.ptr);
+                return ev_error_set(err, EV_ERR_INPUT, "line %u:%u: '%.*s' is not a valid TIMESTAMP field",
+                                    e->pos.line, e->pos.col, (int)e->args[0]->val.s.len,
+                                    e->args[0]->val.s.ptr);
             e->aux = u;
         }
         return EV_OK;
     }
     if (name_is(e, "date")) {
-        if (e->args[0]->type != SQL_T_VARCHAR && !is_time(e->args[0]->type)) return type_error(err, e, "date(varchar|timestamp)");
+        if (e->args[0]->type != SQL_T_VARCHAR && !is_time(e->args[0]->type))
+            return type_error(err, e, "date(varchar|timestamp)");
         e->type = SQL_T_DATE;
         return EV_OK;
     }
     if (!strncmp(n, "from_iso8601", 12)) {
-        if (e->args[0]->type != SQL_T_VARCHAR && e->args[0]->type != SQL_T_UNKNOWN) return type_error(err, e, "varchar");
+        if (e->args[0]->type != SQL_T_VARCHAR && e->args[0]->type != SQL_T_UNKNOWN)
+            return type_error(err, e, "varchar");
         e->type = name_is(e, "from_iso8601_date") ? SQL_T_DATE : SQL_T_TIMESTAMPTZ;
         return EV_OK;
     }
     static const struct {
         const char *name;
         int field;
-    } fields[] = {{"year", F_YEAR},       {"month", F_MONTH},    {"day", F_DAY},           {"day_of_month", F_DAY},
-                  {"hour", F_HOUR},       {"minute", F_MINUTE},  {"second", F_SECOND},     {"millisecond", F_MILLI},
-                  {"day_of_week", F_DOW}, {"dow", F_DOW},        {"day_of_year", F_DOY},   {"doy", F_DOY},
+    } fields[] = {{"year", F_YEAR},        {"month", F_MONTH},       {"day", F_DAY},
+                  {"day_of_month", F_DAY}, {"hour", F_HOUR},         {"minute", F_MINUTE},
+                  {"second", F_SECOND},    {"millisecond", F_MILLI}, {"day_of_week", F_DOW},
+                  {"dow", F_DOW},          {"day_of_year", F_DOY},   {"doy", F_DOY},
                   {"quarter", F_QUARTER}};
     for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
         if (name_is(e, fields[k].name)) {
@@ -883,7 +1008,8 @@ static ev_status bind_time_fn(exec_expr *e, ev_arena *a, ev_error *err) {
         }
     }
     if (name_is(e, "date_format")) {
-        if (!is_time(e->args[0]->type) || e->args[1]->type != SQL_T_VARCHAR) return type_error(err, e, "date_format(timestamp, varchar)");
+        if (!is_time(e->args[0]->type) || e->args[1]->type != SQL_T_VARCHAR)
+            return type_error(err, e, "date_format(timestamp, varchar)");
         e->type = SQL_T_VARCHAR;
         return EV_OK;
     }
@@ -927,7 +1053,8 @@ static ev_status bind_math_fn(exec_expr *e, ev_arena *a, ev_error *err) {
     if (name_is(e, "round")) {
         if (!exec_is_numeric(t0)) return type_error(err, e, "round(number[, integer])");
         if (e->nargs > 1) {
-            if (!exec_is_int(e->args[1]->type) || !exec_is_numeric(e->args[1]->type)) return type_error(err, e, "round(number, integer)");
+            if (!exec_is_int(e->args[1]->type) || !exec_is_numeric(e->args[1]->type))
+                return type_error(err, e, "round(number, integer)");
             EV_TRY(coerce_arg(e, 1, SQL_T_BIGINT, a, err));
         }
         e->type = t0 == SQL_T_UNKNOWN ? SQL_T_DOUBLE : t0;
@@ -936,13 +1063,14 @@ static ev_status bind_math_fn(exec_expr *e, ev_arena *a, ev_error *err) {
     static const struct {
         const char *name;
         int op;
-    } ops[] = {{"abs", M_ABS},     {"floor", M_FLOOR}, {"ceil", M_CEIL},   {"ceiling", M_CEIL}, {"sqrt", M_SQRT},
-               {"ln", M_LN},       {"exp", M_EXP},     {"log10", M_LOG10}, {"log2", M_LOG2},    {"sign", M_SIGN}};
+    } ops[] = {{"abs", M_ABS}, {"floor", M_FLOOR}, {"ceil", M_CEIL},   {"ceiling", M_CEIL}, {"sqrt", M_SQRT},
+               {"ln", M_LN},   {"exp", M_EXP},     {"log10", M_LOG10}, {"log2", M_LOG2},    {"sign", M_SIGN}};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         if (!name_is(e, ops[k].name)) continue;
         if (!exec_is_numeric(t0)) return type_error(err, e, "a number");
         e->aux = ops[k].op;
-        bool keeps_int = ops[k].op == M_ABS || ops[k].op == M_FLOOR || ops[k].op == M_CEIL || ops[k].op == M_SIGN;
+        bool keeps_int =
+            ops[k].op == M_ABS || ops[k].op == M_FLOOR || ops[k].op == M_CEIL || ops[k].op == M_SIGN;
         e->type = keeps_int && t0 != SQL_T_UNKNOWN ? t0 : SQL_T_DOUBLE;
         return coerce_arg(e, 0, e->type, a, err);
     }
@@ -978,7 +1106,8 @@ static ev_status bind_string_fn(exec_expr *e, ev_arena *a, ev_error *err) {
     if (name_is(e, "substr") || name_is(e, "substring")) {
         EV_TRY(need_varchar(e, 0, 1, a, err));
         for (size_t k = 1; k < e->nargs; k++) {
-            if (!exec_is_int(e->args[k]->type) || !exec_is_numeric(e->args[k]->type)) return type_error(err, e, "substr(varchar, bigint[, bigint])");
+            if (!exec_is_int(e->args[k]->type) || !exec_is_numeric(e->args[k]->type))
+                return type_error(err, e, "substr(varchar, bigint[, bigint])");
             EV_TRY(coerce_arg(e, k, SQL_T_BIGINT, a, err));
         }
         e->type = SQL_T_VARCHAR;
@@ -990,14 +1119,16 @@ static ev_status bind_string_fn(exec_expr *e, ev_arena *a, ev_error *err) {
         e->type = SQL_T_VARCHAR;
         return EV_OK;
     }
-    if (name_is(e, "replace") || name_is(e, "strpos") || name_is(e, "starts_with") || name_is(e, "regexp_like")) {
+    if (name_is(e, "replace") || name_is(e, "strpos") || name_is(e, "starts_with") ||
+        name_is(e, "regexp_like")) {
         EV_TRY(need_varchar(e, 0, e->nargs, a, err));
         e->type = name_is(e, "replace") ? SQL_T_VARCHAR : name_is(e, "strpos") ? SQL_T_BIGINT : SQL_T_BOOLEAN;
         return EV_OK;
     }
     if (name_is(e, "split_part")) {
         EV_TRY(need_varchar(e, 0, 2, a, err));
-        if (!exec_is_int(e->args[2]->type) || !exec_is_numeric(e->args[2]->type)) return type_error(err, e, "split_part(varchar, varchar, bigint)");
+        if (!exec_is_int(e->args[2]->type) || !exec_is_numeric(e->args[2]->type))
+            return type_error(err, e, "split_part(varchar, varchar, bigint)");
         EV_TRY(coerce_arg(e, 2, SQL_T_BIGINT, a, err));
         e->type = SQL_T_VARCHAR;
         return EV_OK;
@@ -1022,14 +1153,16 @@ ev_status exec_func_bind(exec_expr *e, ev_arena *a, ev_error *err) {
     }
     if (name_is(e, "nullif")) {
         sql_type t;
-        if (!exec_common_type(e->args[0]->type, e->args[1]->type, &t)) return type_error(err, e, "comparable types");
+        if (!exec_common_type(e->args[0]->type, e->args[1]->type, &t))
+            return type_error(err, e, "comparable types");
         e->type = e->args[0]->type;
         if (t != e->type) e->type = t;
         EV_TRY(coerce_arg(e, 0, t, a, err));
         return coerce_arg(e, 1, t, a, err);
     }
     if (name_is(e, "if")) {
-        if (e->args[0]->type != SQL_T_BOOLEAN && e->args[0]->type != SQL_T_UNKNOWN) return type_error(err, e, "if(boolean, value[, value])");
+        if (e->args[0]->type != SQL_T_BOOLEAN && e->args[0]->type != SQL_T_UNKNOWN)
+            return type_error(err, e, "if(boolean, value[, value])");
         return unify(e, 1, a, err);
     }
     return ev_error_set(err, EV_ERR_INTERNAL, "function %s has no binder", e->fname);

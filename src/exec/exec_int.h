@@ -19,7 +19,9 @@
 
 #define EXEC_BATCH PQ_VECTOR_SIZE
 
-static inline bool exec_is_int(sql_type t) { return t != SQL_T_DOUBLE && t != SQL_T_VARCHAR; }
+static inline bool exec_is_int(sql_type t) {
+    return t != SQL_T_DOUBLE && t != SQL_T_VARCHAR;
+}
 static inline bool exec_is_numeric(sql_type t) {
     return t == SQL_T_INTEGER || t == SQL_T_BIGINT || t == SQL_T_DOUBLE || t == SQL_T_UNKNOWN;
 }
@@ -86,7 +88,8 @@ typedef enum exec_ekind {
 
 typedef struct exec_expr exec_expr;
 typedef struct exec_eval exec_eval;
-typedef ev_status (*exec_scalar_fn)(exec_eval *ev, const exec_expr *e, exec_vec *args, size_t n, exec_vec *out);
+typedef ev_status (*exec_scalar_fn)(exec_eval *ev, const exec_expr *e, exec_vec *args, size_t n,
+                                    exec_vec *out);
 
 struct exec_expr {
     exec_ekind kind;
@@ -94,7 +97,7 @@ struct exec_expr {
     sql_pos pos;
     sql_op op;
     bool negated, try_cast, has_else;
-    int col; /* X_COL */
+    int col;        /* X_COL */
     exec_value val; /* X_CONST */
     exec_expr **args;
     size_t nargs;
@@ -123,12 +126,13 @@ int exec_value_cmp(const exec_value *a, const exec_value *b);
 const char *exec_value_text(const exec_value *v, char *buf, size_t cap, size_t *len);
 size_t exec_type_size(sql_type t);
 
-ev_status exec_table_init(exec_table *t, size_t ncols, char *const *names, const sql_type *types, ev_error *err) EV_WUR;
+ev_status exec_table_init(exec_table *t, size_t ncols, char *const *names, const sql_type *types,
+                          ev_error *err) EV_WUR;
 void exec_table_free(exec_table *t);
 ev_status exec_table_reserve(exec_table *t, size_t extra, exec_budget *b, ev_error *err) EV_WUR;
 /* Appends rows sel[0..n) of batch (all rows when sel is NULL), copying strings. */
-ev_status exec_table_append(exec_table *t, const exec_batch *b, const uint32_t *sel, size_t n, exec_budget *bud,
-                            ev_error *err) EV_WUR;
+ev_status exec_table_append(exec_table *t, const exec_batch *b, const uint32_t *sel, size_t n,
+                            exec_budget *bud, ev_error *err) EV_WUR;
 ev_status exec_table_append_table(exec_table *t, const exec_table *src, const uint32_t *rows, size_t n,
                                   exec_budget *bud, ev_error *err) EV_WUR;
 /* A batch view of rows [start, start+n) of a table. */
@@ -139,7 +143,8 @@ void exec_budget_give(exec_budget *b, size_t bytes);
 /* ---- exec_expr.c ---- */
 ev_status exec_eval_expr(exec_eval *ev, const exec_expr *e, const exec_batch *b, exec_vec *out) EV_WUR;
 /* Evaluates a predicate and returns the selected rows in sel (capacity b->n). */
-ev_status exec_eval_filter(exec_eval *ev, const exec_expr *e, const exec_batch *b, uint32_t *sel, size_t *nsel) EV_WUR;
+ev_status exec_eval_filter(exec_eval *ev, const exec_expr *e, const exec_batch *b, uint32_t *sel,
+                           size_t *nsel) EV_WUR;
 /* Casts one value; EV_ERR_INPUT with Trino's message unless try. */
 ev_status exec_cast_value(exec_eval *ev, exec_value *v, sql_type to, bool try_cast, sql_pos pos) EV_WUR;
 bool exec_like_match(const char *s, size_t n, const char *pat, size_t pn, int esc);
@@ -157,7 +162,6 @@ ev_status exec_func_bind(exec_expr *e, ev_arena *a, ev_error *err) EV_WUR;
 exec_expr *exec_coerce(ev_arena *a, exec_expr *x, sql_type to);
 /* The common super type of two types for CASE, COALESCE, UNION, comparisons; false if none. */
 bool exec_common_type(sql_type a, sql_type b, sql_type *out);
-
 
 /* ---- a statement being run ---- */
 struct exec_session {

@@ -14,12 +14,14 @@
 
 typedef struct source {
     scope sc;
-    exec_table table;  /* materialized source (owned) */
+    exec_table table; /* materialized source (owned) */
     bool has_table;
-    cat_table *ct;     /* a catalog table to scan (single-table FROM) */
+    cat_table *ct; /* a catalog table to scan (single-table FROM) */
 } source;
 
-static ev_status nomem(exec_query *q) { return ev_error_set(q->err, EV_ERR_NOMEM, "out of memory running a query"); }
+static ev_status nomem(exec_query *q) {
+    return ev_error_set(q->err, EV_ERR_NOMEM, "out of memory running a query");
+}
 
 static ev_status scope_from_table(exec_query *q, const exec_table *t, const char *qual, scope *sc) {
     sc->n = t->ncols;
@@ -133,13 +135,14 @@ static ev_status open_catalog_table(exec_query *q, const sql_from *f, cat_table 
     const char *db = f->db ? f->db : q->s->database;
     ev_error e2 = {0};
     ev_status st = cat_table_get(q->s->cat, db, f->name, q->arena, out, &e2);
-    if (st == EV_ERR_NOT_FOUND) return sql_error_at(q->err, f->pos, "Table '%s.%s' does not exist", db, f->name);
+    if (st == EV_ERR_NOT_FOUND)
+        return sql_error_at(q->err, f->pos, "Table '%s.%s' does not exist", db, f->name);
     if (st != EV_OK) *q->err = e2;
     return st;
 }
 
-static ev_status from_table(exec_query *q, const sql_from *f, cte_env *ctes, const name_set *ns, bool want_scan,
-                            source *src) {
+static ev_status from_table(exec_query *q, const sql_from *f, cte_env *ctes, const name_set *ns,
+                            bool want_scan, source *src) {
     const char *qual = f->alias ? f->alias : f->name;
     cte_env *c = f->db ? NULL : find_cte(ctes, f->name);
     if (c) {
@@ -149,8 +152,10 @@ static ev_status from_table(exec_query *q, const sql_from *f, cte_env *ctes, con
             EV_TRY(exec_run_query(q, c->cte->query, c->next, c->result));
             if (c->cte->ncolumns) {
                 if (c->cte->ncolumns != c->result->ncols)
-                    return sql_error_at(q->err, c->cte->pos, "WITH column alias list has %zu entries but WITH query has %zu columns",
-                                        c->cte->ncolumns, c->result->ncols);
+                    return sql_error_at(
+                        q->err, c->cte->pos,
+                        "WITH column alias list has %zu entries but WITH query has %zu columns",
+                        c->cte->ncolumns, c->result->ncols);
                 for (size_t k = 0; k < c->cte->ncolumns; k++) {
                     free(c->result->names[k]);
                     c->result->names[k] = strdup(c->cte->columns[k]);
@@ -200,7 +205,8 @@ typedef struct join_ctx {
 } join_ctx;
 
 /* Emits candidate pairs in batches: evaluates ON over the combined rows and keeps matches. */
-static ev_status join_pairs(join_ctx *j, exec_eval *ev, const uint32_t *li, const uint32_t *ri, size_t n, uint8_t *l_matched) {
+static ev_status join_pairs(join_ctx *j, exec_eval *ev, const uint32_t *li, const uint32_t *ri, size_t n,
+                            uint8_t *l_matched) {
     size_t nl = j->l->ncols, nr = j->r->ncols;
     exec_batch b = {.n = n, .ncols = nl + nr};
     b.cols = exec_scratch(ev, (nl + nr) * sizeof *b.cols);
@@ -244,12 +250,15 @@ static ev_status run_join(exec_query *q, const sql_from *f, source *l, source *r
     if (f->on) {
         EV_TRY(exec_bind_expr(&b, f->on, &j.on));
         if (j.on->type != SQL_T_BOOLEAN && j.on->type != SQL_T_UNKNOWN)
-            return sql_error_at(q->err, f->on->pos, "JOIN ON clause must evaluate to a boolean: actual type %s",
+            return sql_error_at(q->err, f->on->pos,
+                                "JOIN ON clause must evaluate to a boolean: actual type %s",
                                 sql_type_name(j.on->type));
     } else if (f->nusing) {
         for (size_t k = 0; k < f->nusing; k++) {
-            sql_expr lc = {.kind = SQL_E_COLUMN, .pos = f->pos, .name = f->using_cols[k], .qual = l->sc.cols[0].qual};
-            sql_expr rc = {.kind = SQL_E_COLUMN, .pos = f->pos, .name = f->using_cols[k], .qual = r->sc.cols[0].qual};
+            sql_expr lc = {
+                .kind = SQL_E_COLUMN, .pos = f->pos, .name = f->using_cols[k], .qual = l->sc.cols[0].qual};
+            sql_expr rc = {
+                .kind = SQL_E_COLUMN, .pos = f->pos, .name = f->using_cols[k], .qual = r->sc.cols[0].qual};
             sql_expr *args[2] = {&lc, &rc};
             sql_expr eq = {.kind = SQL_E_BINARY, .op = SQL_OP_EQ, .pos = f->pos, .args = args, .nargs = 2};
             exec_expr *x;
@@ -395,7 +404,8 @@ static ev_status run_join(exec_query *q, const sql_from *f, source *l, source *r
     }
     /* outer rows: NULL-extended */
     for (int side = 0; side < 2 && st == EV_OK; side++) {
-        bool want = side == 0 ? (kind == SQL_JOIN_LEFT || kind == SQL_JOIN_FULL) : (kind == SQL_JOIN_RIGHT || kind == SQL_JOIN_FULL);
+        bool want = side == 0 ? (kind == SQL_JOIN_LEFT || kind == SQL_JOIN_FULL)
+                              : (kind == SQL_JOIN_RIGHT || kind == SQL_JOIN_FULL);
         if (!want) continue;
         const exec_table *t = side == 0 ? &l->table : &r->table;
         const uint8_t *m = side == 0 ? l_matched : j.r_matched;
@@ -408,16 +418,20 @@ static ev_status run_join(exec_query *q, const sql_from *f, source *l, source *r
                 exec_vec *d = &out->table.cols[c];
                 if (!mine) {
                     d->nulls[row] = 1;
-                    if (d->type == SQL_T_VARCHAR) d->s[row] = (pq_str){"", 0};
-                    else d->i[row] = 0;
+                    if (d->type == SQL_T_VARCHAR)
+                        d->s[row] = (pq_str){"", 0};
+                    else
+                        d->i[row] = 0;
                     continue;
                 }
                 exec_value v;
                 exec_vec_get(&t->cols[side == 0 ? c : c - nl], a, &v);
                 if (!v.null && v.type == SQL_T_VARCHAR) {
                     char *p = v.s.len ? ev_arena_alloc(&out->table.strings, v.s.len) : (char *)"";
-                    if (!p) st = nomem(q);
-                    else if (v.s.len) memcpy(p, v.s.ptr, v.s.len);
+                    if (!p)
+                        st = nomem(q);
+                    else if (v.s.len)
+                        memcpy(p, v.s.ptr, v.s.len);
                     v.s.ptr = p;
                 }
                 exec_vec_set(d, row, &v);
@@ -447,7 +461,8 @@ static ev_status run_from(exec_query *q, const sql_from *f, cte_env *ctes, const
                           source *src) {
     memset(src, 0, sizeof *src);
     switch (f->kind) {
-    case SQL_FROM_TABLE: return from_table(q, f, ctes, ns, want_scan, src);
+    case SQL_FROM_TABLE:
+        return from_table(q, f, ctes, ns, want_scan, src);
     case SQL_FROM_SUBQUERY:
         EV_TRY(exec_run_query(q, f->subquery, ctes, &src->table));
         src->has_table = true;
@@ -507,8 +522,10 @@ static ev_status eval_column_full(exec_query *q, const exec_table *t, exec_expr 
             exec_vec_get(&v, r, &val);
             if (!val.null && val.type == SQL_T_VARCHAR) {
                 char *p = val.s.len ? ev_arena_alloc(&tmp->strings, val.s.len) : (char *)"";
-                if (!p) st = nomem(q);
-                else if (val.s.len) memcpy(p, val.s.ptr, val.s.len);
+                if (!p)
+                    st = nomem(q);
+                else if (val.s.len)
+                    memcpy(p, val.s.ptr, val.s.len);
                 val.s.ptr = p;
             }
             val.type = e->type;
@@ -613,15 +630,19 @@ static ev_status compute_window(exec_query *q, exec_table *R, const win_entry *w
             bool new_peer = i == start;
             if (i > start) {
                 for (size_t k = 0; k < w->nord && !new_peer; k++)
-                    new_peer = !exec_eq_rows(&tmp.cols[w->npart + k], rows[i - 1], &tmp.cols[w->npart + k], row);
+                    new_peer =
+                        !exec_eq_rows(&tmp.cols[w->npart + k], rows[i - 1], &tmp.cols[w->npart + k], row);
                 if (new_peer) {
                     rank = (int64_t)(i - start) + 1;
                     dense++;
                 }
             }
-            if (!strcmp(f, "row_number")) out.i = (int64_t)(i - start) + 1;
-            else if (!strcmp(f, "rank")) out.i = rank;
-            else if (!strcmp(f, "dense_rank")) out.i = dense;
+            if (!strcmp(f, "row_number"))
+                out.i = (int64_t)(i - start) + 1;
+            else if (!strcmp(f, "rank"))
+                out.i = rank;
+            else if (!strcmp(f, "dense_rank"))
+                out.i = dense;
             else if (!strcmp(f, "lag") || !strcmp(f, "lead")) {
                 int64_t off = 1;
                 if (w->nargs > 1) {
@@ -630,9 +651,12 @@ static ev_status compute_window(exec_query *q, exec_table *R, const win_entry *w
                     off = o.null ? 1 : o.i;
                 }
                 int64_t at = (int64_t)i + (f[1] == 'a' ? -off : off);
-                if (at >= (int64_t)start && at < (int64_t)end) exec_vec_get(arg, rows[at], &out);
-                else if (w->nargs > 2) exec_vec_get(&tmp.cols[w->npart + w->nord + 2], row, &out);
-                else out.null = true;
+                if (at >= (int64_t)start && at < (int64_t)end)
+                    exec_vec_get(arg, rows[at], &out);
+                else if (w->nargs > 2)
+                    exec_vec_get(&tmp.cols[w->npart + w->nord + 2], row, &out);
+                else
+                    out.null = true;
             } else if (!strcmp(f, "first_value") || !strcmp(f, "last_value")) {
                 size_t at = f[0] == 'f' ? start : (whole ? end - 1 : i);
                 exec_vec_get(arg, rows[at], &out);
@@ -650,7 +674,8 @@ static ev_status compute_window(exec_query *q, exec_table *R, const win_entry *w
                         while (peer_end < end) {
                             bool same = true;
                             for (size_t k = 0; k < w->nord && same; k++)
-                                same = exec_eq_rows(&tmp.cols[w->npart + k], row, &tmp.cols[w->npart + k], rows[peer_end]);
+                                same = exec_eq_rows(&tmp.cols[w->npart + k], row, &tmp.cols[w->npart + k],
+                                                    rows[peer_end]);
                             if (!same) break;
                             peer_end++;
                         }
@@ -668,8 +693,10 @@ static ev_status compute_window(exec_query *q, exec_table *R, const win_entry *w
                         if (!v.null && v.i) isum++;
                     } else if (!v.null) {
                         if (!strcmp(f, "sum") || !strcmp(f, "avg")) {
-                            if (v.type == SQL_T_DOUBLE) fsum += v.f;
-                            else isum += v.i;
+                            if (v.type == SQL_T_DOUBLE)
+                                fsum += v.f;
+                            else
+                                isum += v.i;
                             best.null = false;
                             best.i++; /* non-null count */
                         } else if (!strcmp(f, "min") || !strcmp(f, "max")) {
@@ -677,14 +704,18 @@ static ev_status compute_window(exec_query *q, exec_table *R, const win_entry *w
                         }
                     }
                 }
-                if (!strcmp(f, "count") || !strcmp(f, "count_if")) out.i = isum;
+                if (!strcmp(f, "count") || !strcmp(f, "count_if"))
+                    out.i = isum;
                 else if (!strcmp(f, "sum")) {
                     out.null = best.null;
-                    if (w->type == SQL_T_DOUBLE) out.f = fsum;
-                    else out.i = isum;
+                    if (w->type == SQL_T_DOUBLE)
+                        out.f = fsum;
+                    else
+                        out.i = isum;
                 } else if (!strcmp(f, "avg")) {
                     out.null = best.null;
-                    out.f = best.null ? 0 : (arg->type == SQL_T_DOUBLE ? fsum : (double)isum) / (double)best.i;
+                    out.f =
+                        best.null ? 0 : (arg->type == SQL_T_DOUBLE ? fsum : (double)isum) / (double)best.i;
                 } else {
                     out = best;
                 }
@@ -803,7 +834,9 @@ static ev_status bind_select_list(binder *b, const sql_select *s, out_col **outs
     for (size_t k = 0; k < s->nitems; k++) {
         const sql_select_item *it = &s->items[k];
         if (it->expr->kind == SQL_E_STAR) {
-            if (b->post) return sql_error_at(q->err, it->expr->pos, "SELECT * is not allowed with GROUP BY or aggregates");
+            if (b->post)
+                return sql_error_at(q->err, it->expr->pos,
+                                    "SELECT * is not allowed with GROUP BY or aggregates");
             bool any = false;
             for (size_t c = 0; c < b->from->n; c++) {
                 const scope_col *sc = &b->from->cols[c];
@@ -821,7 +854,9 @@ static ev_status bind_select_list(binder *b, const sql_select *s, out_col **outs
                 *x = (exec_expr){.kind = X_COL, .type = sc->type, .col = (int)c, .pos = it->expr->pos};
                 o[n++] = (out_col){x, sc->name};
             }
-            if (!any) return sql_error_at(q->err, it->expr->pos, "Table '%s' not found in FROM", it->expr->qual ? it->expr->qual : "");
+            if (!any)
+                return sql_error_at(q->err, it->expr->pos, "Table '%s' not found in FROM",
+                                    it->expr->qual ? it->expr->qual : "");
             continue;
         }
         if (n == cap) {
@@ -855,8 +890,8 @@ typedef struct order_col {
     bool nulls_first;
 } order_col;
 
-static ev_status bind_order(binder *b, const sql_order_item *items, size_t n, const out_col *outs, size_t nout,
-                            bool distinct, order_col **res) {
+static ev_status bind_order(binder *b, const sql_order_item *items, size_t n, const out_col *outs,
+                            size_t nout, bool distinct, order_col **res) {
     exec_query *q = b->q;
     order_col *oc = ev_arena_alloc(q->arena, (n + 1) * sizeof *oc);
     if (!oc) return nomem(q);
@@ -865,7 +900,8 @@ static ev_status bind_order(binder *b, const sql_order_item *items, size_t n, co
         oc[k] = (order_col){.out = -1, .desc = items[k].desc, .nulls_first = items[k].nulls == 1};
         if (e->kind == SQL_E_INT) {
             if (e->ival < 1 || (size_t)e->ival > nout)
-                return sql_error_at(q->err, e->pos, "ORDER BY position %lld is not in select list", (long long)e->ival);
+                return sql_error_at(q->err, e->pos, "ORDER BY position %lld is not in select list",
+                                    (long long)e->ival);
             oc[k].out = (int)e->ival - 1;
             continue;
         }
@@ -891,14 +927,16 @@ static ev_status bind_order(binder *b, const sql_order_item *items, size_t n, co
             }
         }
         if (oc[k].expr && distinct)
-            return sql_error_at(q->err, e->pos, "For SELECT DISTINCT, ORDER BY expressions must appear in select list");
+            return sql_error_at(q->err, e->pos,
+                                "For SELECT DISTINCT, ORDER BY expressions must appear in select list");
     }
     *res = oc;
     return EV_OK;
 }
 
 /* Rows of t that are not duplicates of an earlier row over the first ncols columns. */
-static ev_status distinct_rows(exec_query *q, const exec_table *t, size_t ncols, uint32_t **rows, size_t *nrows) {
+static ev_status distinct_rows(exec_query *q, const exec_table *t, size_t ncols, uint32_t **rows,
+                               size_t *nrows) {
     size_t n = t->n, cap = 16;
     while (cap < n * 2)
         cap *= 2;
@@ -944,10 +982,10 @@ static ev_status distinct_rows(exec_query *q, const exec_table *t, size_t ncols,
     return EV_OK;
 }
 
-
 /* Builds the final table: outputs (and hidden sort keys) over R, DISTINCT, ORDER BY, LIMIT. */
-static ev_status project_sort_limit(exec_query *q, exec_table *R, const out_col *outs, size_t nout, const order_col *oc,
-                                    size_t norder, bool distinct, int64_t limit, exec_table *out) {
+static ev_status project_sort_limit(exec_query *q, exec_table *R, const out_col *outs, size_t nout,
+                                    const order_col *oc, size_t norder, bool distinct, int64_t limit,
+                                    exec_table *out) {
     exec_table O;
     EV_TRY(eval_column_full(q, R, NULL, &O));
     ev_status st = EV_OK;
@@ -1055,8 +1093,9 @@ static ev_status run_select(exec_query *q, const sql_select *s, cte_env *ctes, c
         wb.allow_window = false;
         st = exec_bind_expr(&wb, s->where, &where);
         if (st == EV_OK && where->type != SQL_T_BOOLEAN && where->type != SQL_T_UNKNOWN)
-            st = sql_error_at(q->err, s->where->pos, "WHERE clause must evaluate to a boolean: actual type %s",
-                              sql_type_name(where->type));
+            st =
+                sql_error_at(q->err, s->where->pos, "WHERE clause must evaluate to a boolean: actual type %s",
+                             sql_type_name(where->type));
     }
     bool agg = s->ngroup_by > 0 || (s->having != NULL);
     for (size_t k = 0; k < s->nitems && !agg; k++)
@@ -1075,12 +1114,15 @@ static ev_status run_select(exec_query *q, const sql_select *s, cte_env *ctes, c
             gb.allow_agg = false;
             gb.allow_window = false;
             if (g->kind == SQL_E_INT) {
-                if (g->ival < 1 || (size_t)g->ival > s->nitems || s->items[g->ival - 1].expr->kind == SQL_E_STAR)
-                    st = sql_error_at(q->err, g->pos, "GROUP BY position %lld is not in select list", (long long)g->ival);
+                if (g->ival < 1 || (size_t)g->ival > s->nitems ||
+                    s->items[g->ival - 1].expr->kind == SQL_E_STAR)
+                    st = sql_error_at(q->err, g->pos, "GROUP BY position %lld is not in select list",
+                                      (long long)g->ival);
                 else
                     st = exec_bind_expr(&gb, s->items[g->ival - 1].expr, &b.keys[k]);
                 if (st == EV_ERR_INPUT && exec_ast_has_agg(s->items[g->ival - 1].expr))
-                    st = sql_error_at(q->err, g->pos, "GROUP BY position %lld is an aggregate", (long long)g->ival);
+                    st = sql_error_at(q->err, g->pos, "GROUP BY position %lld is an aggregate",
+                                      (long long)g->ival);
             } else {
                 st = exec_bind_expr(&gb, g, &b.keys[k]);
             }
@@ -1092,7 +1134,8 @@ static ev_status run_select(exec_query *q, const sql_select *s, cte_env *ctes, c
     if (st == EV_OK && s->having) {
         st = exec_bind_expr(&b, s->having, &having);
         if (st == EV_OK && having->type != SQL_T_BOOLEAN && having->type != SQL_T_UNKNOWN)
-            st = sql_error_at(q->err, s->having->pos, "HAVING clause must evaluate to a boolean: actual type %s",
+            st = sql_error_at(q->err, s->having->pos,
+                              "HAVING clause must evaluate to a boolean: actual type %s",
                               sql_type_name(having->type));
     }
     order_col *oc = NULL;
@@ -1115,9 +1158,12 @@ static ev_status run_select(exec_query *q, const sql_select *s, cte_env *ctes, c
             if (oc[k].expr) mark_cols(oc[k].expr, used);
         for (size_t w = 0; w < b.nwins; w++) {
             const win_entry *we = &b.wins[w];
-            for (size_t k = 0; k < we->nargs; k++) mark_cols(we->args[k], used);
-            for (size_t k = 0; k < we->npart; k++) mark_cols(we->part[k], used);
-            for (size_t k = 0; k < we->nord; k++) mark_cols(we->ord[k], used);
+            for (size_t k = 0; k < we->nargs; k++)
+                mark_cols(we->args[k], used);
+            for (size_t k = 0; k < we->npart; k++)
+                mark_cols(we->part[k], used);
+            for (size_t k = 0; k < we->nord; k++)
+                mark_cols(we->ord[k], used);
         }
         p.proj = ev_arena_alloc(q->arena, (src.sc.n + 1) * sizeof(int));
         if (!p.proj) st = nomem(q);
@@ -1140,9 +1186,12 @@ static ev_status run_select(exec_query *q, const sql_select *s, cte_env *ctes, c
     if (st == EV_OK && having) exec_fixup(having, b.nkeys, nbase, NULL);
     for (size_t w = 0; st == EV_OK && w < b.nwins; w++) {
         win_entry *we = &b.wins[w];
-        for (size_t k = 0; k < we->nargs; k++) exec_fixup(we->args[k], b.nkeys, nbase, agg ? NULL : remap);
-        for (size_t k = 0; k < we->npart; k++) exec_fixup(we->part[k], b.nkeys, nbase, agg ? NULL : remap);
-        for (size_t k = 0; k < we->nord; k++) exec_fixup(we->ord[k], b.nkeys, nbase, agg ? NULL : remap);
+        for (size_t k = 0; k < we->nargs; k++)
+            exec_fixup(we->args[k], b.nkeys, nbase, agg ? NULL : remap);
+        for (size_t k = 0; k < we->npart; k++)
+            exec_fixup(we->part[k], b.nkeys, nbase, agg ? NULL : remap);
+        for (size_t k = 0; k < we->nord; k++)
+            exec_fixup(we->ord[k], b.nkeys, nbase, agg ? NULL : remap);
     }
     int threads = src.ct ? q->threads : 1;
     exec_table R = {0};
@@ -1154,11 +1203,13 @@ static ev_status run_select(exec_query *q, const sql_select *s, cte_env *ctes, c
             needed[c] = false;
         if (needed && where) mark_cols(where, needed);
         if (needed && agg) {
-            for (size_t k = 0; k < b.nkeys; k++) mark_cols(b.keys[k], needed);
+            for (size_t k = 0; k < b.nkeys; k++)
+                mark_cols(b.keys[k], needed);
             for (size_t k = 0; k < b.naggs; k++)
                 if (b.aggs[k].arg) mark_cols(b.aggs[k].arg, needed);
         } else if (needed) {
-            for (size_t c = 0; c < src.sc.n; c++) needed[c] |= used[c];
+            for (size_t c = 0; c < src.sc.n; c++)
+                needed[c] |= used[c];
         }
         if (st == EV_OK) st = exec_scan_open(q, src.ct, needed, &sc);
         if (st == EV_OK && where) {
@@ -1259,15 +1310,17 @@ static ev_status run_select(exec_query *q, const sql_select *s, cte_env *ctes, c
 
 /* ---- bodies and queries ---- */
 
-static ev_status union_tables(exec_query *q, const sql_body *u, exec_table *l, exec_table *r, exec_table *out) {
+static ev_status union_tables(exec_query *q, const sql_body *u, exec_table *l, exec_table *r,
+                              exec_table *out) {
     if (l->ncols != r->ncols)
-        return sql_error_at(q->err, u->pos, "UNION query has different number of fields: %zu, %zu", l->ncols, r->ncols);
+        return sql_error_at(q->err, u->pos, "UNION query has different number of fields: %zu, %zu", l->ncols,
+                            r->ncols);
     sql_type *types = ev_arena_alloc(q->arena, (l->ncols + 1) * sizeof *types);
     if (!types) return nomem(q);
     for (size_t c = 0; c < l->ncols; c++)
         if (!exec_common_type(l->cols[c].type, r->cols[c].type, &types[c]))
-            return sql_error_at(q->err, u->pos, "column %zu in UNION query has incompatible types: %s, %s", c + 1,
-                                sql_type_name(l->cols[c].type), sql_type_name(r->cols[c].type));
+            return sql_error_at(q->err, u->pos, "column %zu in UNION query has incompatible types: %s, %s",
+                                c + 1, sql_type_name(l->cols[c].type), sql_type_name(r->cols[c].type));
     EV_TRY(exec_table_init(out, l->ncols, l->names, types, q->err));
     EV_TRY(exec_table_append_table(out, l, NULL, 0, &q->budget, q->err));
     EV_TRY(exec_table_append_table(out, r, NULL, 0, &q->budget, q->err));
@@ -1286,8 +1339,8 @@ static ev_status union_tables(exec_query *q, const sql_body *u, exec_table *l, e
     return EV_OK;
 }
 
-static ev_status run_body(exec_query *q, const sql_body *body, cte_env *ctes, const sql_order_item *order, size_t norder,
-                          int64_t limit, exec_table *out) {
+static ev_status run_body(exec_query *q, const sql_body *body, cte_env *ctes, const sql_order_item *order,
+                          size_t norder, int64_t limit, exec_table *out) {
     if (body->kind == SQL_BODY_SELECT) return run_select(q, body->select, ctes, order, norder, limit, out);
     exec_table t;
     if (body->kind == SQL_BODY_QUERY) {
@@ -1313,8 +1366,10 @@ static ev_status run_body(exec_query *q, const sql_body *body, cte_env *ctes, co
     if (st == EV_OK && !outs) st = nomem(q);
     for (size_t c = 0; st == EV_OK && c < t.ncols; c++) {
         exec_expr *x = ev_arena_alloc(q->arena, sizeof *x);
-        if (!x) st = nomem(q);
-        else *x = (exec_expr){.kind = X_COL, .type = t.cols[c].type, .col = (int)c};
+        if (!x)
+            st = nomem(q);
+        else
+            *x = (exec_expr){.kind = X_COL, .type = t.cols[c].type, .col = (int)c};
         outs[c] = (out_col){x, t.names[c]};
     }
     order_col *oc = NULL;

@@ -117,8 +117,9 @@ static int on_listed_file(const store_object_info *o, void *vctx) {
     const char *fmt = c->sc->t->format;
     bool json = fmt && !strcmp(fmt, "json");
     if (json) {
-        c->st = ev_error_set(c->q->err, EV_ERR_UNSUPPORTED, "reading JSON tables with SQL is not supported yet (table %s.%s)",
-                             c->sc->t->db, c->sc->t->name);
+        c->st = ev_error_set(c->q->err, EV_ERR_UNSUPPORTED,
+                             "reading JSON tables with SQL is not supported yet (table %s.%s)", c->sc->t->db,
+                             c->sc->t->name);
         return 1;
     }
     /* the spec of a file below an unpartitioned location is "" */
@@ -248,7 +249,8 @@ static bool only_partition_cols(const exec_expr *e, size_t ndata, bool *any) {
         *any = true;
         return (size_t)e->col >= ndata;
     }
-    if (e->kind == X_FUNC && e->fname && (!strcmp(e->fname, "now") || !strncmp(e->fname, "current_", 8))) return true;
+    if (e->kind == X_FUNC && e->fname && (!strcmp(e->fname, "now") || !strncmp(e->fname, "current_", 8)))
+        return true;
     for (size_t k = 0; k < e->nargs; k++)
         if (!only_partition_cols(e->args[k], ndata, any)) return false;
     return true;
@@ -277,8 +279,10 @@ ev_status exec_scan_prune(exec_query *q, exec_scan *sc, exec_expr *const *conj, 
     size_t np = 0;
     for (size_t k = 0; k < n; k++) {
         bool any = false;
-        if (npk && only_partition_cols(conj[k], sc->ndata, &any) && any) pconj[np++] = conj[k];
-        else if (stat_usable(conj[k], sc->ndata)) sc->stat_conj[sc->nstat_conj++] = conj[k];
+        if (npk && only_partition_cols(conj[k], sc->ndata, &any) && any)
+            pconj[np++] = conj[k];
+        else if (stat_usable(conj[k], sc->ndata))
+            sc->stat_conj[sc->nstat_conj++] = conj[k];
     }
     if (!np) return EV_OK;
     /* one-row batch: partition columns hold the partition's values, the rest are NULL */
@@ -355,8 +359,10 @@ static bool stat_value(const pq_column_desc *d, pq_str raw, sql_type t, exec_val
         int64_t v;
         memcpy(&v, raw.ptr, 8);
         if (d->logical.kind == PQ_LOGICAL_TIMESTAMP) {
-            if (d->logical.unit == PQ_UNIT_MILLIS) v *= 1000;
-            else if (d->logical.unit == PQ_UNIT_NANOS) v = v >= 0 ? v / 1000 : -((-v + 999) / 1000);
+            if (d->logical.unit == PQ_UNIT_MILLIS)
+                v *= 1000;
+            else if (d->logical.unit == PQ_UNIT_NANOS)
+                v = v >= 0 ? v / 1000 : -((-v + 999) / 1000);
         }
         out->i = v;
         return d->logical.kind != PQ_LOGICAL_DECIMAL;
@@ -376,12 +382,14 @@ static bool stat_value(const pq_column_desc *d, pq_str raw, sql_type t, exec_val
         if (t != SQL_T_VARCHAR || d->logical.kind == PQ_LOGICAL_DECIMAL) return false;
         out->s = raw;
         return true;
-    default: return false;
+    default:
+        return false;
     }
 }
 
 /* Whether the statistics prove a conjunct false for every row of the chunk. */
-static bool stats_exclude(const exec_expr *e, const pq_column_desc *d, const pq_chunk_meta *m, int64_t rows, sql_type t) {
+static bool stats_exclude(const exec_expr *e, const pq_column_desc *d, const pq_chunk_meta *m, int64_t rows,
+                          sql_type t) {
     if (!m->has_stats) return false;
     const pq_stats *s = &m->stats;
     bool all_null = s->has_null_count && s->null_count == rows;
@@ -406,16 +414,27 @@ static bool stats_exclude(const exec_expr *e, const pq_column_desc *d, const pq_
     if (c->null) return true;
     sql_op op = e->op;
     if (!col_left) { /* const op col -> col op' const */
-        op = op == SQL_OP_LT ? SQL_OP_GT : op == SQL_OP_LE ? SQL_OP_GE : op == SQL_OP_GT ? SQL_OP_LT : op == SQL_OP_GE ? SQL_OP_LE : op;
+        op = op == SQL_OP_LT   ? SQL_OP_GT
+             : op == SQL_OP_LE ? SQL_OP_GE
+             : op == SQL_OP_GT ? SQL_OP_LT
+             : op == SQL_OP_GE ? SQL_OP_LE
+                               : op;
     }
     switch (op) {
-    case SQL_OP_EQ: return exec_value_cmp(c, &mn) < 0 || exec_value_cmp(c, &mx) > 0;
-    case SQL_OP_LT: return exec_value_cmp(&mn, c) >= 0;
-    case SQL_OP_LE: return exec_value_cmp(&mn, c) > 0;
-    case SQL_OP_GT: return exec_value_cmp(&mx, c) <= 0;
-    case SQL_OP_GE: return exec_value_cmp(&mx, c) < 0;
-    case SQL_OP_NE: return exec_value_cmp(&mn, &mx) == 0 && exec_value_cmp(&mn, c) == 0;
-    default: return false;
+    case SQL_OP_EQ:
+        return exec_value_cmp(c, &mn) < 0 || exec_value_cmp(c, &mx) > 0;
+    case SQL_OP_LT:
+        return exec_value_cmp(&mn, c) >= 0;
+    case SQL_OP_LE:
+        return exec_value_cmp(&mn, c) > 0;
+    case SQL_OP_GT:
+        return exec_value_cmp(&mx, c) <= 0;
+    case SQL_OP_GE:
+        return exec_value_cmp(&mx, c) < 0;
+    case SQL_OP_NE:
+        return exec_value_cmp(&mn, &mx) == 0 && exec_value_cmp(&mn, c) == 0;
+    default:
+        return false;
     }
 }
 
@@ -444,7 +463,8 @@ typedef struct worker {
     ev_error err;
 } worker;
 
-static ev_status convert_column(exec_eval *ev, const column_state *cs, sql_type want, size_t n, exec_vec *out) {
+static ev_status convert_column(exec_eval *ev, const column_state *cs, sql_type want, size_t n,
+                                exec_vec *out) {
     const pq_vector *v = &cs->v;
     size_t off = cs->off;
     out->type = want;
@@ -475,21 +495,37 @@ static ev_status convert_column(exec_eval *ev, const column_state *cs, sql_type 
             return EV_OK;
         }
         break;
-    default: break;
+    default:
+        break;
     }
     /* widen or convert */
     exec_vec src = {.nulls = out->nulls};
-    EV_TRY(exec_vec_alloc(ev, v->kind == PQ_VEC_BYTES ? SQL_T_VARCHAR : (v->kind == PQ_VEC_F32 || v->kind == PQ_VEC_F64) ? SQL_T_DOUBLE : SQL_T_BIGINT,
+    EV_TRY(exec_vec_alloc(ev,
+                          v->kind == PQ_VEC_BYTES                            ? SQL_T_VARCHAR
+                          : (v->kind == PQ_VEC_F32 || v->kind == PQ_VEC_F64) ? SQL_T_DOUBLE
+                                                                             : SQL_T_BIGINT,
                           n, false, &src));
     src.nulls = out->nulls;
     for (size_t r = 0; r < n; r++) {
         switch (v->kind) {
-        case PQ_VEC_BOOL: src.i[r] = ((const uint8_t *)v->values)[off + r]; break;
-        case PQ_VEC_I32: src.i[r] = ((const int32_t *)v->values)[off + r]; break;
-        case PQ_VEC_I64: src.i[r] = ((const int64_t *)v->values)[off + r]; break;
-        case PQ_VEC_F32: src.f[r] = ((const float *)v->values)[off + r]; break;
-        case PQ_VEC_F64: src.f[r] = ((const double *)v->values)[off + r]; break;
-        case PQ_VEC_BYTES: src.s[r] = ((const pq_str *)v->values)[off + r]; break;
+        case PQ_VEC_BOOL:
+            src.i[r] = ((const uint8_t *)v->values)[off + r];
+            break;
+        case PQ_VEC_I32:
+            src.i[r] = ((const int32_t *)v->values)[off + r];
+            break;
+        case PQ_VEC_I64:
+            src.i[r] = ((const int64_t *)v->values)[off + r];
+            break;
+        case PQ_VEC_F32:
+            src.f[r] = ((const float *)v->values)[off + r];
+            break;
+        case PQ_VEC_F64:
+            src.f[r] = ((const double *)v->values)[off + r];
+            break;
+        case PQ_VEC_BYTES:
+            src.s[r] = ((const pq_str *)v->values)[off + r];
+            break;
         }
     }
     if ((src.type == SQL_T_BIGINT && exec_is_int(want)) || src.type == want) {
@@ -519,10 +555,10 @@ static int find_column(pq_reader *r, const char *name) {
 typedef struct worker_bufs {
     exec_vec *cols;
     column_state *cs;
-    void *consts;    /* per partition column: EXEC_BATCH copies of the file's value */
-    uint8_t *ones;   /* EXEC_BATCH NULL flags */
-    uint8_t *zeros;  /* EXEC_BATCH non-NULL flags */
-    void *blank;     /* EXEC_BATCH zero slots of any type */
+    void *consts;   /* per partition column: EXEC_BATCH copies of the file's value */
+    uint8_t *ones;  /* EXEC_BATCH NULL flags */
+    uint8_t *zeros; /* EXEC_BATCH non-NULL flags */
+    void *blank;    /* EXEC_BATCH zero slots of any type */
 } worker_bufs;
 
 static void fill_partition_consts(const exec_scan *sc, const scan_file *f, worker_bufs *wb) {
@@ -562,7 +598,8 @@ static ev_status build_batch(worker *w, exec_eval *ev, const scan_file *f, worke
     return EV_OK;
 }
 
-static ev_status scan_row_group(worker *w, pq_reader *r, const scan_file *f, size_t rg, worker_bufs *wb, exec_eval *ev) {
+static ev_status scan_row_group(worker *w, pq_reader *r, const scan_file *f, size_t rg, worker_bufs *wb,
+                                exec_eval *ev) {
     exec_scan *sc = w->sc;
     const pq_file_meta *m = pq_reader_meta(r);
     int64_t rows = m->row_groups[rg].num_rows;
@@ -585,8 +622,9 @@ static ev_status scan_row_group(worker *w, pq_reader *r, const scan_file *f, siz
                 st = pq_column_next(cs[c].cr, &cs[c].v, &w->err);
                 cs[c].off = 0;
                 if (st == EV_OK && cs[c].v.n == 0)
-                    st = ev_error_set(&w->err, EV_ERR_CORRUPT, "%s: column %s ends before its row group's %lld rows",
-                                      f->path, sc->t->columns[c].name, (long long)rows);
+                    st = ev_error_set(&w->err, EV_ERR_CORRUPT,
+                                      "%s: column %s ends before its row group's %lld rows", f->path,
+                                      sc->t->columns[c].name, (long long)rows);
             }
             if (st == EV_OK && cs[c].v.n - cs[c].off < n) n = cs[c].v.n - cs[c].off;
         }
@@ -628,14 +666,16 @@ static ev_status scan_one_file(worker *w, scan_file *f, worker_bufs *wb, exec_ev
         file_cols[c] = c < sc->ndata ? find_column(r, sc->t->columns[c].name) : -1;
         if (c < sc->ndata) wb->cs[c].file_col = file_cols[c];
         if (c < sc->ndata && file_cols[c] >= 0 && m->columns[file_cols[c]].max_rep > 0 && sc->needed[c])
-            st = ev_error_set(&w->err, EV_ERR_UNSUPPORTED, "%s: column %s is a repeated (nested) column", f->path,
-                              sc->t->columns[c].name);
+            st = ev_error_set(&w->err, EV_ERR_UNSUPPORTED, "%s: column %s is a repeated (nested) column",
+                              f->path, sc->t->columns[c].name);
     }
     int *keep_cols = NULL;
     if (st == EV_OK) {
         keep_cols = malloc(sc->ncols * sizeof(int));
-        if (!keep_cols) st = ev_error_set(&w->err, EV_ERR_NOMEM, "out of memory");
-        else memcpy(keep_cols, file_cols, sc->ncols * sizeof(int));
+        if (!keep_cols)
+            st = ev_error_set(&w->err, EV_ERR_NOMEM, "out of memory");
+        else
+            memcpy(keep_cols, file_cols, sc->ncols * sizeof(int));
     }
     fill_partition_consts(sc, f, wb);
     atomic_fetch_add(&sc->files_read, 1);
@@ -761,10 +801,11 @@ void exec_scan_explain(const exec_scan *sc, ev_buf *out) {
         live++;
         bytes += sc->files[k].size;
     }
-    ev_status st = ev_buf_printf(out, "TableScan %s.%s: partitions %llu of %llu (pruned %llu), files %zu of %zu, %llu bytes\n",
-                                 sc->t->db, sc->t->name, (unsigned long long)(sc->partitions_total - sc->partitions_pruned),
-                                 (unsigned long long)sc->partitions_total, (unsigned long long)sc->partitions_pruned, live,
-                                 sc->nfiles, (unsigned long long)bytes);
+    ev_status st = ev_buf_printf(
+        out, "TableScan %s.%s: partitions %llu of %llu (pruned %llu), files %zu of %zu, %llu bytes\n",
+        sc->t->db, sc->t->name, (unsigned long long)(sc->partitions_total - sc->partitions_pruned),
+        (unsigned long long)sc->partitions_total, (unsigned long long)sc->partitions_pruned, live, sc->nfiles,
+        (unsigned long long)bytes);
     st = st == EV_OK ? ev_buf_append_str(out, "  columns read:") : st;
     for (size_t c = 0; st == EV_OK && c < sc->ndata; c++)
         if (sc->needed[c]) st = ev_buf_printf(out, " %s", sc->t->columns[c].name);

@@ -50,7 +50,9 @@ void exec_session_close(exec_session *s) {
     free(s);
 }
 
-const char *exec_session_database(const exec_session *s) { return s->database; }
+const char *exec_session_database(const exec_session *s) {
+    return s->database;
+}
 
 /* ---- results ---- */
 
@@ -66,12 +68,24 @@ void exec_result_free(exec_result *r) {
     free(r);
 }
 
-size_t exec_result_columns(const exec_result *r) { return r->t.ncols; }
-const char *exec_result_column_name(const exec_result *r, size_t col) { return r->t.names[col]; }
-sql_type exec_result_column_type(const exec_result *r, size_t col) { return r->t.cols[col].type; }
-size_t exec_result_rows(const exec_result *r) { return r->t.n; }
-const char *exec_result_message(const exec_result *r) { return r->message ? r->message : ""; }
-const exec_stats *exec_result_stats(const exec_result *r) { return &r->stats; }
+size_t exec_result_columns(const exec_result *r) {
+    return r->t.ncols;
+}
+const char *exec_result_column_name(const exec_result *r, size_t col) {
+    return r->t.names[col];
+}
+sql_type exec_result_column_type(const exec_result *r, size_t col) {
+    return r->t.cols[col].type;
+}
+size_t exec_result_rows(const exec_result *r) {
+    return r->t.n;
+}
+const char *exec_result_message(const exec_result *r) {
+    return r->message ? r->message : "";
+}
+const exec_stats *exec_result_stats(const exec_result *r) {
+    return &r->stats;
+}
 
 const char *exec_result_cell(exec_result *r, size_t row, size_t col, bool *is_null) {
     exec_value v;
@@ -154,7 +168,8 @@ static ev_status get_table(exec_query *q, const sql_stmt *s, cat_table **t) {
     const char *db = s->db ? s->db : q->s->database;
     ev_error e2 = {0};
     ev_status st = cat_table_get(q->s->cat, db, s->name, q->arena, t, &e2);
-    if (st == EV_ERR_NOT_FOUND) return sql_error_at(q->err, s->pos, "Table '%s.%s' does not exist", db, s->name);
+    if (st == EV_ERR_NOT_FOUND)
+        return sql_error_at(q->err, s->pos, "Table '%s.%s' does not exist", db, s->name);
     if (st != EV_OK) *q->err = e2;
     return st;
 }
@@ -171,7 +186,8 @@ static ev_status run_catalog(exec_query *q, const sql_stmt *s, exec_result *r) {
         b.len = 0;
         st = cat_tables_list(q->s->cat, on_table, &l, q->err);
         if (st == EV_ERR_CANCELLED) st = l.st;
-        if (st == EV_OK && !strstr(b.len ? (const char *)b.data : "", "analytics")) st = ev_buf_printf(&b, "analytics\n");
+        if (st == EV_OK && !strstr(b.len ? (const char *)b.data : "", "analytics"))
+            st = ev_buf_printf(&b, "analytics\n");
         if (st == EV_OK) st = text_result(r, "database_name", b.len ? (const char *)b.data : "", q->err);
         break;
     }
@@ -189,11 +205,14 @@ static ev_status run_catalog(exec_query *q, const sql_stmt *s, exec_result *r) {
         if (st == EV_OK) st = exec_table_init(&r->t, 3, names, types, q->err);
         for (size_t c = 0; st == EV_OK && c < t->ncolumns; c++) {
             st = exec_table_reserve(&r->t, 1, NULL, q->err);
-            const char *vals[3] = {t->columns[c].name, t->columns[c].type, t->columns[c].is_partition ? "partition key" : ""};
+            const char *vals[3] = {t->columns[c].name, t->columns[c].type,
+                                   t->columns[c].is_partition ? "partition key" : ""};
             for (int k = 0; st == EV_OK && k < 3; k++) {
                 char *v = ev_arena_strndup(&r->t.strings, vals[k], strlen(vals[k]));
-                if (!v) st = ev_error_set(q->err, EV_ERR_NOMEM, "out of memory");
-                else r->t.cols[k].s[r->t.n] = (pq_str){v, (uint32_t)strlen(v)};
+                if (!v)
+                    st = ev_error_set(q->err, EV_ERR_NOMEM, "out of memory");
+                else
+                    r->t.cols[k].s[r->t.n] = (pq_str){v, (uint32_t)strlen(v)};
             }
             r->t.n++;
         }
@@ -235,7 +254,8 @@ static ev_status run_catalog(exec_query *q, const sql_stmt *s, exec_result *r) {
             break;
         }
         size_t ll = strlen(l2);
-        while (ll > 1 && l2[ll - 1] == '/') l2[--ll] = 0;
+        while (ll > 1 && l2[ll - 1] == '/')
+            l2[--ll] = 0;
         def.location = l2;
         def.format = s->format;
         def.serde = s->serde;
@@ -253,8 +273,10 @@ static ev_status run_catalog(exec_query *q, const sql_stmt *s, exec_result *r) {
         int64_t id;
         ev_error e2 = {0};
         st = cat_table_create(q->s->cat, &def, s->if_not_exists, &id, &e2);
-        if (st == EV_ERR_EXISTS) st = sql_error_at(q->err, s->pos, "Table '%s.%s' already exists", def.db, def.name);
-        else if (st != EV_OK) *q->err = e2;
+        if (st == EV_ERR_EXISTS)
+            st = sql_error_at(q->err, s->pos, "Table '%s.%s' already exists", def.db, def.name);
+        else if (st != EV_OK)
+            *q->err = e2;
         if (st == EV_OK) r->message = strdup("CREATE TABLE");
         break;
     }
@@ -264,7 +286,8 @@ static ev_status run_catalog(exec_query *q, const sql_stmt *s, exec_result *r) {
         if (st == EV_OK) st = crawl_table(q->s->home, t->db, t->name, &rep, q->err);
         if (st == EV_OK) {
             char msg[256];
-            snprintf(msg, sizeof msg, "Partitions added: %zu (%zu registered)", rep.partitions_added, rep.partitions_registered);
+            snprintf(msg, sizeof msg, "Partitions added: %zu (%zu registered)", rep.partitions_added,
+                     rep.partitions_registered);
             r->message = strdup(msg);
         }
         break;
@@ -287,7 +310,8 @@ static ev_status run_statement(exec_query *q, const sql_stmt *s, exec_result *r)
         return st;
     }
     if (s->kind == SQL_S_EXPLAIN) {
-        if (s->inner->kind != SQL_S_QUERY) return sql_error_at(q->err, s->pos, "EXPLAIN supports queries only");
+        if (s->inner->kind != SQL_S_QUERY)
+            return sql_error_at(q->err, s->pos, "EXPLAIN supports queries only");
         ev_buf b;
         ev_buf_init(&b, NULL);
         q->explain = true;
@@ -295,7 +319,8 @@ static ev_status run_statement(exec_query *q, const sql_stmt *s, exec_result *r)
         exec_table t = {0};
         ev_status st = exec_run_query(q, s->inner->query, NULL, &t);
         exec_table_free(&t);
-        if (st == EV_OK) st = text_result(r, "Query Plan", b.len ? (const char *)b.data : "(no table scans)", q->err);
+        if (st == EV_OK)
+            st = text_result(r, "Query Plan", b.len ? (const char *)b.data : "(no table scans)", q->err);
         ev_buf_free(&b);
         return st;
     }
@@ -315,9 +340,10 @@ ev_status exec_run(exec_session *s, const sql_stmt *stmt, exec_result **out, ev_
     q.stats.bytes_scanned = atomic_load(&q.bytes_scanned);
     q.stats.rows_scanned = atomic_load(&q.rows_scanned);
     if (st == EV_OK && s->scan_limit && q.stats.bytes_scanned > s->scan_limit)
-        st = ev_error_set(err, EV_ERR_LIMIT,
-                          "Query exceeded the workgroup's bytes-scanned limit: %llu bytes scanned, limit %llu",
-                          (unsigned long long)q.stats.bytes_scanned, (unsigned long long)s->scan_limit);
+        st =
+            ev_error_set(err, EV_ERR_LIMIT,
+                         "Query exceeded the workgroup's bytes-scanned limit: %llu bytes scanned, limit %llu",
+                         (unsigned long long)q.stats.bytes_scanned, (unsigned long long)s->scan_limit);
     r->stats = q.stats;
     ev_arena_destroy(&arena);
     if (st != EV_OK) {
@@ -331,10 +357,14 @@ ev_status exec_run(exec_session *s, const sql_stmt *stmt, exec_result **out, ev_
 /* ---- output ---- */
 
 ev_status exec_format_parse(const char *s, exec_format *out) {
-    if (!strcmp(s, "table")) *out = EXEC_FMT_TABLE;
-    else if (!strcmp(s, "csv")) *out = EXEC_FMT_CSV;
-    else if (!strcmp(s, "json")) *out = EXEC_FMT_JSON;
-    else return EV_ERR_INPUT;
+    if (!strcmp(s, "table"))
+        *out = EXEC_FMT_TABLE;
+    else if (!strcmp(s, "csv"))
+        *out = EXEC_FMT_CSV;
+    else if (!strcmp(s, "json"))
+        *out = EXEC_FMT_JSON;
+    else
+        return EV_ERR_INPUT;
     return EV_OK;
 }
 
@@ -362,12 +392,18 @@ static void write_json_string(FILE *f, const char *s) {
     fputc('"', f);
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c == '\n') fputs("\\n", f);
-        else if (c == '\r') fputs("\\r", f);
-        else if (c == '\t') fputs("\\t", f);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c == '\r')
+            fputs("\\r", f);
+        else if (c == '\t')
+            fputs("\\t", f);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
     }
     fputc('"', f);
 }
@@ -402,11 +438,13 @@ ev_status exec_result_write(exec_result *r, exec_format fmt, FILE *f, ev_error *
                 fputs(": ", f);
                 const char *v = exec_result_cell(r, row, c, &null);
                 sql_type t = r->t.cols[c].type;
-                if (null) fputs("null", f);
-                else if ((t == SQL_T_DOUBLE && isfinite(r->t.cols[c].f[row])) || t == SQL_T_INTEGER || t == SQL_T_BIGINT ||
-                         t == SQL_T_BOOLEAN)
+                if (null)
+                    fputs("null", f);
+                else if ((t == SQL_T_DOUBLE && isfinite(r->t.cols[c].f[row])) || t == SQL_T_INTEGER ||
+                         t == SQL_T_BIGINT || t == SQL_T_BOOLEAN)
                     fputs(v, f);
-                else write_json_string(f, v);
+                else
+                    write_json_string(f, v);
             }
             fputs("}\n", f);
         }
@@ -428,7 +466,8 @@ ev_status exec_result_write(exec_result *r, exec_format fmt, FILE *f, ev_error *
         fputc('\n', f);
         for (size_t c = 0; c < nc; c++) {
             fputs(c ? "-+-" : "-", f);
-            for (size_t k = 0; k < w[c]; k++) fputc('-', f);
+            for (size_t k = 0; k < w[c]; k++)
+                fputc('-', f);
         }
         fputs("-\n", f);
         for (size_t row = 0; row < nr; row++) {
@@ -437,8 +476,10 @@ ev_status exec_result_write(exec_result *r, exec_format fmt, FILE *f, ev_error *
                 sql_type t = r->t.cols[c].type;
                 bool right = t != SQL_T_VARCHAR && t != SQL_T_BOOLEAN && !null;
                 size_t pad = w[c] - display_width(v);
-                if (right) fprintf(f, "%s %*s%s", c ? " |" : "", (int)pad, "", v);
-                else fprintf(f, "%s %s%*s", c ? " |" : "", v, (int)pad, "");
+                if (right)
+                    fprintf(f, "%s %*s%s", c ? " |" : "", (int)pad, "", v);
+                else
+                    fprintf(f, "%s %s%*s", c ? " |" : "", v, (int)pad, "");
             }
             fputc('\n', f);
         }

@@ -121,7 +121,8 @@ bool exec_eq_rows(const exec_vec *a, size_t ra, const exec_vec *b, size_t rb) {
     bool bn = b->type == SQL_T_UNKNOWN || (b->nulls && b->nulls[rb]);
     if (an || bn) return an == bn;
     if (a->type == SQL_T_VARCHAR) {
-        return a->s[ra].len == b->s[rb].len && (a->s[ra].len == 0 || !memcmp(a->s[ra].ptr, b->s[rb].ptr, a->s[ra].len));
+        return a->s[ra].len == b->s[rb].len &&
+               (a->s[ra].len == 0 || !memcmp(a->s[ra].ptr, b->s[rb].ptr, a->s[ra].len));
     }
     if (a->type == SQL_T_DOUBLE) return a->f[ra] == b->f[rb] || (isnan(a->f[ra]) && isnan(b->f[rb]));
     return a->i[ra] == b->i[rb];
@@ -182,8 +183,12 @@ const char *exec_value_text(const exec_value *v, char *buf, size_t cap, size_t *
     case SQL_T_VARCHAR:
         *len = v->s.len;
         return v->s.ptr;
-    case SQL_T_DOUBLE: format_double(v->f, buf, cap); break;
-    case SQL_T_BOOLEAN: snprintf(buf, cap, "%s", v->i ? "true" : "false"); break;
+    case SQL_T_DOUBLE:
+        format_double(v->f, buf, cap);
+        break;
+    case SQL_T_BOOLEAN:
+        snprintf(buf, cap, "%s", v->i ? "true" : "false");
+        break;
     case SQL_T_DATE: {
         int y, m, d;
         ev_civil_from_days(v->i, &y, &m, &d);
@@ -198,7 +203,9 @@ const char *exec_value_text(const exec_value *v, char *buf, size_t cap, size_t *
                  c.second, c.usec / 1000, v->type == SQL_T_TIMESTAMPTZ ? " UTC" : "");
         break;
     }
-    default: snprintf(buf, cap, "%lld", (long long)v->i); break;
+    default:
+        snprintf(buf, cap, "%lld", (long long)v->i);
+        break;
     }
     *len = strlen(buf);
     return buf;
@@ -211,9 +218,10 @@ ev_status exec_budget_take(exec_budget *b, size_t bytes, ev_error *err) {
     size_t now = atomic_fetch_add(&b->used, bytes) + bytes;
     if (b->limit && now > b->limit) {
         atomic_fetch_sub(&b->used, bytes);
-        return ev_error_set(err, EV_ERR_LIMIT,
-                            "Query exceeded the memory limit of %zu MB (set a larger limit with --memory-limit)",
-                            b->limit >> 20);
+        return ev_error_set(
+            err, EV_ERR_LIMIT,
+            "Query exceeded the memory limit of %zu MB (set a larger limit with --memory-limit)",
+            b->limit >> 20);
     }
     return EV_OK;
 }
@@ -224,7 +232,8 @@ void exec_budget_give(exec_budget *b, size_t bytes) {
 
 /* ---- tables ---- */
 
-ev_status exec_table_init(exec_table *t, size_t ncols, char *const *names, const sql_type *types, ev_error *err) {
+ev_status exec_table_init(exec_table *t, size_t ncols, char *const *names, const sql_type *types,
+                          ev_error *err) {
     memset(t, 0, sizeof *t);
     ev_arena_init(&t->strings, NULL, 64 << 10);
     t->ncols = ncols;
@@ -285,7 +294,8 @@ ev_status exec_table_reserve(exec_table *t, size_t extra, exec_budget *bud, ev_e
     return EV_OK;
 }
 
-static ev_status copy_cell(exec_table *t, size_t c, size_t dst, const exec_vec *v, size_t row, ev_error *err) {
+static ev_status copy_cell(exec_table *t, size_t c, size_t dst, const exec_vec *v, size_t row,
+                           ev_error *err) {
     exec_vec *d = &t->cols[c];
     bool null = v->type == SQL_T_UNKNOWN || (v->nulls && v->nulls[row]);
     d->nulls[dst] = null;
@@ -307,8 +317,8 @@ static ev_status copy_cell(exec_table *t, size_t c, size_t dst, const exec_vec *
     return EV_OK;
 }
 
-ev_status exec_table_append(exec_table *t, const exec_batch *b, const uint32_t *sel, size_t n, exec_budget *bud,
-                            ev_error *err) {
+ev_status exec_table_append(exec_table *t, const exec_batch *b, const uint32_t *sel, size_t n,
+                            exec_budget *bud, ev_error *err) {
     if (!sel) n = b->n;
     EV_TRY(exec_table_reserve(t, n, bud, err));
     size_t before = t->strings.total_reserved;
@@ -327,7 +337,8 @@ ev_status exec_table_append(exec_table *t, const exec_batch *b, const uint32_t *
             EV_TRY(copy_cell(t, c, t->n + k, v, sel ? sel[k] : k, err));
     }
     t->n += n;
-    if (t->strings.total_reserved > before) EV_TRY(exec_budget_take(bud, t->strings.total_reserved - before, err));
+    if (t->strings.total_reserved > before)
+        EV_TRY(exec_budget_take(bud, t->strings.total_reserved - before, err));
     return EV_OK;
 }
 

@@ -116,8 +116,8 @@ struct sql_expr {
     double dval;
     const char *str; /* STRING/TYPED bytes (NUL-terminated, may hold NULs: use len) */
     size_t len;
-    const char *name; /* COLUMN, FUNC (lower case unless quoted) */
-    const char *qual; /* COLUMN, STAR */
+    const char *name;  /* COLUMN, FUNC (lower case unless quoted) */
+    const char *qual;  /* COLUMN, STAR */
     sql_expr *operand; /* simple CASE */
     sql_expr **args;
     size_t nargs;
@@ -132,7 +132,13 @@ typedef struct sql_select_item {
 } sql_select_item;
 
 typedef enum sql_from_kind { SQL_FROM_TABLE, SQL_FROM_SUBQUERY, SQL_FROM_JOIN } sql_from_kind;
-typedef enum sql_join_kind { SQL_JOIN_INNER, SQL_JOIN_LEFT, SQL_JOIN_RIGHT, SQL_JOIN_FULL, SQL_JOIN_CROSS } sql_join_kind;
+typedef enum sql_join_kind {
+    SQL_JOIN_INNER,
+    SQL_JOIN_LEFT,
+    SQL_JOIN_RIGHT,
+    SQL_JOIN_FULL,
+    SQL_JOIN_CROSS
+} sql_join_kind;
 
 typedef struct sql_from sql_from;
 struct sql_from {
@@ -166,10 +172,10 @@ typedef struct sql_body sql_body;
 struct sql_body {
     sql_body_kind kind;
     sql_pos pos;
-    sql_select *select;        /* SELECT */
-    sql_body *left, *right;    /* UNION */
-    bool union_all;            /* UNION */
-    sql_query *query;          /* QUERY: a parenthesized query with its own ORDER BY/LIMIT */
+    sql_select *select;     /* SELECT */
+    sql_body *left, *right; /* UNION */
+    bool union_all;         /* UNION */
+    sql_query *query;       /* QUERY: a parenthesized query with its own ORDER BY/LIMIT */
 };
 
 typedef struct sql_cte {

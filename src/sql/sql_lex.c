@@ -79,7 +79,8 @@ static ev_status lex_quoted(sql_lexer *lx, char q, sql_tok *t, ev_error *err) {
     char *buf = ev_arena_alloc(lx->arena, cap);
     for (;;) {
         if (lx->i >= lx->len)
-            return sql_error_at(err, t->pos, q == '\'' ? "unterminated string literal" : "unterminated quoted identifier");
+            return sql_error_at(err, t->pos,
+                                q == '\'' ? "unterminated string literal" : "unterminated quoted identifier");
         char c = lx->src[lx->i];
         if (c == q) {
             if (peek(lx, 1) == (unsigned char)q) {
@@ -126,7 +127,9 @@ static ev_status lex_number(sql_lexer *lx, sql_tok *t, ev_error *err) {
             advance(lx);
     }
     if (isalpha(peek(lx, 0)) || peek(lx, 0) == '_')
-        return sql_error_at(err, t->pos, "identifiers must not start with a digit; surround the identifier with double quotes");
+        return sql_error_at(
+            err, t->pos,
+            "identifiers must not start with a digit; surround the identifier with double quotes");
     t->kind = real ? SQL_TK_NUMBER : SQL_TK_INT;
     t->len = lx->i - start;
     t->text = ev_arena_strndup(lx->arena, lx->src + start, t->len);
@@ -188,6 +191,8 @@ ev_status sql_lex_next(sql_lexer *lx, sql_tok *t, ev_error *err) {
         t->len = 1;
         return EV_OK;
     }
-    if (c >= 0x80) return sql_error_at(err, t->pos, "unexpected non-ASCII character outside a string or quoted identifier");
+    if (c >= 0x80)
+        return sql_error_at(err, t->pos,
+                            "unexpected non-ASCII character outside a string or quoted identifier");
     return sql_error_at(err, t->pos, "token recognition error at: '%c'", c);
 }

@@ -21,12 +21,12 @@ typedef struct parser {
 #define MAX_DEPTH 200
 
 static const char *const reserved[] = {
-    "all",     "and",     "as",     "between", "by",     "case",      "cross",  "distinct", "else",
-    "end",     "except",  "exists", "from",    "full",   "group",     "having", "in",       "inner",
-    "intersect", "is",    "join",   "left",    "like",   "limit",     "natural", "not",     "null",
-    "offset",  "on",      "or",     "order",   "outer",  "right",     "select", "then",     "union",
-    "using",   "when",    "where",  "with",    "window", "fetch",     "escape", "over",     "rows",
-    "range",   "partition", "true", "false",   "cast",   "try_cast"};
+    "all",       "and",       "as",     "between", "by",     "case",    "cross",   "distinct", "else",
+    "end",       "except",    "exists", "from",    "full",   "group",   "having",  "in",       "inner",
+    "intersect", "is",        "join",   "left",    "like",   "limit",   "natural", "not",      "null",
+    "offset",    "on",        "or",     "order",   "outer",  "right",   "select",  "then",     "union",
+    "using",     "when",      "where",  "with",    "window", "fetch",   "escape",  "over",     "rows",
+    "range",     "partition", "true",   "false",   "cast",   "try_cast"};
 
 static bool is_reserved(const char *w) {
     for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++)
@@ -34,13 +34,19 @@ static bool is_reserved(const char *w) {
     return false;
 }
 
-static sql_tok *cur(parser *p) { return &p->toks[p->i]; }
+static sql_tok *cur(parser *p) {
+    return &p->toks[p->i];
+}
 static sql_tok *ahead(parser *p, size_t k) {
     return &p->toks[p->i + k < p->ntoks ? p->i + k : p->ntoks - 1];
 }
 
-static bool is_kw(const sql_tok *t, const char *kw) { return t->kind == SQL_TK_IDENT && !strcmp(t->text, kw); }
-static bool is_op(const sql_tok *t, const char *op) { return t->kind == SQL_TK_OP && !strcmp(t->text, op); }
+static bool is_kw(const sql_tok *t, const char *kw) {
+    return t->kind == SQL_TK_IDENT && !strcmp(t->text, kw);
+}
+static bool is_op(const sql_tok *t, const char *op) {
+    return t->kind == SQL_TK_OP && !strcmp(t->text, op);
+}
 
 static bool accept_kw(parser *p, const char *kw) {
     if (!is_kw(cur(p), kw)) return false;
@@ -55,7 +61,8 @@ static bool accept_op(parser *p, const char *op) {
 
 static ev_status mismatch(parser *p, const char *expecting) {
     const sql_tok *t = cur(p);
-    if (t->kind == SQL_TK_EOF) return sql_error_at(p->err, t->pos, "mismatched input '<EOF>'. Expecting: %s", expecting);
+    if (t->kind == SQL_TK_EOF)
+        return sql_error_at(p->err, t->pos, "mismatched input '<EOF>'. Expecting: %s", expecting);
     if (t->kind == SQL_TK_STRING)
         return sql_error_at(p->err, t->pos, "mismatched input ''%s''. Expecting: %s", t->text, expecting);
     return sql_error_at(p->err, t->pos, "mismatched input '%s'. Expecting: %s", t->text, expecting);
@@ -103,7 +110,9 @@ static ev_status vec_push(parser *p, vec *v, const void *item) {
     return EV_OK;
 }
 
-static ev_status nomem(parser *p) { return ev_error_set(p->err, EV_ERR_NOMEM, "out of memory parsing SQL"); }
+static ev_status nomem(parser *p) {
+    return ev_error_set(p->err, EV_ERR_NOMEM, "out of memory parsing SQL");
+}
 
 /* An identifier: a word not reserved, or any quoted name. Quoted names keep their case; Trino
  * compares identifiers case-insensitively either way, so they are lower-cased too. */
@@ -252,7 +261,9 @@ static ev_status parse_window(parser *p, sql_window **out) {
                 EV_TRY(expect_kw(p, "row"));
                 *bounds[b] = 0;
             } else {
-                return sql_error_at(p->err, cur(p)->pos, "only UNBOUNDED PRECEDING, CURRENT ROW and UNBOUNDED FOLLOWING frame bounds are supported");
+                return sql_error_at(p->err, cur(p)->pos,
+                                    "only UNBOUNDED PRECEDING, CURRENT ROW and UNBOUNDED FOLLOWING frame "
+                                    "bounds are supported");
             }
         }
         if (!between) w->frame_end = 0;
@@ -515,7 +526,10 @@ static ev_status parse_mul(parser *p, sql_expr **out) {
     EV_TRY(parse_unary(p, out));
     for (;;) {
         sql_tok *t = cur(p);
-        sql_op op = is_op(t, "*") ? SQL_OP_MUL : is_op(t, "/") ? SQL_OP_DIV : is_op(t, "%") ? SQL_OP_MOD : SQL_OP_NONE;
+        sql_op op = is_op(t, "*")   ? SQL_OP_MUL
+                    : is_op(t, "/") ? SQL_OP_DIV
+                    : is_op(t, "%") ? SQL_OP_MOD
+                                    : SQL_OP_NONE;
         if (op == SQL_OP_NONE) return EV_OK;
         p->i++;
         sql_expr *r;
@@ -578,7 +592,8 @@ static ev_status parse_predicate(parser *p, sql_expr **out) {
             sql_expr *e = new_expr(p, SQL_E_IS_NULL, t->pos);
             if (!e) return nomem(p);
             e->negated = accept_kw(p, "not");
-            if (accept_kw(p, "distinct")) return sql_error_at(p->err, t->pos, "IS DISTINCT FROM is not supported");
+            if (accept_kw(p, "distinct"))
+                return sql_error_at(p->err, t->pos, "IS DISTINCT FROM is not supported");
             EV_TRY(expect_kw(p, "null"));
             EV_TRY(make_args(p, e, out, 1));
             *out = e;
@@ -702,7 +717,8 @@ static ev_status parse_alias(parser *p, const char **alias, bool required_as_ok)
     (void)required_as_ok;
     if (accept_kw(p, "as")) return parse_ident(p, alias, NULL);
     sql_tok *t = cur(p);
-    if (t->kind == SQL_TK_QIDENT || (t->kind == SQL_TK_IDENT && !is_reserved(t->text) && strcmp(t->text, "tablesample")))
+    if (t->kind == SQL_TK_QIDENT ||
+        (t->kind == SQL_TK_IDENT && !is_reserved(t->text) && strcmp(t->text, "tablesample")))
         return parse_ident(p, alias, NULL);
     *alias = NULL;
     return EV_OK;
@@ -724,7 +740,8 @@ static ev_status parse_from_primary(parser *p, sql_from **out) {
             EV_TRY(expect_op(p, ")"));
             EV_TRY(parse_alias(p, &f->alias, true));
             if (f->alias && accept_op(p, "("))
-                return sql_error_at(p->err, cur(p)->pos, "column aliases on a derived table are not supported");
+                return sql_error_at(p->err, cur(p)->pos,
+                                    "column aliases on a derived table are not supported");
             *out = f;
             return EV_OK;
         }
@@ -753,7 +770,8 @@ static ev_status parse_from_item(parser *p, sql_from **out) {
             return EV_OK;
         }
         p->i++;
-        if (kind == SQL_JOIN_INNER && is_kw(t, "inner")) p->i++;
+        if (kind == SQL_JOIN_INNER && is_kw(t, "inner"))
+            p->i++;
         else if (kind == SQL_JOIN_LEFT || kind == SQL_JOIN_RIGHT || kind == SQL_JOIN_FULL) {
             (void)accept_kw(p, "outer");
             EV_TRY(expect_kw(p, "join"));
@@ -866,7 +884,8 @@ static ev_status parse_body(parser *p, sql_body **out) {
     for (;;) {
         sql_tok *t = cur(p);
         if (is_kw(t, "intersect") || is_kw(t, "except"))
-            return sql_error_at(p->err, t->pos, "%s is not supported", is_kw(t, "except") ? "EXCEPT" : "INTERSECT");
+            return sql_error_at(p->err, t->pos, "%s is not supported",
+                                is_kw(t, "except") ? "EXCEPT" : "INTERSECT");
         if (!is_kw(t, "union")) return EV_OK;
         p->i++;
         sql_body *u = NEW(p, sql_body);
@@ -999,7 +1018,8 @@ static ev_status parse_props(parser *p, sql_kv **out, size_t *n) {
                     p->i++;
                 } while (st == EV_OK && accept_op(p, ","));
             }
-            char *s = st == EV_OK ? ev_arena_strndup(p->arena, b.len ? (const char *)b.data : "", b.len) : NULL;
+            char *s =
+                st == EV_OK ? ev_arena_strndup(p->arena, b.len ? (const char *)b.data : "", b.len) : NULL;
             ev_buf_free(&b);
             if (!s) return nomem(p);
             kv.value = s;
@@ -1059,7 +1079,8 @@ static ev_status parse_create_external(parser *p, sql_stmt *s) {
                     EV_TRY(parse_props(p, &kv, &n));
                 }
             } else if (accept_kw(p, "delimited")) {
-                return sql_error_at(p->err, p->toks[p->i - 1].pos, "ROW FORMAT DELIMITED tables are not supported");
+                return sql_error_at(p->err, p->toks[p->i - 1].pos,
+                                    "ROW FORMAT DELIMITED tables are not supported");
             } else {
                 return mismatch(p, "SERDE");
             }
@@ -1071,7 +1092,8 @@ static ev_status parse_create_external(parser *p, sql_stmt *s) {
             } else if (is_kw(t, "textfile")) {
                 if (!s->serde) s->format = "json";
             } else if (is_kw(t, "inputformat")) {
-                return sql_error_at(p->err, t->pos, "STORED AS INPUTFORMAT is not supported; use STORED AS PARQUET");
+                return sql_error_at(p->err, t->pos,
+                                    "STORED AS INPUTFORMAT is not supported; use STORED AS PARQUET");
             } else {
                 return mismatch(p, "PARQUET, TEXTFILE");
             }
@@ -1105,7 +1127,9 @@ static ev_status parse_create(parser *p, sql_stmt *s) {
     EV_TRY(parse_if_not_exists(p, s));
     EV_TRY(parse_qualified(p, &s->db, &s->name, NULL));
     if (is_op(cur(p), "(") && !is_kw(ahead(p, 1), "select") && !is_kw(ahead(p, 1), "with")) {
-        return sql_error_at(p->err, cur(p)->pos, "CREATE TABLE with columns needs EXTERNAL and a LOCATION (or use CREATE TABLE ... AS SELECT)");
+        return sql_error_at(
+            p->err, cur(p)->pos,
+            "CREATE TABLE with columns needs EXTERNAL and a LOCATION (or use CREATE TABLE ... AS SELECT)");
     }
     s->kind = SQL_S_CREATE_TABLE_AS;
     if (accept_kw(p, "with")) EV_TRY(parse_props(p, &s->props, &s->nprops));
@@ -1160,7 +1184,8 @@ static ev_status parse_statement_body(parser *p, sql_stmt *s) {
         return parse_query(p, &s->query);
     }
     if (!(t->kind == SQL_TK_IDENT))
-        return mismatch(p, "'ALTER', 'CREATE', 'DESCRIBE', 'DROP', 'EXPLAIN', 'INSERT', 'MSCK', 'SELECT', 'SHOW', 'USE', 'WITH'");
+        return mismatch(p, "'ALTER', 'CREATE', 'DESCRIBE', 'DROP', 'EXPLAIN', 'INSERT', 'MSCK', 'SELECT', "
+                           "'SHOW', 'USE', 'WITH'");
     p->i++;
     if (!strcmp(t->text, "explain")) {
         s->kind = SQL_S_EXPLAIN;
@@ -1226,14 +1251,17 @@ static ev_status parse_statement_body(parser *p, sql_stmt *s) {
             s->kind = SQL_S_DROP_DATABASE;
             EV_TRY(parse_if_exists(p, s));
             EV_TRY(parse_ident(p, &s->name, NULL));
-            if (accept_kw(p, "cascade")) s->location = "cascade";
-            else (void)accept_kw(p, "restrict");
+            if (accept_kw(p, "cascade"))
+                s->location = "cascade";
+            else
+                (void)accept_kw(p, "restrict");
             return EV_OK;
         }
         return mismatch(p, "TABLE, DATABASE, SCHEMA");
     }
     p->i--;
-    return mismatch(p, "'ALTER', 'CREATE', 'DESCRIBE', 'DROP', 'EXPLAIN', 'INSERT', 'MSCK', 'SELECT', 'SHOW', 'USE', 'WITH'");
+    return mismatch(p, "'ALTER', 'CREATE', 'DESCRIBE', 'DROP', 'EXPLAIN', 'INSERT', 'MSCK', 'SELECT', "
+                       "'SHOW', 'USE', 'WITH'");
 }
 
 static ev_status parse_statement(parser *p, sql_stmt **out) {
@@ -1277,7 +1305,8 @@ ev_status sql_parse(const char *text, size_t len, ev_arena *arena, sql_script *o
         if (last->kind == SQL_TK_STRING || last->kind == SQL_TK_QIDENT) {
             /* quoted tokens: the end is the next token's start, trimmed */
             size_t e = cur(&p)->kind == SQL_TK_EOF ? len : cur(&p)->offset;
-            while (e > s->start && (text[e - 1] == ' ' || text[e - 1] == '\n' || text[e - 1] == '\t' || text[e - 1] == '\r'))
+            while (e > s->start &&
+                   (text[e - 1] == ' ' || text[e - 1] == '\n' || text[e - 1] == '\t' || text[e - 1] == '\r'))
                 e--;
             s->end = e;
         }

@@ -21,10 +21,11 @@ static int setup(void **state) {
     char dir[256];
     tu_mkdtemp(dir, "sql");
     snprintf(g_home, sizeof g_home, "%s/lake", dir);
-    int rc = tu_run_sh(NULL, NULL,
-                       "$EVLAKE init --home %s >/dev/null && $EVLAKE gen --home %s --objects 3 --events 4000 --seed 7 "
-                       "--start 2025-11-20T00:55:00Z >/dev/null && $EVLAKE etl run --home %s >/dev/null",
-                       g_home, g_home, g_home);
+    int rc = tu_run_sh(
+        NULL, NULL,
+        "$EVLAKE init --home %s >/dev/null && $EVLAKE gen --home %s --objects 3 --events 4000 --seed 7 "
+        "--start 2025-11-20T00:55:00Z >/dev/null && $EVLAKE etl run --home %s >/dev/null",
+        g_home, g_home, g_home);
     if (rc != 0) return 1;
     exec_options o = {.home = g_home, .threads = 2};
     ev_error err = {0};
@@ -78,7 +79,8 @@ static const char *cell(exec_result *r, size_t row, size_t col) {
 
 static void test_parse_errors(void **state) {
     (void)state;
-    expect_error("SELECT product_id FORM events", "line 1:24: mismatched input 'events'. Expecting: ';', <EOF>");
+    expect_error("SELECT product_id FORM events",
+                 "line 1:24: mismatched input 'events'. Expecting: ';', <EOF>");
     expect_error("SELECT product_id,\n       COUNT(*)\nFROM events\nGROUP BY prodct_id",
                  "line 4:10: Column 'prodct_id' cannot be resolved");
     expect_error("SELECT 'abc", "line 1:8: unterminated string literal");
@@ -86,7 +88,8 @@ static void test_parse_errors(void **state) {
     expect_error("SELECT * FROM nosuch", "line 1:15: Table 'analytics.nosuch' does not exist");
     expect_error("SELECT user_id, COUNT(*) FROM events GROUP BY product_id",
                  "line 1:8: 'user_id' must be an aggregate expression or appear in GROUP BY clause");
-    expect_error("SELECT year FROM events WHERE year = 2025", "line 1:36: Cannot apply operator: varchar = integer");
+    expect_error("SELECT year FROM events WHERE year = 2025",
+                 "line 1:36: Cannot apply operator: varchar = integer");
     expect_error("SELECT 1 / 0", "line 1:10: Division by zero");
     expect_error("SELECT foo(1)", "line 1:8: Function 'foo' not registered");
     expect_error("/* comment ü */ SELECT\n  CAST('x' AS BIGINT)", "line 2:3: Cannot cast 'x' to BIGINT");
@@ -108,8 +111,10 @@ static void test_semantics(void **state) {
     assert_int_equal(exec_result_column_type(r, 1), SQL_T_DOUBLE);
     exec_result_free(r);
     r = run("SELECT date_trunc('hour', from_iso8601_timestamp('2025-11-20T08:59:59.123456Z')) AS h, "
-            "date_format(TIMESTAMP '2025-11-20 08:07:06', '%Y-%m-%d %H:00:00') AS f, date(TIMESTAMP '2025-11-20 23:00:00') AS d, "
-            "CAST(TIMESTAMP '2025-11-20 08:00:00.5' AS VARCHAR) AS s, substr('hello', 2, 3) AS x, 'a' || 'b' AS y, "
+            "date_format(TIMESTAMP '2025-11-20 08:07:06', '%Y-%m-%d %H:00:00') AS f, date(TIMESTAMP "
+            "'2025-11-20 23:00:00') AS d, "
+            "CAST(TIMESTAMP '2025-11-20 08:00:00.5' AS VARCHAR) AS s, substr('hello', 2, 3) AS x, 'a' || 'b' "
+            "AS y, "
             "coalesce(NULL, 2) AS z, nullif(1, 1) AS n, CASE WHEN 1 = 0 THEN 1 / 0 ELSE 5 END AS k, "
             "'u_1' LIKE 'u\\_%' ESCAPE '\\' AS l, split_part('a,b,c', ',', 2) AS p");
     assert_string_equal(cell(r, 0, 0), "2025-11-20 08:00:00.000 UTC");
@@ -125,7 +130,8 @@ static void test_semantics(void **state) {
     assert_string_equal(cell(r, 0, 10), "b");
     exec_result_free(r);
     /* NULL is a group; decimal literals are DOUBLE; ORDER BY puts NULLs last */
-    r = run("SELECT category, COUNT(*) * 100.0 / (SELECT COUNT(*) FROM events) AS pct FROM events GROUP BY category "
+    r = run("SELECT category, COUNT(*) * 100.0 / (SELECT COUNT(*) FROM events) AS pct FROM events GROUP BY "
+            "category "
             "ORDER BY category");
     assert_int_equal(exec_result_rows(r), 7);
     assert_string_equal(cell(r, 6, 0), "NULL");
@@ -137,9 +143,11 @@ static void test_semantics(void **state) {
     assert_true(fabs(total - 100.0) < 1e-9);
     exec_result_free(r);
     /* windows, CTEs, joins, UNION ALL, DISTINCT */
-    r = run("WITH c AS (SELECT event_type, COUNT(*) AS n FROM events GROUP BY event_type) "
-            "SELECT a.event_type, a.n, ROW_NUMBER() OVER (ORDER BY a.n DESC) AS rk, SUM(a.n) OVER () AS total "
-            "FROM c a JOIN (SELECT DISTINCT event_type FROM events) b ON a.event_type = b.event_type ORDER BY rk");
+    r = run(
+        "WITH c AS (SELECT event_type, COUNT(*) AS n FROM events GROUP BY event_type) "
+        "SELECT a.event_type, a.n, ROW_NUMBER() OVER (ORDER BY a.n DESC) AS rk, SUM(a.n) OVER () AS total "
+        "FROM c a JOIN (SELECT DISTINCT event_type FROM events) b ON a.event_type = b.event_type ORDER BY "
+        "rk");
     assert_int_equal(exec_result_rows(r), 5);
     assert_string_equal(cell(r, 0, 0), "page_view");
     assert_string_equal(cell(r, 0, 2), "1");
@@ -195,25 +203,33 @@ static void test_five_questions_match_duckdb(void **state) {
         const char *sql, *numeric; /* the numeric output columns, summed in DuckDB */
     } qs[] = {
         {"SELECT COUNT(*) AS n FROM events", "n"},
-        {"SELECT product_id, SUM(CASE WHEN event_type = 'page_view' THEN 1 ELSE 0 END) AS views, SUM(CASE WHEN "
-         "event_type = 'purchase' THEN 1 ELSE 0 END) AS purchases, CAST(SUM(CASE WHEN event_type = 'purchase' THEN 1 "
+        {"SELECT product_id, SUM(CASE WHEN event_type = 'page_view' THEN 1 ELSE 0 END) AS views, SUM(CASE "
+         "WHEN "
+         "event_type = 'purchase' THEN 1 ELSE 0 END) AS purchases, CAST(SUM(CASE WHEN event_type = "
+         "'purchase' THEN 1 "
          "ELSE 0 END) AS DOUBLE) / NULLIF(SUM(CASE WHEN event_type = 'page_view' THEN 1 ELSE 0 END), 0) AS "
-         "conversion_rate FROM events WHERE product_id IS NOT NULL GROUP BY product_id ORDER BY conversion_rate DESC",
+         "conversion_rate FROM events WHERE product_id IS NOT NULL GROUP BY product_id ORDER BY "
+         "conversion_rate DESC",
          "views, purchases, conversion_rate"},
-        {"SELECT year, month, day, hour, SUM(price * quantity) AS revenue, COUNT(*) AS purchases FROM events WHERE "
+        {"SELECT year, month, day, hour, SUM(price * quantity) AS revenue, COUNT(*) AS purchases FROM events "
+         "WHERE "
          "event_type = 'purchase' GROUP BY year, month, day, hour ORDER BY year, month, day, hour",
          "revenue, purchases"},
-        {"SELECT date_trunc('hour', \"timestamp\") AS hour_start, SUM(price * quantity) AS revenue, COUNT(*) AS "
+        {"SELECT date_trunc('hour', \"timestamp\") AS hour_start, SUM(price * quantity) AS revenue, COUNT(*) "
+         "AS "
          "purchases FROM events WHERE event_type = 'purchase' GROUP BY 1 ORDER BY 1",
          "revenue, purchases"},
-        {"SELECT product_id, COUNT(*) AS views FROM events WHERE event_type = 'page_view' GROUP BY product_id ORDER BY "
+        {"SELECT product_id, COUNT(*) AS views FROM events WHERE event_type = 'page_view' GROUP BY "
+         "product_id ORDER BY "
          "views DESC LIMIT 10",
          "views"},
-        {"SELECT year, month, day, category, event_type, COUNT(*) AS events FROM events WHERE category IS NOT NULL "
+        {"SELECT year, month, day, category, event_type, COUNT(*) AS events FROM events WHERE category IS "
+         "NOT NULL "
          "GROUP BY year, month, day, category, event_type ORDER BY year, month, day, category, event_type",
          "events"},
         {"SELECT year, month, day, COUNT(DISTINCT user_id) AS unique_users, COUNT(DISTINCT session_id) AS "
-         "unique_sessions, COUNT(*) AS events FROM events GROUP BY year, month, day ORDER BY year, month, day",
+         "unique_sessions, COUNT(*) AS events FROM events GROUP BY year, month, day ORDER BY year, month, "
+         "day",
          "unique_users, unique_sessions, events"},
     };
     for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
@@ -233,11 +249,12 @@ static void test_five_questions_match_duckdb(void **state) {
         }
         ev_buf out;
         ev_buf_init(&out, NULL);
-        int rc = tu_run_sh(&out, NULL,
-                           "cd build/duckdb && node duckdb-run.mjs \"CREATE VIEW events AS SELECT * FROM "
-                           "read_parquet('%s/analytics/events/*/*/*/*/*.parquet', hive_partitioning = true)\" "
-                           "\"SELECT %s FROM (%s) t\" | tail -1",
-                           g_home, sums, qs[k].sql);
+        int rc =
+            tu_run_sh(&out, NULL,
+                      "cd build/duckdb && node duckdb-run.mjs \"CREATE VIEW events AS SELECT * FROM "
+                      "read_parquet('%s/analytics/events/*/*/*/*/*.parquet', hive_partitioning = true)\" "
+                      "\"SELECT %s FROM (%s) t\" | tail -1",
+                      g_home, sums, qs[k].sql);
         assert_int_equal(rc, 0);
         const char *p = strstr(out.len ? (char *)out.data : "", "[[\"");
         if (!p) fail_msg("DuckDB: %s", out.len ? (char *)out.data : "(nothing)");
@@ -247,7 +264,8 @@ static void test_five_questions_match_duckdb(void **state) {
             double want = strtod(p, &end);
             if (end == p) fail_msg("DuckDB output: %s", (char *)out.data);
             if (fabs(ours[j] - want) > 1e-9 * fmax(1, fabs(want)))
-                fail_msg("question %zu, value %zu: ours %.17g, DuckDB %.17g\n%s", k, j, ours[j], want, qs[k].sql);
+                fail_msg("question %zu, value %zu: ours %.17g, DuckDB %.17g\n%s", k, j, ours[j], want,
+                         qs[k].sql);
             p = end;
         }
         ev_buf_free(&out);

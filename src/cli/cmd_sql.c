@@ -112,6 +112,7 @@ int cli_cmd_sql(const cli_ctx *ctx, int argc, char **argv) {
     exec_options eo = {.home = ctx->home};
     sql_opts o = {.fmt = EXEC_FMT_TABLE};
     optind = 1;
+    opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "c:f:", longs, NULL)) != -1) {
         switch (c) {
@@ -141,7 +142,7 @@ int cli_cmd_sql(const cli_ctx *ctx, int argc, char **argv) {
             o.quiet = true;
             break;
         default:
-            return cli_usage_error("sql", "unknown option (see evlake sql --help)");
+            return cli_usage_error("sql", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc) return cli_usage_error("sql", "unexpected argument '%s'", argv[optind]);

@@ -44,11 +44,6 @@ struct exec_agg {
     ev_arena strings; /* MIN/MAX strings, distinct strings */
 };
 
-static inline uint64_t mix(uint64_t h, uint64_t v) {
-    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-    return h;
-}
-
 exec_agg *exec_agg_new(size_t nkeys, exec_expr *const *keys, size_t nspecs, const exec_agg_spec *specs) {
     exec_agg *a = calloc(1, sizeof *a);
     if (!a) return NULL;
@@ -373,12 +368,8 @@ ev_status exec_agg_add(exec_agg *a, exec_eval *ev, const exec_batch *b, const ui
         if (!kv || !h) return EV_ERR_NOMEM;
         for (size_t k = 0; k < a->nkeys; k++)
             EV_TRY(exec_eval_expr(ev, a->keys[k], b, &kv[k]));
-        for (size_t j = 0; j < n; j++) {
-            uint64_t hh = 0x12345;
-            for (size_t k = 0; k < a->nkeys; k++)
-                hh = mix(hh, exec_hash_value(&kv[k], rows[j]));
-            h[j] = hh;
-        }
+        for (size_t j = 0; j < n; j++)
+            h[j] = exec_hash_row(kv, a->nkeys, rows[j]);
         for (size_t j = 0; j < n; j++)
             EV_TRY(find_group(a, kv, rows[j], h[j], &gids[j], bud, ev->err));
     }

@@ -247,7 +247,13 @@ static ev_status bind_binary(binder *b, const sql_expr *e, exec_expr **out) {
             return cannot_apply(b, e, l->type, r->type);
         EV_TRY(coerce(b, &l, SQL_T_VARCHAR));
         EV_TRY(coerce(b, &r, SQL_T_VARCHAR));
-        x = new_x(b, X_CONCAT, SQL_T_VARCHAR, e->pos);
+        /* a || b is concat(a, b) */
+        const exec_func_def *f = exec_func_find("concat");
+        x = new_x(b, X_FUNC, SQL_T_VARCHAR, e->pos);
+        if (x) {
+            x->fn = f->fn;
+            x->fname = f->name;
+        }
     } else if (e->op >= SQL_OP_EQ && e->op <= SQL_OP_GE) {
         EV_TRY(unify_compare(b, e, &l, &r));
         x = new_x(b, X_CMP, SQL_T_BOOLEAN, e->pos);

@@ -204,39 +204,6 @@ static ev_status eval_cmp(exec_eval *ev, const exec_expr *e, const exec_batch *b
     return EV_OK;
 }
 
-static ev_status eval_concat(exec_eval *ev, const exec_expr *e, const exec_batch *b, exec_vec *out) {
-    size_t n = b->n;
-    exec_vec *parts = exec_scratch(ev, e->nargs * sizeof *parts);
-    if (!parts) return EV_ERR_NOMEM;
-    for (size_t k = 0; k < e->nargs; k++)
-        EV_TRY(exec_eval_expr(ev, e->args[k], b, &parts[k]));
-    EV_TRY(exec_vec_alloc(ev, SQL_T_VARCHAR, n, true, out));
-    for (size_t r = 0; r < n; r++) {
-        size_t len = 0;
-        bool null = false;
-        for (size_t k = 0; k < e->nargs; k++) {
-            if (ISNULL(&parts[k], r))
-                null = true;
-            else
-                len += parts[k].s[r].len;
-        }
-        if (null) {
-            out->nulls[r] = 1;
-            out->s[r] = (pq_str){"", 0};
-            continue;
-        }
-        char *p = exec_scratch(ev, len + 1);
-        if (!p) return EV_ERR_NOMEM;
-        size_t o = 0;
-        for (size_t k = 0; k < e->nargs; k++) {
-            if (parts[k].s[r].len) memcpy(p + o, parts[k].s[r].ptr, parts[k].s[r].len);
-            o += parts[k].s[r].len;
-        }
-        out->s[r] = (pq_str){p, (uint32_t)len};
-    }
-    return EV_OK;
-}
-
 /* AND/OR with SQL's three-valued logic. */
 static ev_status eval_logic(exec_eval *ev, const exec_expr *e, const exec_batch *b, exec_vec *out) {
     exec_vec x, y;
@@ -681,8 +648,6 @@ ev_status exec_eval_expr(exec_eval *ev, const exec_expr *e, const exec_batch *b,
         return eval_arith(ev, e, b, out);
     case X_CMP:
         return eval_cmp(ev, e, b, out);
-    case X_CONCAT:
-        return eval_concat(ev, e, b, out);
     case X_AND:
     case X_OR:
         return eval_logic(ev, e, b, out);

@@ -84,6 +84,13 @@ static ev_status type_error(ev_error *err, const exec_expr *e, const char *what)
 
 /* ---- helpers for bodies ---- */
 
+/* Most functions return NULL when any argument is NULL. */
+static bool args_null(const exec_vec *a, size_t nargs, size_t r) {
+    for (size_t k = 0; k < nargs; k++)
+        if (ISNULL(&a[k], r)) return true;
+    return false;
+}
+
 static ev_status out_like(exec_eval *ev, sql_type t, size_t n, exec_vec *out) {
     return exec_vec_alloc(ev, t, n, true, out);
 }
@@ -137,7 +144,7 @@ static int64_t trunc_ts(int64_t us, int unit) {
 static ev_status fn_date_trunc(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
     EV_TRY(out_like(ev, e->type, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r) || ISNULL(&a[1], r)) {
+        if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
             continue;
         }
@@ -172,7 +179,7 @@ static ev_status fn_date(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t 
 static ev_status fn_from_iso(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
     EV_TRY(out_like(ev, e->type, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r)) {
+        if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
             continue;
         }
@@ -190,7 +197,7 @@ enum { F_YEAR, F_MONTH, F_DAY, F_HOUR, F_MINUTE, F_SECOND, F_DOW, F_DOY, F_QUART
 static ev_status fn_extract(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
     EV_TRY(out_like(ev, SQL_T_BIGINT, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r)) {
+        if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
             continue;
         }
@@ -332,10 +339,9 @@ static size_t format_mysql(int64_t us, const char *f, size_t fn, char *o, size_t
 }
 
 static ev_status fn_date_format(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
-    (void)e;
     EV_TRY(out_like(ev, SQL_T_VARCHAR, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r) || ISNULL(&a[1], r)) {
+        if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
             continue;
         }
@@ -373,7 +379,7 @@ static ev_status bad_unit(exec_eval *ev, const exec_expr *e, pq_str u) {
 static ev_status fn_date_diff(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
     EV_TRY(out_like(ev, SQL_T_BIGINT, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r) || ISNULL(&a[1], r) || ISNULL(&a[2], r)) {
+        if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
             continue;
         }
@@ -393,7 +399,7 @@ static ev_status fn_date_diff(exec_eval *ev, const exec_expr *e, exec_vec *a, si
 static ev_status fn_date_add(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
     EV_TRY(out_like(ev, e->type, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r) || ISNULL(&a[1], r) || ISNULL(&a[2], r)) {
+        if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
             continue;
         }
@@ -445,7 +451,7 @@ static double round_half_away(double x, int64_t d) {
 static ev_status fn_round(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
     EV_TRY(out_like(ev, e->type, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r) || (e->nargs > 1 && ISNULL(&a[1], r))) {
+        if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
             continue;
         }
@@ -466,7 +472,7 @@ enum { M_ABS, M_FLOOR, M_CEIL, M_SQRT, M_LN, M_EXP, M_LOG10, M_LOG2, M_SIGN };
 static ev_status fn_math1(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
     EV_TRY(out_like(ev, e->type, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r)) {
+        if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
             continue;
         }
@@ -513,7 +519,7 @@ static ev_status fn_math1(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t
 static ev_status fn_power(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
     EV_TRY(out_like(ev, e->type, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r) || ISNULL(&a[1], r)) {
+        if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
             continue;
         }
@@ -546,7 +552,7 @@ static size_t utf8_offset(pq_str s, size_t chr) {
 static ev_status fn_case_map(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
     EV_TRY(out_like(ev, SQL_T_VARCHAR, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r)) {
+        if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
             continue;
         }
@@ -564,10 +570,9 @@ static ev_status fn_case_map(exec_eval *ev, const exec_expr *e, exec_vec *a, siz
 }
 
 static ev_status fn_length(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
-    (void)e;
     EV_TRY(out_like(ev, SQL_T_BIGINT, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r))
+        if (args_null(a, e->nargs, r))
             out->nulls[r] = 1;
         else
             out->i[r] = (int64_t)utf8_len(a[0].s[r]);
@@ -578,7 +583,7 @@ static ev_status fn_length(exec_eval *ev, const exec_expr *e, exec_vec *a, size_
 static ev_status fn_substr(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
     EV_TRY(out_like(ev, SQL_T_VARCHAR, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r) || ISNULL(&a[1], r) || (e->nargs > 2 && ISNULL(&a[2], r))) {
+        if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
             continue;
         }
@@ -601,7 +606,7 @@ static ev_status fn_substr(exec_eval *ev, const exec_expr *e, exec_vec *a, size_
 static ev_status fn_trim(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
     EV_TRY(out_like(ev, SQL_T_VARCHAR, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r)) {
+        if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
             continue;
         }
@@ -627,7 +632,7 @@ static const char *find_bytes(const char *h, size_t hn, const char *nd, size_t n
 static ev_status fn_replace(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
     EV_TRY(out_like(ev, SQL_T_VARCHAR, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r) || ISNULL(&a[1], r) || (e->nargs > 2 && ISNULL(&a[2], r))) {
+        if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
             continue;
         }
@@ -659,10 +664,9 @@ static ev_status fn_replace(exec_eval *ev, const exec_expr *e, exec_vec *a, size
 }
 
 static ev_status fn_strpos(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
-    (void)e;
     EV_TRY(out_like(ev, SQL_T_BIGINT, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r) || ISNULL(&a[1], r)) {
+        if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
             continue;
         }
@@ -674,10 +678,9 @@ static ev_status fn_strpos(exec_eval *ev, const exec_expr *e, exec_vec *a, size_
 }
 
 static ev_status fn_starts_with(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
-    (void)e;
     EV_TRY(out_like(ev, SQL_T_BOOLEAN, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r) || ISNULL(&a[1], r)) {
+        if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
             continue;
         }
@@ -690,7 +693,7 @@ static ev_status fn_starts_with(exec_eval *ev, const exec_expr *e, exec_vec *a, 
 static ev_status fn_split_part(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
     EV_TRY(out_like(ev, SQL_T_VARCHAR, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r) || ISNULL(&a[1], r) || ISNULL(&a[2], r)) {
+        if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
             continue;
         }
@@ -723,7 +726,7 @@ static ev_status fn_regexp_like(exec_eval *ev, const exec_expr *e, exec_vec *a, 
     size_t compiled_len = 0;
     ev_status st = EV_OK;
     for (size_t r = 0; r < n && st == EV_OK; r++) {
-        if (ISNULL(&a[0], r) || ISNULL(&a[1], r)) {
+        if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
             continue;
         }
@@ -845,10 +848,9 @@ static ev_status fn_greatest(exec_eval *ev, const exec_expr *e, exec_vec *a, siz
 }
 
 static ev_status fn_to_unixtime(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
-    (void)e;
     EV_TRY(out_like(ev, SQL_T_DOUBLE, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r))
+        if (args_null(a, e->nargs, r))
             out->nulls[r] = 1;
         else
             out->f[r] = (double)ts_of(&a[0], r) / 1e6;
@@ -857,10 +859,9 @@ static ev_status fn_to_unixtime(exec_eval *ev, const exec_expr *e, exec_vec *a, 
 }
 
 static ev_status fn_from_unixtime(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
-    (void)e;
     EV_TRY(out_like(ev, SQL_T_TIMESTAMPTZ, n, out));
     for (size_t r = 0; r < n; r++) {
-        if (ISNULL(&a[0], r))
+        if (args_null(a, e->nargs, r))
             out->nulls[r] = 1;
         else
             out->i[r] = (int64_t)floor(a[0].f[r] * 1e6);

@@ -74,7 +74,6 @@ typedef enum exec_ekind {
     X_NEG,
     X_ARITH,
     X_CMP,
-    X_CONCAT,
     X_AND,
     X_OR,
     X_NOT,
@@ -119,6 +118,8 @@ ev_status exec_vec_alloc(exec_eval *ev, sql_type t, size_t n, bool nulls, exec_v
 void exec_vec_get(const exec_vec *v, size_t row, exec_value *out);
 void exec_vec_set(exec_vec *v, size_t row, const exec_value *val);
 uint64_t exec_hash_value(const exec_vec *v, size_t row);
+/* One hash of a row over several columns (grouping, DISTINCT, join keys). */
+uint64_t exec_hash_row(const exec_vec *cols, size_t ncols, size_t row);
 int exec_cmp_rows(const exec_vec *a, size_t ra, const exec_vec *b, size_t rb); /* NULL sorts last */
 bool exec_eq_rows(const exec_vec *a, size_t ra, const exec_vec *b, size_t rb); /* NULL = NULL */
 int exec_value_cmp(const exec_value *a, const exec_value *b);
@@ -130,6 +131,9 @@ ev_status exec_table_init(exec_table *t, size_t ncols, char *const *names, const
                           ev_error *err) EV_WUR;
 void exec_table_free(exec_table *t);
 ev_status exec_table_reserve(exec_table *t, size_t extra, exec_budget *b, ev_error *err) EV_WUR;
+/* Appends an unnamed column with room for `rows` zeroed, non-NULL values; returns it in *out. */
+ev_status exec_table_add_column(exec_table *t, sql_type type, size_t rows, exec_vec **out,
+                                ev_error *err) EV_WUR;
 /* Appends rows sel[0..n) of batch (all rows when sel is NULL), copying strings. */
 ev_status exec_table_append(exec_table *t, const exec_batch *b, const uint32_t *sel, size_t n,
                             exec_budget *bud, ev_error *err) EV_WUR;

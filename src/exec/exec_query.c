@@ -59,7 +59,6 @@ static void names_add(exec_query *q, name_set *ns, const char *name) {
 }
 
 static void names_of_expr(exec_query *q, const sql_expr *e, name_set *ns);
-static void names_of_query(exec_query *q, const sql_query *qry, name_set *ns);
 
 static void names_of_from(exec_query *q, const sql_from *f, name_set *ns) {
     if (!f) return;
@@ -76,7 +75,7 @@ static void names_of_expr(exec_query *q, const sql_expr *e, name_set *ns) {
     if (!e) return;
     if (e->kind == SQL_E_COLUMN) names_add(q, ns, e->name);
     if (e->kind == SQL_E_STAR) ns->star = true;
-    if (e->kind == SQL_E_SUBQUERY) names_of_query(q, e->subquery, ns); /* correlated names are harmless */
+    /* a nested query (SQL_E_SUBQUERY) reads its own tables: its names are not this block's */
     if (e->operand) names_of_expr(q, e->operand, ns);
     for (size_t k = 0; k < e->nargs; k++)
         names_of_expr(q, e->args[k], ns);
@@ -96,12 +95,6 @@ static void names_of_select(exec_query *q, const sql_select *s, name_set *ns) {
     for (size_t k = 0; k < s->ngroup_by; k++)
         names_of_expr(q, s->group_by[k], ns);
     names_of_expr(q, s->having, ns);
-}
-
-static void names_of_query(exec_query *q, const sql_query *qry, name_set *ns) {
-    (void)qry;
-    (void)q;
-    (void)ns; /* a nested query reads its own tables */
 }
 
 /* ---- FROM ---- */
@@ -238,6 +231,24 @@ static ev_status join_pairs(join_ctx *j, exec_eval *ev, const uint32_t *li, cons
 
 static ev_status eval_column_full(exec_query *q, const exec_table *t, exec_expr *e, exec_table *tmp);
 
+/* A deep copy, so remapping a join key's columns leaves the ON clause it came from intact. */
+static exec_expr *expr_copy(ev_arena *a, const exec_expr *e) {
+    exec_expr *c = ev_arena_alloc(a, sizeof *c);
+    exec_expr **args = ev_arena_alloc(a, (e->nargs + 1) * sizeof *args);
+    if (!c || !args) return NULL;
+    *c = *e;
+    c->args = args;
+    for (size_t k = 0; k < e->nargs; k++)
+        if (!(args[k] = expr_copy(a, e->args[k]))) return NULL;
+    return c;
+}
+
+static bool row_has_null(const exec_table *t, size_t row) {
+    for (size_t c = 0; c < t->ncols; c++)
+        if (t->cols[c].nulls && t->cols[c].nulls[row]) return true;
+    return false;
+}
+
 static ev_status run_join(exec_query *q, const sql_from *f, source *l, source *r, source *out) {
     out->sc.n = l->sc.n + r->sc.n;
     out->sc.cols = ev_arena_alloc(q->arena, (out->sc.n + 1) * sizeof *out->sc.cols);
@@ -321,21 +332,23 @@ static ev_status run_join(exec_query *q, const sql_from *f, source *l, source *r
             sql_type t;
             if (!exec_common_type(j.lkeys[k]->type, j.rkeys[k]->type, &t)) t = j.lkeys[k]->type;
             j.lkeys[k] = exec_coerce(q->arena, j.lkeys[k], t);
-            j.rkeys[k] = exec_coerce(q->arena, j.rkeys[k], t);
-            exec_fixup(j.rkeys[k], 0, 0, NULL);
-        }
-        st = eval_column_full(q, &l->table, NULL, &lk); /* init */
-        for (size_t k = 0; k < j.nkeys && st == EV_OK; k++) {
-            st = eval_column_full(q, &l->table, j.lkeys[k], &lk);
-            /* right keys reference columns nl.. : shift them */
-            if (st == EV_OK) {
-                int *remap = ev_arena_alloc(q->arena, (out->sc.n + 1) * sizeof(int));
-                if (!remap) st = nomem(q);
-                for (size_t c = 0; remap && c < out->sc.n; c++)
-                    remap[c] = c >= nl ? (int)(c - nl) : 0;
-                if (st == EV_OK) exec_fixup(j.rkeys[k], 0, 0, remap);
+            exec_expr *rcopy = expr_copy(q->arena, j.rkeys[k]);
+            j.rkeys[k] = rcopy ? exec_coerce(q->arena, rcopy, t) : NULL;
+            if (!j.lkeys[k] || !j.rkeys[k]) {
+                st = nomem(q);
+                break;
             }
         }
+        /* right keys reference the combined layout (columns nl..): shift them onto the right table */
+        int *remap = st == EV_OK ? ev_arena_alloc(q->arena, (out->sc.n + 1) * sizeof(int)) : NULL;
+        if (st == EV_OK && !remap) st = nomem(q);
+        for (size_t c = 0; remap && c < out->sc.n; c++)
+            remap[c] = c >= nl ? (int)(c - nl) : 0;
+        for (size_t k = 0; remap && k < j.nkeys; k++)
+            exec_fixup(j.rkeys[k], 0, 0, remap);
+        if (st == EV_OK) st = eval_column_full(q, &l->table, NULL, &lk); /* init */
+        for (size_t k = 0; k < j.nkeys && st == EV_OK; k++)
+            st = eval_column_full(q, &l->table, j.lkeys[k], &lk);
         st = st == EV_OK ? eval_column_full(q, &r->table, NULL, &rk) : st;
         for (size_t k = 0; k < j.nkeys && st == EV_OK; k++)
             st = eval_column_full(q, &r->table, j.rkeys[k], &rk);
@@ -348,14 +361,9 @@ static ev_status run_join(exec_query *q, const sql_from *f, source *l, source *r
         if (st == EV_OK) {
             memset(head, 0xff, hcap * sizeof *head);
             for (size_t r2 = 0; r2 < rn; r2++) {
-                uint64_t h = 7;
-                bool null = false;
-                for (size_t k = 0; k < j.nkeys; k++) {
-                    null |= rk.cols[k].nulls && rk.cols[k].nulls[r2];
-                    h = h * 31 + exec_hash_value(&rk.cols[k], r2);
-                }
+                uint64_t h = exec_hash_row(rk.cols, j.nkeys, r2);
                 rh[r2] = h;
-                if (null) continue; /* NULL keys never match */
+                if (row_has_null(&rk, r2)) continue; /* NULL keys never match */
                 size_t p = h & (hcap - 1);
                 next[r2] = head[p];
                 head[p] = (uint32_t)r2;
@@ -365,13 +373,8 @@ static ev_status run_join(exec_query *q, const sql_from *f, source *l, source *r
     size_t np = 0;
     for (size_t a = 0; a < ln && st == EV_OK; a++) {
         if (j.nkeys) {
-            uint64_t h = 7;
-            bool null = false;
-            for (size_t k = 0; k < j.nkeys; k++) {
-                null |= lk.cols[k].nulls && lk.cols[k].nulls[a];
-                h = h * 31 + exec_hash_value(&lk.cols[k], a);
-            }
-            if (null) continue;
+            if (row_has_null(&lk, a)) continue;
+            uint64_t h = exec_hash_row(lk.cols, j.nkeys, a);
             for (uint32_t c = head[h & (hcap - 1)]; c != UINT32_MAX && st == EV_OK; c = next[c]) {
                 if (rh[c] != h) continue;
                 bool eq = true;
@@ -485,25 +488,9 @@ static ev_status run_from(exec_query *q, const sql_from *f, cte_env *ctes, const
 /* Appends a column holding e evaluated over every row of t to tmp (initializes tmp when e is NULL). */
 static ev_status eval_column_full(exec_query *q, const exec_table *t, exec_expr *e, exec_table *tmp) {
     if (!e) return exec_table_init(tmp, 0, NULL, NULL, q->err);
-    /* grow tmp by one column */
-    size_t nc = tmp->ncols + 1;
-    char **names = realloc(tmp->names, nc * sizeof *names);
-    if (names) tmp->names = names;
-    char **quals = realloc(tmp->quals, nc * sizeof *quals);
-    if (quals) tmp->quals = quals;
-    exec_vec *cols = realloc(tmp->cols, nc * sizeof *cols);
-    if (cols) tmp->cols = cols;
-    if (!names || !quals || !cols) return nomem(q);
-    tmp->names[nc - 1] = strdup("");
-    tmp->quals[nc - 1] = NULL;
-    exec_vec *d = &tmp->cols[nc - 1];
-    memset(d, 0, sizeof *d);
-    d->type = e->type;
     size_t n = t->n;
-    d->p = malloc((n ? n : 1) * exec_type_size(e->type));
-    d->nulls = calloc(n ? n : 1, 1);
-    tmp->ncols = nc;
-    if (!d->p || !d->nulls) return nomem(q);
+    exec_vec *d;
+    EV_TRY(exec_table_add_column(tmp, e->type, n, &d, q->err));
     EV_TRY(exec_budget_take(&q->budget, n * (exec_type_size(e->type) + 1), q->err));
     ev_arena scratch;
     ev_arena_init(&scratch, NULL, 256 << 10);
@@ -952,9 +939,7 @@ static ev_status distinct_rows(exec_query *q, const exec_table *t, size_t ncols,
     memset(slots, 0xff, cap * sizeof *slots);
     size_t k = 0;
     for (size_t r = 0; r < n; r++) {
-        uint64_t h = 1;
-        for (size_t c = 0; c < ncols; c++)
-            h = h * 1000003 ^ exec_hash_value(&t->cols[c], r);
+        uint64_t h = exec_hash_row(t->cols, ncols, r);
         hs[r] = h;
         size_t p = h & (cap - 1);
         bool dup = false;
@@ -1037,22 +1022,8 @@ static ev_status project_sort_limit(exec_query *q, exec_table *R, const out_col 
 
 static ev_status add_window_columns(exec_query *q, exec_table *R, const binder *b) {
     for (size_t k = 0; k < b->nwins; k++) {
-        size_t nc = R->ncols + 1;
-        char **names = realloc(R->names, nc * sizeof *names);
-        if (names) R->names = names;
-        char **quals = realloc(R->quals, nc * sizeof *quals);
-        if (quals) R->quals = quals;
-        exec_vec *cols = realloc(R->cols, nc * sizeof *cols);
-        if (cols) R->cols = cols;
-        if (!names || !quals || !cols) return nomem(q);
-        R->names[nc - 1] = strdup("");
-        R->quals[nc - 1] = NULL;
-        exec_vec *d = &R->cols[nc - 1];
-        *d = (exec_vec){.type = b->wins[k].type};
-        d->p = calloc(R->n + 1, exec_type_size(d->type));
-        d->nulls = calloc(R->n + 1, 1);
-        R->ncols = nc;
-        if (!d->p || !d->nulls) return nomem(q);
+        exec_vec *d;
+        EV_TRY(exec_table_add_column(R, b->wins[k].type, R->n, &d, q->err));
     }
     size_t base = R->ncols - b->nwins;
     for (size_t k = 0; k < b->nwins; k++)

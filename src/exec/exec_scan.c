@@ -32,7 +32,6 @@ struct exec_scan {
     _Atomic size_t next;
     _Atomic uint64_t rg_total, rg_skipped, files_read;
     uint64_t partitions_total, partitions_pruned;
-    char (*part_specs)[1];
 };
 
 static sql_type column_type(const char *t) {
@@ -555,10 +554,9 @@ static int find_column(pq_reader *r, const char *name) {
 typedef struct worker_bufs {
     exec_vec *cols;
     column_state *cs;
-    void *consts;   /* per partition column: EXEC_BATCH copies of the file's value */
-    uint8_t *ones;  /* EXEC_BATCH NULL flags */
-    uint8_t *zeros; /* EXEC_BATCH non-NULL flags */
-    void *blank;    /* EXEC_BATCH zero slots of any type */
+    void *consts;  /* per partition column: EXEC_BATCH copies of the file's value */
+    uint8_t *ones; /* EXEC_BATCH NULL flags */
+    void *blank;   /* EXEC_BATCH zero slots of any type */
 } worker_bufs;
 
 static void fill_partition_consts(const exec_scan *sc, const scan_file *f, worker_bufs *wb) {
@@ -660,7 +658,8 @@ static ev_status scan_one_file(worker *w, scan_file *f, worker_bufs *wb, exec_ev
     pq_reader *r;
     EV_TRY(pq_reader_open_file(f->path, NULL, &r, &w->err));
     const pq_file_meta *m = pq_reader_meta(r);
-    int *file_cols = ev_arena_alloc(ev->scratch, sc->ncols * sizeof(int));
+    /* not in ev->scratch: batches reset it */
+    int *file_cols = malloc(sc->ncols * sizeof(int));
     ev_status st = file_cols ? EV_OK : ev_error_set(&w->err, EV_ERR_NOMEM, "out of memory");
     for (size_t c = 0; st == EV_OK && c < sc->ncols; c++) {
         file_cols[c] = c < sc->ndata ? find_column(r, sc->t->columns[c].name) : -1;
@@ -669,26 +668,18 @@ static ev_status scan_one_file(worker *w, scan_file *f, worker_bufs *wb, exec_ev
             st = ev_error_set(&w->err, EV_ERR_UNSUPPORTED, "%s: column %s is a repeated (nested) column",
                               f->path, sc->t->columns[c].name);
     }
-    int *keep_cols = NULL;
-    if (st == EV_OK) {
-        keep_cols = malloc(sc->ncols * sizeof(int));
-        if (!keep_cols)
-            st = ev_error_set(&w->err, EV_ERR_NOMEM, "out of memory");
-        else
-            memcpy(keep_cols, file_cols, sc->ncols * sizeof(int));
-    }
     fill_partition_consts(sc, f, wb);
     atomic_fetch_add(&sc->files_read, 1);
     for (size_t rg = 0; st == EV_OK && rg < m->num_row_groups && !atomic_load(w->stop); rg++) {
         atomic_fetch_add(&sc->rg_total, 1);
-        if (rg_excluded(sc, m, rg, keep_cols)) {
+        if (rg_excluded(sc, m, rg, file_cols)) {
             atomic_fetch_add(&sc->rg_skipped, 1);
             continue;
         }
         atomic_fetch_add(&w->q->rows_scanned, (uint64_t)m->row_groups[rg].num_rows);
         st = scan_row_group(w, r, f, rg, wb, ev);
     }
-    free(keep_cols);
+    free(file_cols);
     atomic_fetch_add(&w->q->bytes_scanned, pq_reader_bytes_read(r));
     pq_reader_close(r);
     return st;
@@ -701,9 +692,8 @@ static ev_status worker_bufs_init(worker_bufs *wb, const exec_scan *sc) {
     wb->cs = calloc(sc->ncols + 1, sizeof *wb->cs);
     wb->consts = calloc((npk ? npk : 1) * EXEC_BATCH, sizeof(pq_str));
     wb->ones = malloc(EXEC_BATCH);
-    wb->zeros = calloc(EXEC_BATCH, 1);
     wb->blank = calloc(EXEC_BATCH, sizeof(pq_str));
-    if (!wb->cols || !wb->cs || !wb->consts || !wb->ones || !wb->zeros || !wb->blank) return EV_ERR_NOMEM;
+    if (!wb->cols || !wb->cs || !wb->consts || !wb->ones || !wb->blank) return EV_ERR_NOMEM;
     memset(wb->ones, 1, EXEC_BATCH);
     for (size_t k = 0; k < EXEC_BATCH; k++)
         ((pq_str *)wb->blank)[k] = (pq_str){"", 0};
@@ -715,7 +705,6 @@ static void worker_bufs_free(worker_bufs *wb) {
     free(wb->cs);
     free(wb->consts);
     free(wb->ones);
-    free(wb->zeros);
     free(wb->blank);
 }
 
@@ -812,10 +801,6 @@ void exec_scan_explain(const exec_scan *sc, ev_buf *out) {
     st = st == EV_OK ? ev_buf_printf(out, "\n  row-group filters on statistics: %zu\n", sc->nstat_conj) : st;
     (void)st;
 }
-
-typedef struct table_worker {
-    exec_query *q;
-} table_worker;
 
 ev_status exec_table_run(exec_query *q, const exec_table *t, exec_sink_fn fn, void *ctx) {
     ev_arena scratch;

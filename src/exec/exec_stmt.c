@@ -94,7 +94,7 @@ const char *exec_result_cell(exec_result *r, size_t row, size_t col, bool *is_nu
     size_t len;
     const char *t = exec_value_text(&v, r->cell, sizeof r->cell, &len);
     if (t != r->cell) {
-        /* a string: copy into the cell buffer when short, else hand out a NUL-terminated copy */
+        /* a string: hand out a NUL-terminated copy (kept with the result) */
         char *p = ev_arena_alloc(&r->t.strings, len + 1);
         if (!p) return "";
         memcpy(p, t, len);
@@ -134,24 +134,18 @@ static ev_status text_result(exec_result *r, const char *colname, const char *te
 /* ---- catalog statements ---- */
 
 typedef struct list_tables {
-    const char *db;
+    const char *db; /* SHOW TABLES IN db; NULL: SHOW DATABASES */
     ev_buf *out;
     ev_status st;
+    char last_db[256]; /* tables come by database: one line per database */
 } list_tables;
 
 static int on_table(const char *db, const char *name, void *ctx) {
     list_tables *l = ctx;
     if (l->db && strcasecmp(l->db, db)) return 0;
     if (!l->db) {
-        /* SHOW DATABASES: one line per database having tables */
-        if (l->out->len) {
-            const char *last = (const char *)l->out->data;
-            const char *prev = last;
-            for (const char *p = last; p < last + l->out->len - 1; p++)
-                if (*p == '\n') prev = p + 1;
-            size_t pl = (size_t)(last + l->out->len - 1 - prev);
-            if (pl == strlen(db) && !strncmp(prev, db, pl)) return 0;
-        }
+        if (!strcmp(l->last_db, db)) return 0;
+        snprintf(l->last_db, sizeof l->last_db, "%s", db);
         l->st = ev_buf_printf(l->out, "%s\n", db);
         return l->st != EV_OK;
     }
@@ -182,8 +176,6 @@ static ev_status run_catalog(exec_query *q, const sql_stmt *s, exec_result *r) {
     switch (s->kind) {
     case SQL_S_SHOW_DATABASES: {
         list_tables l = {.db = NULL, .out = &b};
-        st = ev_buf_printf(&b, "%s\n", "");
-        b.len = 0;
         st = cat_tables_list(q->s->cat, on_table, &l, q->err);
         if (st == EV_ERR_CANCELLED) st = l.st;
         if (st == EV_OK && !strstr(b.len ? (const char *)b.data : "", "analytics"))

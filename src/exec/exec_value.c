@@ -91,6 +91,13 @@ uint64_t exec_hash_value(const exec_vec *v, size_t row) {
     return mix64((uint64_t)v->i[row]);
 }
 
+uint64_t exec_hash_row(const exec_vec *cols, size_t ncols, size_t row) {
+    uint64_t h = 0x12345;
+    for (size_t c = 0; c < ncols; c++)
+        h ^= exec_hash_value(&cols[c], row) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return h;
+}
+
 static int cmp_str(pq_str a, pq_str b) {
     size_t n = a.len < b.len ? a.len : b.len;
     int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
@@ -350,6 +357,28 @@ ev_status exec_table_append_table(exec_table *t, const exec_table *src, const ui
         for (size_t k = 0; k < n; k++)
             EV_TRY(copy_cell(t, c, t->n + k, &src->cols[c], rows ? rows[k] : k, err));
     t->n += n;
+    return EV_OK;
+}
+
+ev_status exec_table_add_column(exec_table *t, sql_type type, size_t rows, exec_vec **out, ev_error *err) {
+    size_t nc = t->ncols + 1;
+    char **names = realloc(t->names, nc * sizeof *names);
+    if (names) t->names = names;
+    char **quals = realloc(t->quals, nc * sizeof *quals);
+    if (quals) t->quals = quals;
+    exec_vec *cols = realloc(t->cols, nc * sizeof *cols);
+    if (cols) t->cols = cols;
+    if (!names || !quals || !cols) return ev_error_set(err, EV_ERR_NOMEM, "out of memory adding a column");
+    exec_vec *d = &t->cols[nc - 1];
+    *d = (exec_vec){.type = type};
+    t->names[nc - 1] = strdup("");
+    t->quals[nc - 1] = NULL;
+    t->ncols = nc;
+    d->p = calloc(rows ? rows : 1, exec_type_size(type));
+    d->nulls = calloc(rows ? rows : 1, 1);
+    if (!t->names[nc - 1] || !d->p || !d->nulls)
+        return ev_error_set(err, EV_ERR_NOMEM, "out of memory adding a column");
+    *out = d;
     return EV_OK;
 }
 

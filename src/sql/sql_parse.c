@@ -713,8 +713,7 @@ static ev_status parse_expr(parser *p, sql_expr **out) {
 
 /* ---- FROM ---- */
 
-static ev_status parse_alias(parser *p, const char **alias, bool required_as_ok) {
-    (void)required_as_ok;
+static ev_status parse_alias(parser *p, const char **alias) {
     if (accept_kw(p, "as")) return parse_ident(p, alias, NULL);
     sql_tok *t = cur(p);
     if (t->kind == SQL_TK_QIDENT ||
@@ -738,7 +737,7 @@ static ev_status parse_from_primary(parser *p, sql_from **out) {
             f->kind = SQL_FROM_SUBQUERY;
             EV_TRY(parse_query(p, &f->subquery));
             EV_TRY(expect_op(p, ")"));
-            EV_TRY(parse_alias(p, &f->alias, true));
+            EV_TRY(parse_alias(p, &f->alias));
             if (f->alias && accept_op(p, "("))
                 return sql_error_at(p->err, cur(p)->pos,
                                     "column aliases on a derived table are not supported");
@@ -750,7 +749,7 @@ static ev_status parse_from_primary(parser *p, sql_from **out) {
     }
     f->kind = SQL_FROM_TABLE;
     EV_TRY(parse_qualified(p, &f->db, &f->name, &f->pos));
-    EV_TRY(parse_alias(p, &f->alias, true));
+    EV_TRY(parse_alias(p, &f->alias));
     *out = f;
     return EV_OK;
 }
@@ -827,7 +826,7 @@ static ev_status parse_select(parser *p, sql_select **out) {
         } else {
             EV_TRY(parse_expr(p, &it.expr));
             it.alias_pos = cur(p)->pos;
-            EV_TRY(parse_alias(p, &it.alias, true));
+            EV_TRY(parse_alias(p, &it.alias));
         }
         EV_TRY(vec_push(p, &items, &it));
     } while (accept_op(p, ","));

@@ -287,21 +287,10 @@ static void test_compact_waits_for_the_etl_lock(void **state) {
     small_files_lake(home, "compact-lock");
     int64_t files = tu_catalog_int(home, "SELECT count(*) FROM files");
     snprintf(lock, sizeof lock, "%s/locks/events_etl.lock", home);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(lock, O_RDWR | O_CREAT, 0644);
-        if (fd < 0 || flock(fd, LOCK_EX) != 0 || ftruncate(fd, 0) != 0 || write(fd, "pid 4242\n", 9) != 9) _exit(1);
-        sleep(10); /* killed by the parent */
-        _exit(0);
-    }
-    struct timespec ts = {0, 300 * 1000000L};
-    nanosleep(&ts, NULL);
     ev_buf out, err;
     ev_buf_init(&out, NULL);
     ev_buf_init(&err, NULL);
-    int rc = tu_run_cli(&out, &err, "compact --home %s", home);
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
+    int rc = tu_run_cli_locked(lock, &out, &err, "compact --home %s", home);
     assert_int_equal(rc, 1);
     assert_non_null(strstr((char *)err.data, "evlake compact: job events_etl is already running (pid 4242)"));
     assert_int_equal(tu_catalog_int(home, "SELECT count(*) FROM files"), files);

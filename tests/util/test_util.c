@@ -2,6 +2,10 @@
 #include "test_util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <time.h>
 #include <poll.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -38,18 +42,45 @@ const char *tu_evlake_bin(void) {
 
 static int run_argv(char **argv, ev_buf *out, ev_buf *err);
 
-int tu_run_cli(ev_buf *out, ev_buf *err, const char *fmt, ...) {
+static int run_cli_v(ev_buf *out, ev_buf *err, const char *fmt, va_list ap) {
     char line[8192];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
     char *argv[256];
     int argc = 0;
     argv[argc++] = (char *)tu_evlake_bin();
     for (char *tok = strtok(line, " "); tok && argc < 255; tok = strtok(NULL, " ")) argv[argc++] = tok;
     argv[argc] = NULL;
     return run_argv(argv, out, err);
+}
+
+int tu_run_cli(ev_buf *out, ev_buf *err, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = run_cli_v(out, err, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int tu_run_cli_locked(const char *lock, ev_buf *out, ev_buf *err, const char *fmt, ...) {
+    char dir[512];
+    ev_path_dirname(lock, dir, sizeof dir);
+    assert_int_equal(ev_mkdir_p(dir, NULL), EV_OK);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(lock, O_RDWR | O_CREAT, 0644);
+        if (fd < 0 || flock(fd, LOCK_EX) != 0 || ftruncate(fd, 0) != 0 || write(fd, "pid 4242\n", 9) != 9) _exit(1);
+        sleep(10); /* killed below */
+        _exit(0);
+    }
+    struct timespec ts = {0, 300 * 1000000L};
+    nanosleep(&ts, NULL);
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = run_cli_v(out, err, fmt, ap);
+    va_end(ap);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return rc;
 }
 
 int tu_run_sh(ev_buf *out, ev_buf *err, const char *fmt, ...) {

@@ -20,6 +20,11 @@ void tu_rmtree(const char *path);
  * Returns the exit status, or 128+signal. */
 int tu_run_cli(ev_buf *out, ev_buf *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Like tu_run_cli while another process holds `lock` (flock, exclusive, its content "pid 4242"),
+ * as a running job would; the holder is killed when the command ends. */
+int tu_run_cli_locked(const char *lock, ev_buf *out, ev_buf *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Runs `/bin/sh -c script` (printf-built), capturing output like tu_run_cli. In the script,
  * $EVLAKE is the binary under test. Returns the exit status, or 128+signal. */
 int tu_run_sh(ev_buf *out, ev_buf *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

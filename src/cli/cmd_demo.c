@@ -10,8 +10,10 @@
 #include "cfg_pipeline.h"
 #include "cli.h"
 #include "etl.h"
+#include "exec.h"
 #include "ev_time.h"
 #include "sched_daemon.h"
+#include "sql.h"
 
 static const char *const demo_help =
     "usage: evlake demo [--hours N] [--clock-speed X] [--home DIR]\n"
@@ -20,7 +22,8 @@ static const char *const demo_help =
     "the generator drops an object every 5 simulated minutes, the hourly ETL job turns them into\n"
     "Parquet partitions, the crawler runs on each success; over N simulated hours (default 3) from\n"
     "2025-11-20T00:00:00Z at X simulated seconds per second (default 360). Then it shows the lake\n"
-    "and the reconciliation raw lines = rows + quarantined. Running it again is safe: objects are\n"
+    "and the reconciliation raw lines = rows + quarantined, and answers the five questions of\n"
+    "queries.sql with their runtime and bytes scanned. Running it again is safe: objects are\n"
     "regenerated identically and the bookmarks skip what is done.\n";
 
 static volatile sig_atomic_t demo_stop;
@@ -35,6 +38,63 @@ static int print_partition(const cat_partition_info *p, void *arg) {
     printf("  %-36s %10" PRIu64 " rows  %3" PRIu64 " files  %7.1f MB\n", p->spec, p->rows, p->files,
            (double)p->bytes / 1e6);
     return 0;
+}
+
+/* The five questions the pipeline exists to answer (../shared/spec/queries.sql), unchanged. */
+static const struct {
+    const char *title, *sql;
+} questions[] = {
+    {"Q0 row count", "SELECT COUNT(*) AS n FROM events"},
+    {"Q1 conversion funnel: views -> purchases per product",
+     "SELECT product_id,\n"
+     "       SUM(CASE WHEN event_type = 'page_view' THEN 1 ELSE 0 END) AS views,\n"
+     "       SUM(CASE WHEN event_type = 'purchase'  THEN 1 ELSE 0 END) AS purchases,\n"
+     "       CAST(SUM(CASE WHEN event_type = 'purchase' THEN 1 ELSE 0 END) AS DOUBLE)\n"
+     "         / NULLIF(SUM(CASE WHEN event_type = 'page_view' THEN 1 ELSE 0 END), 0) AS conversion_rate\n"
+     "FROM events\nWHERE product_id IS NOT NULL\nGROUP BY product_id\nORDER BY conversion_rate DESC"},
+    {"Q2 hourly revenue",
+     "SELECT year, month, day, hour,\n       SUM(price * quantity) AS revenue,\n       COUNT(*) AS purchases\n"
+     "FROM events\nWHERE event_type = 'purchase'\nGROUP BY year, month, day, hour\nORDER BY year, month, day, hour"},
+    {"Q3 top 10 products by views",
+     "SELECT product_id, COUNT(*) AS views\nFROM events\nWHERE event_type = 'page_view'\nGROUP BY product_id\n"
+     "ORDER BY views DESC\nLIMIT 10"},
+    {"Q4 category performance: daily event counts by category",
+     "SELECT year, month, day, category, event_type, COUNT(*) AS events\nFROM events\nWHERE category IS NOT NULL\n"
+     "GROUP BY year, month, day, category, event_type\nORDER BY year, month, day, category, event_type"},
+    {"Q5 user activity: unique users and sessions per day",
+     "SELECT year, month, day,\n       COUNT(DISTINCT user_id)    AS unique_users,\n"
+     "       COUNT(DISTINCT session_id) AS unique_sessions,\n       COUNT(*)                   AS events\n"
+     "FROM events\nGROUP BY year, month, day\nORDER BY year, month, day"},
+};
+
+/* Answers the five questions through the SQL engine, as `evlake sql` would. */
+static int answer_questions(const cli_ctx *ctx) {
+    exec_options o = {.home = ctx->home};
+    exec_session *s;
+    ev_error err;
+    ev_error_clear(&err);
+    if (exec_session_open(&o, &s, &err) != EV_OK) return cli_fail("demo", &err);
+    int rc = 0;
+    for (size_t k = 0; k < sizeof questions / sizeof questions[0] && rc == 0; k++) {
+        ev_arena a;
+        ev_arena_init(&a, NULL, 4096);
+        sql_script script;
+        exec_result *r = NULL;
+        ev_status st = sql_parse(questions[k].sql, strlen(questions[k].sql), &a, &script, &err);
+        if (st == EV_OK) st = exec_run(s, script.stmts[0], &r, &err);
+        if (st == EV_OK) {
+            const exec_stats *x = exec_result_stats(r);
+            printf("\n%s  (%.3f s, %.2f MB scanned%s)\n", questions[k].title, (double)x->runtime_usec / 1e6,
+                   (double)x->bytes_scanned / 1e6, x->from_metadata ? ", from metadata" : "");
+            fflush(stdout);
+            st = exec_result_write(r, EXEC_FMT_TABLE, stdout, &err);
+        }
+        if (st != EV_OK) rc = cli_fail("demo", &err);
+        exec_result_free(r);
+        ev_arena_destroy(&a);
+    }
+    exec_session_close(s);
+    return rc;
 }
 
 static int show_lake(const cli_ctx *ctx, const etl_job *job) {
@@ -62,9 +122,13 @@ static int show_lake(const cli_ctx *ctx, const etl_job *job) {
            lag.rows, lag.quarantined, ok ? "ok" : "MISMATCH");
     printf("lag: %zu raw object%s not yet processed (the next hourly run takes them)\n", lag.objects_pending,
            lag.objects_pending == 1 ? "" : "s");
-    printf("\nNext: the five questions of queries.sql need `evlake sql` (issue 6, not built yet). Meanwhile\n"
-           "`evlake ddl --dialect duckdb` prints a view DuckDB can query over these very files.\n");
-    return ok ? 0 : 2;
+    if (!ok) return 2;
+    printf("\nThe five questions of queries.sql, unchanged, through `evlake sql`'s engine:\n");
+    int rc = answer_questions(ctx);
+    if (rc == 0)
+        printf("\nAsk your own: evlake sql -c \"SELECT ...\" (the table is analytics.events); to read the same files\n"
+               "with another engine, `evlake ddl --dialect athena|trino|spark|duckdb`.\n");
+    return rc;
 }
 
 int cli_cmd_demo(const cli_ctx *ctx, int argc, char **argv) {

@@ -12,13 +12,37 @@
 
 #define ISNULL(v, r) ((v)->type == SQL_T_UNKNOWN || ((v)->nulls && (v)->nulls[r]))
 
+/* One (group, value) of a COUNT(DISTINCT) set in 32 bytes, so a probe touches one cache line:
+ * strings up to 16 bytes are kept inline (zero-padded), longer ones in the agg's arena. */
+#define DSET_INLINE 16
+typedef struct dent {
+    uint64_t h; /* 0 = empty slot; stored hashes have the top bit set */
+    uint32_t gid;
+    uint32_t len; /* strings */
+    union {
+        int64_t iv; /* value bits (ints, doubles) */
+        char inl[DSET_INLINE];
+        const char *ptr;
+    };
+} dent;
+
 typedef struct dset {
-    uint64_t *h; /* 0 = empty slot; stored hashes have the top bit set */
-    uint32_t *gid;
-    int64_t *iv; /* value bits (ints, doubles) */
-    pq_str *sv;
+    dent *e;
     size_t n, cap;
 } dset;
+
+/* COUNT(DISTINCT) over a coded argument: the codes seen per group are marked in a byte map
+ * (a row costs one store) and resolved into the set when the dictionary changes or goes. */
+typedef struct dmarks {
+    uint64_t dict_id; /* 0: nothing pending */
+    const exec_vec *dict;
+    size_t width; /* dict_n + 1 */
+    uint8_t *seen;  /* nslots * width */
+    size_t seen_cap;
+    uint32_t *slot_gid, nslots, slot_cap;
+    uint32_t *slot_of; /* per group: slot + 1, 0 none */
+    size_t slot_of_cap;
+} dmarks;
 
 typedef struct acc {
     int64_t *cnt;
@@ -27,7 +51,19 @@ typedef struct acc {
     pq_str *s;
     uint8_t *has;
     dset set;
+    dmarks marks;
 } acc;
+
+/* Grouping on coded keys: a map from the combined codes to the group, kept while the keys'
+ * dictionaries stay the same (a row group). */
+#define AGG_CODE_MAP_MAX (1u << 20)
+#define AGG_CODED_KEYS_MAX 16
+typedef struct code_map {
+    uint64_t *ids;  /* the dictionaries it was built for, one per key */
+    uint32_t *gid1; /* gid + 1, 0 unseen */
+    size_t n, cap;
+    bool valid;
+} code_map;
 
 struct exec_agg {
     size_t nkeys, nspecs;
@@ -42,6 +78,7 @@ struct exec_agg {
     size_t ngroups, gcap;
     acc *accs;
     ev_arena strings; /* MIN/MAX strings, distinct strings */
+    code_map cmap;
 };
 
 exec_agg *exec_agg_new(size_t nkeys, exec_expr *const *keys, size_t nspecs, const exec_agg_spec *specs) {
@@ -53,8 +90,9 @@ exec_agg *exec_agg_new(size_t nkeys, exec_expr *const *keys, size_t nspecs, cons
     a->specs = specs;
     a->key_types = calloc(nkeys + 1, sizeof *a->key_types);
     a->accs = calloc(nspecs + 1, sizeof *a->accs);
+    a->cmap.ids = calloc(nkeys + 1, sizeof *a->cmap.ids);
     ev_arena_init(&a->strings, NULL, 64 << 10);
-    if (!a->key_types || !a->accs) {
+    if (!a->key_types || !a->accs || !a->cmap.ids) {
         exec_agg_free(a);
         return NULL;
     }
@@ -68,10 +106,7 @@ exec_agg *exec_agg_new(size_t nkeys, exec_expr *const *keys, size_t nspecs, cons
 }
 
 static void dset_free(dset *d) {
-    free(d->h);
-    free(d->gid);
-    free(d->iv);
-    free(d->sv);
+    free(d->e);
 }
 
 void exec_agg_free(exec_agg *a) {
@@ -84,7 +119,12 @@ void exec_agg_free(exec_agg *a) {
         free(c->s);
         free(c->has);
         dset_free(&c->set);
+        free(c->marks.seen);
+        free(c->marks.slot_gid);
+        free(c->marks.slot_of);
     }
+    free(a->cmap.ids);
+    free(a->cmap.gid1);
     free(a->accs);
     free(a->key_types);
     free(a->slots);
@@ -185,36 +225,29 @@ static uint64_t value_hash(const exec_vec *v, size_t r) {
     return exec_hash_value(v, r) | (1ULL << 63);
 }
 
+static size_t dset_slot(uint64_t h, uint32_t gid, size_t cap) {
+    return (h ^ gid * 0x9e3779b97f4a7c15ULL) & (cap - 1);
+}
+
 static ev_status dset_grow(dset *d, ev_error *err) {
     size_t nc = d->cap ? d->cap * 2 : 1024;
-    uint64_t *h = calloc(nc, 8);
-    uint32_t *g = malloc(nc * 4);
-    int64_t *iv = malloc(nc * 8);
-    pq_str *sv = malloc(nc * sizeof *sv);
-    if (!h || !g || !iv || !sv) {
-        free(h);
-        free(g);
-        free(iv);
-        free(sv);
-        return ev_error_set(err, EV_ERR_NOMEM, "out of memory in COUNT(DISTINCT)");
-    }
+    dent *e = calloc(nc, sizeof *e);
+    if (!e) return ev_error_set(err, EV_ERR_NOMEM, "out of memory in COUNT(DISTINCT)");
     for (size_t k = 0; k < d->cap; k++) {
-        if (!d->h[k]) continue;
-        size_t p = (d->h[k] ^ d->gid[k] * 0x9e3779b97f4a7c15ULL) & (nc - 1);
-        while (h[p])
+        if (!d->e[k].h) continue;
+        size_t p = dset_slot(d->e[k].h, d->e[k].gid, nc);
+        while (e[p].h)
             p = (p + 1) & (nc - 1);
-        h[p] = d->h[k];
-        g[p] = d->gid[k];
-        iv[p] = d->iv[k];
-        sv[p] = d->sv[k];
+        e[p] = d->e[k];
     }
-    dset_free(d);
-    d->h = h;
-    d->gid = g;
-    d->iv = iv;
-    d->sv = sv;
+    free(d->e);
+    d->e = e;
     d->cap = nc;
     return EV_OK;
+}
+
+static pq_str dent_str(const dent *e) {
+    return (pq_str){e->len <= DSET_INLINE ? e->inl : e->ptr, e->len};
 }
 
 /* Inserts (gid, value) unless present. */
@@ -223,30 +256,31 @@ static ev_status dset_add(exec_agg *a, dset *d, uint32_t gid, uint64_t h, sql_ty
     if ((d->n + 1) * 2 > d->cap) {
         size_t before = d->cap;
         EV_TRY(dset_grow(d, err));
-        EV_TRY(exec_budget_take(bud, (d->cap - before) * 28, err));
+        EV_TRY(exec_budget_take(bud, (d->cap - before) * sizeof(dent), err));
     }
-    size_t p = (h ^ gid * 0x9e3779b97f4a7c15ULL) & (d->cap - 1);
+    bool str = t == SQL_T_VARCHAR, inl = str && sv.len <= DSET_INLINE;
+    dent key = {.h = h, .gid = gid, .len = str ? sv.len : 0};
+    if (!str)
+        key.iv = iv;
+    else if (inl && sv.len)
+        memcpy(key.inl, sv.ptr, sv.len);
+    size_t p = dset_slot(h, gid, d->cap);
     for (;;) {
-        if (!d->h[p]) break;
-        if (d->h[p] == h && d->gid[p] == gid) {
-            if (t == SQL_T_VARCHAR
-                    ? (d->sv[p].len == sv.len && (sv.len == 0 || !memcmp(d->sv[p].ptr, sv.ptr, sv.len)))
-                    : d->iv[p] == iv)
+        dent *e = &d->e[p];
+        if (!e->h) break;
+        if (e->h == h && e->gid == gid && e->len == key.len) {
+            if (!str || inl ? !memcmp(e->inl, key.inl, DSET_INLINE) : !memcmp(e->ptr, sv.ptr, sv.len))
                 return EV_OK;
         }
         p = (p + 1) & (d->cap - 1);
     }
-    d->h[p] = h;
-    d->gid[p] = gid;
-    d->iv[p] = iv;
-    if (t == SQL_T_VARCHAR) {
-        char *copy = sv.len ? ev_arena_alloc(&a->strings, sv.len) : (char *)"";
+    if (str && !inl) {
+        char *copy = ev_arena_alloc(&a->strings, sv.len);
         if (!copy) return ev_error_set(err, EV_ERR_NOMEM, "out of memory in COUNT(DISTINCT)");
-        if (sv.len) memcpy(copy, sv.ptr, sv.len);
-        d->sv[p] = (pq_str){copy, sv.len};
-    } else {
-        d->sv[p] = (pq_str){"", 0};
+        memcpy(copy, sv.ptr, sv.len);
+        key.ptr = copy;
     }
+    d->e[p] = key;
     d->n++;
     return EV_OK;
 }
@@ -260,6 +294,183 @@ static int64_t value_bits(const exec_vec *v, size_t r) {
         return b;
     }
     return v->type == SQL_T_VARCHAR ? 0 : v->i[r];
+}
+
+/* ---- COUNT(DISTINCT) on codes ---- */
+
+#define AGG_MARKS_MAX_BYTES (16u << 20)
+
+/* Adds the marked codes to the set; the marks are cleared, the dictionary kept. */
+static ev_status marks_resolve(exec_agg *a, acc *c, exec_budget *bud, ev_error *err) {
+    dmarks *m = &c->marks;
+    const exec_vec *d = m->dict;
+    /* a set bigger than the caches makes every insert a memory miss: hash a block of codes
+     * first, then insert while prefetching the slots a few inserts ahead */
+    enum { BLOCK = 256, AHEAD = 12 };
+    uint32_t codes[BLOCK];
+    uint64_t hs[BLOCK];
+    dset *set = &c->set;
+    for (uint32_t s = 0; s < m->nslots; s++) {
+        uint32_t g = m->slot_gid[s];
+        uint8_t *row = m->seen + (size_t)s * m->width;
+        for (size_t code = 0; code < m->width;) {
+            size_t nb = 0;
+            for (; code < m->width && nb < BLOCK; code++) {
+                if (!row[code]) continue;
+                row[code] = 0;
+                if (d->type == SQL_T_UNKNOWN || (d->nulls && d->nulls[code])) continue;
+                codes[nb] = (uint32_t)code;
+                hs[nb++] = value_hash(d, code);
+            }
+            for (size_t i = 0; i < nb; i++) {
+                if (i + AHEAD < nb && set->cap) __builtin_prefetch(&set->e[dset_slot(hs[i + AHEAD], g, set->cap)]);
+                uint32_t k = codes[i];
+                EV_TRY(dset_add(a, set, g, hs[i], d->type, value_bits(d, k),
+                                d->type == SQL_T_VARCHAR ? d->s[k] : (pq_str){"", 0}, bud, err));
+            }
+        }
+        m->slot_of[g] = 0;
+    }
+    m->nslots = 0;
+    return EV_OK;
+}
+
+/* The mark row of group g, a new one if needed. */
+static ev_status marks_row(acc *c, uint32_t g, uint8_t **row, exec_agg *a, exec_budget *bud, ev_error *err) {
+    dmarks *m = &c->marks;
+    if (!m->slot_of[g]) {
+        if (m->nslots && (size_t)(m->nslots + 1) * m->width > AGG_MARKS_MAX_BYTES)
+            EV_TRY(marks_resolve(a, c, bud, err));
+        size_t need = (size_t)(m->nslots + 1) * m->width;
+        if (need > m->seen_cap) {
+            size_t nc = m->seen_cap ? m->seen_cap * 2 : 4096;
+            while (nc < need)
+                nc *= 2;
+            EV_TRY(exec_budget_take(bud, nc - m->seen_cap, err));
+            uint8_t *ns = realloc(m->seen, nc);
+            if (!ns) return ev_error_set(err, EV_ERR_NOMEM, "out of memory in COUNT(DISTINCT)");
+            memset(ns + m->seen_cap, 0, nc - m->seen_cap);
+            m->seen = ns;
+            m->seen_cap = nc;
+        }
+        if (m->nslots == m->slot_cap) {
+            uint32_t nc = m->slot_cap ? m->slot_cap * 2 : 16;
+            uint32_t *ng = realloc(m->slot_gid, nc * sizeof *ng);
+            if (!ng) return ev_error_set(err, EV_ERR_NOMEM, "out of memory in COUNT(DISTINCT)");
+            m->slot_gid = ng;
+            m->slot_cap = nc;
+        }
+        m->slot_gid[m->nslots] = g;
+        m->slot_of[g] = ++m->nslots;
+    }
+    *row = m->seen + (size_t)(m->slot_of[g] - 1) * m->width;
+    return EV_OK;
+}
+
+static ev_status marks_add(exec_agg *a, acc *c, const exec_vec *v, const uint32_t *gids, const uint32_t *rows,
+                           size_t n, exec_budget *bud, ev_error *err) {
+    dmarks *m = &c->marks;
+    if (m->dict_id != v->dict_id) {
+        if (m->dict_id) EV_TRY(marks_resolve(a, c, bud, err));
+        m->dict_id = v->dict_id;
+        m->dict = v->dict;
+        m->width = (size_t)v->dict_n + 1;
+    }
+    if (m->slot_of_cap < a->ngroups) {
+        size_t nc = a->gcap;
+        uint32_t *ns = realloc(m->slot_of, nc * sizeof *ns);
+        if (!ns) return ev_error_set(err, EV_ERR_NOMEM, "out of memory in COUNT(DISTINCT)");
+        memset(ns + m->slot_of_cap, 0, (nc - m->slot_of_cap) * sizeof *ns);
+        m->slot_of = ns;
+        m->slot_of_cap = nc;
+    }
+    uint32_t last = UINT32_MAX;
+    uint8_t *row = NULL;
+    for (size_t j = 0; j < n; j++) {
+        if (gids[j] != last) {
+            last = gids[j];
+            EV_TRY(marks_row(c, last, &row, a, bud, err));
+        }
+        row[v->codes[rows[j]]] = 1;
+    }
+    return EV_OK;
+}
+
+ev_status exec_agg_flush(exec_agg *a, exec_budget *bud, ev_error *err) {
+    for (size_t k = 0; k < a->nspecs; k++) {
+        acc *c = &a->accs[k];
+        if (!c->marks.dict_id) continue;
+        EV_TRY(marks_resolve(a, c, bud, err));
+        c->marks.dict_id = 0;
+        c->marks.dict = NULL;
+    }
+    return EV_OK;
+}
+
+/* ---- grouping on codes ---- */
+
+/* The group of one combination of codes: the generic lookup on the dictionaries' rows. */
+static ev_status group_of_codes(exec_agg *a, const exec_vec *kv, const uint32_t *codes, uint32_t *gid,
+                                exec_budget *bud, ev_error *err) {
+    exec_vec one[AGG_CODED_KEYS_MAX];
+    for (size_t k = 0; k < a->nkeys; k++) {
+        const exec_vec *d = kv[k].dict;
+        size_t w = exec_type_size(d->type);
+        one[k] = (exec_vec){.type = d->type,
+                            .p = (char *)d->p + codes[k] * w,
+                            .nulls = d->nulls ? d->nulls + codes[k] : NULL};
+    }
+    return find_group(a, one, 0, exec_hash_row(one, a->nkeys, 0), gid, bud, err);
+}
+
+/* Groups the rows through a map from combined codes when every key is coded; *done false when
+ * some key is not or the map would be too big (the caller hashes rows instead). */
+static ev_status coded_groups(exec_agg *a, const exec_vec *kv, const uint32_t *rows, size_t n, uint32_t *gids,
+                              bool *done, exec_budget *bud, ev_error *err) {
+    *done = false;
+    code_map *m = &a->cmap;
+    size_t total = 1;
+    if (a->nkeys > AGG_CODED_KEYS_MAX) return EV_OK;
+    for (size_t k = 0; k < a->nkeys; k++) {
+        if (!kv[k].codes || kv[k].dict->type != a->key_types[k]) return EV_OK;
+        total *= (size_t)kv[k].dict_n + 1;
+        if (total > AGG_CODE_MAP_MAX) return EV_OK;
+    }
+    bool same = m->valid && m->n == total;
+    for (size_t k = 0; k < a->nkeys && same; k++)
+        same = m->ids[k] == kv[k].dict_id;
+    if (!same) {
+        if (total > m->cap) {
+            EV_TRY(exec_budget_take(bud, (total - m->cap) * sizeof *m->gid1, err));
+            uint32_t *ng = realloc(m->gid1, total * sizeof *ng);
+            if (!ng) return ev_error_set(err, EV_ERR_NOMEM, "out of memory aggregating");
+            m->gid1 = ng;
+            m->cap = total;
+        }
+        memset(m->gid1, 0, total * sizeof *m->gid1);
+        for (size_t k = 0; k < a->nkeys; k++)
+            m->ids[k] = kv[k].dict_id;
+        m->n = total;
+        m->valid = true;
+    }
+    for (size_t j = 0; j < n; j++) {
+        size_t idx = 0, stride = 1;
+        for (size_t k = 0; k < a->nkeys; k++) {
+            idx += kv[k].codes[rows[j]] * stride;
+            stride *= (size_t)kv[k].dict_n + 1;
+        }
+        uint32_t g1 = m->gid1[idx];
+        if (!g1) {
+            uint32_t codes[AGG_CODED_KEYS_MAX], g;
+            for (size_t k = 0; k < a->nkeys; k++)
+                codes[k] = kv[k].codes[rows[j]];
+            EV_TRY(group_of_codes(a, kv, codes, &g, bud, err));
+            g1 = m->gid1[idx] = g + 1;
+        }
+        gids[j] = g1 - 1;
+    }
+    *done = true;
+    return EV_OK;
 }
 
 /* ---- accumulate ---- */
@@ -364,18 +575,35 @@ ev_status exec_agg_add(exec_agg *a, exec_eval *ev, const exec_batch *b, const ui
         memset(gids, 0, n * sizeof *gids);
     } else {
         exec_vec *kv = exec_scratch(ev, a->nkeys * sizeof *kv);
-        uint64_t *h = exec_scratch(ev, b->n * sizeof *h);
-        if (!kv || !h) return EV_ERR_NOMEM;
+        if (!kv) return EV_ERR_NOMEM;
         for (size_t k = 0; k < a->nkeys; k++)
-            EV_TRY(exec_eval_expr(ev, a->keys[k], b, &kv[k]));
-        for (size_t j = 0; j < n; j++)
-            h[j] = exec_hash_row(kv, a->nkeys, rows[j]);
-        for (size_t j = 0; j < n; j++)
-            EV_TRY(find_group(a, kv, rows[j], h[j], &gids[j], bud, ev->err));
+            EV_TRY(exec_eval_coded(ev, a->keys[k], b, &kv[k]));
+        bool done;
+        EV_TRY(coded_groups(a, kv, rows, n, gids, &done, bud, ev->err));
+        if (!done) {
+            uint64_t *h = exec_scratch(ev, b->n * sizeof *h);
+            if (!h) return EV_ERR_NOMEM;
+            for (size_t k = 0; k < a->nkeys; k++)
+                EV_TRY(exec_vec_plain(ev, &kv[k], b->n));
+            for (size_t j = 0; j < n; j++)
+                h[j] = exec_hash_row(kv, a->nkeys, rows[j]);
+            for (size_t j = 0; j < n; j++)
+                EV_TRY(find_group(a, kv, rows[j], h[j], &gids[j], bud, ev->err));
+        }
     }
     for (size_t k = 0; k < a->nspecs; k++) {
         exec_vec v = {.type = SQL_T_UNKNOWN};
-        if (a->specs[k].arg) EV_TRY(exec_eval_expr(ev, a->specs[k].arg, b, &v));
+        const exec_agg_spec *sp = &a->specs[k];
+        if (sp->kind == EXEC_AGG_COUNT_DISTINCT && sp->arg) {
+            EV_TRY(exec_eval_coded(ev, sp->arg, b, &v));
+            if (v.codes && v.type != SQL_T_UNKNOWN) {
+                EV_TRY(marks_add(a, &a->accs[k], &v, gids, rows, n, bud, ev->err));
+                continue;
+            }
+            EV_TRY(exec_vec_plain(ev, &v, b->n));
+        } else if (sp->arg) {
+            EV_TRY(exec_eval_expr(ev, sp->arg, b, &v));
+        }
         EV_TRY(update(a, k, &v, gids, rows, n, bud, ev->err));
     }
     return EV_OK;
@@ -427,6 +655,8 @@ static ev_status merge_acc(exec_agg *dst, exec_agg *src, size_t k, uint32_t gd, 
 }
 
 ev_status exec_agg_merge(exec_agg *dst, exec_agg *src, exec_budget *bud, ev_error *err) {
+    EV_TRY(exec_agg_flush(src, bud, err));
+    EV_TRY(exec_agg_flush(dst, bud, err));
     if (!src->ngroups) return EV_OK;
     uint32_t *map = malloc(src->ngroups * sizeof *map);
     if (!map) return ev_error_set(err, EV_ERR_NOMEM, "out of memory merging aggregates");
@@ -449,8 +679,8 @@ ev_status exec_agg_merge(exec_agg *dst, exec_agg *src, exec_budget *bud, ev_erro
         dset *s = &src->accs[k].set;
         sql_type t = dst->specs[k].arg->type;
         for (size_t p = 0; p < s->cap && st == EV_OK; p++)
-            if (s->h[p])
-                st = dset_add(dst, &dst->accs[k].set, map[s->gid[p]], s->h[p], t, s->iv[p], s->sv[p], bud,
+            if (s->e[p].h)
+                st = dset_add(dst, &dst->accs[k].set, map[s->e[p].gid], s->e[p].h, t, s->e[p].iv, dent_str(&s->e[p]), bud,
                               err);
     }
     free(map);
@@ -458,6 +688,7 @@ ev_status exec_agg_merge(exec_agg *dst, exec_agg *src, exec_budget *bud, ev_erro
 }
 
 ev_status exec_agg_result(exec_agg *a, char *const *names, exec_table *out, ev_error *err) {
+    EV_TRY(exec_agg_flush(a, NULL, err));
     size_t nc = a->nkeys + a->nspecs;
     sql_type *types = calloc(nc + 1, sizeof *types);
     if (!types) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
@@ -489,7 +720,7 @@ ev_status exec_agg_result(exec_agg *a, char *const *names, exec_table *out, ev_e
         if (sp->kind == EXEC_AGG_COUNT_DISTINCT) {
             memset(c->cnt, 0, n * 8);
             for (size_t p = 0; p < c->set.cap; p++)
-                if (c->set.h[p]) c->cnt[c->set.gid[p]]++;
+                if (c->set.e[p].h) c->cnt[c->set.e[p].gid]++;
         }
         for (size_t g = 0; g < n; g++) {
             o->nulls[g] = 0;

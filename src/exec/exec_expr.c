@@ -358,7 +358,9 @@ static ev_status eval_on_rows(exec_eval *ev, const exec_expr *e, const exec_batc
     sub.cols = exec_scratch(ev, (b->ncols ? b->ncols : 1) * sizeof *sub.cols);
     if (!sub.cols) return EV_ERR_NOMEM;
     for (size_t c = 0; c < b->ncols; c++) {
-        const exec_vec *v = &b->cols[c];
+        exec_vec plain = b->cols[c];
+        const exec_vec *v = &plain;
+        EV_TRY(exec_vec_plain(ev, &plain, b->n));
         EV_TRY(exec_vec_alloc(ev, v->type, nsel, v->nulls != NULL, &sub.cols[c]));
         size_t w = exec_type_size(v->type);
         for (size_t k = 0; k < nsel; k++) {
@@ -635,7 +637,7 @@ static ev_status eval_func(exec_eval *ev, const exec_expr *e, const exec_batch *
     return e->fn(ev, e, args, b->n, out);
 }
 
-ev_status exec_eval_expr(exec_eval *ev, const exec_expr *e, const exec_batch *b, exec_vec *out) {
+static ev_status eval_node(exec_eval *ev, const exec_expr *e, const exec_batch *b, exec_vec *out) {
     switch (e->kind) {
     case X_CONST:
         return eval_const(ev, e, b->n, out);
@@ -669,13 +671,50 @@ ev_status exec_eval_expr(exec_eval *ev, const exec_expr *e, const exec_batch *b,
     return ev_error_set(ev->err, EV_ERR_INTERNAL, "unknown expression kind %d", (int)e->kind);
 }
 
+ev_status exec_eval_coded(exec_eval *ev, const exec_expr *e, const exec_batch *b, exec_vec *out) {
+    if (e->kind == X_COL) {
+        *out = b->cols[e->col];
+        return EV_OK;
+    }
+    if (ev->memo) {
+        int c = exec_expr_single_column(e);
+        if (c >= 0 && b->cols[c].codes) {
+            bool done;
+            EV_TRY(exec_dict_eval(ev, e, b, c, out, &done));
+            if (done) return EV_OK;
+        }
+    }
+    ev_status st = eval_node(ev, e, b, out);
+    /* a node's result may start as a copy of an argument's vector: the codes are not its own */
+    out->codes = NULL;
+    out->dict = NULL;
+    out->dict_n = 0;
+    out->dict_id = 0;
+    return st;
+}
+
+ev_status exec_eval_expr(exec_eval *ev, const exec_expr *e, const exec_batch *b, exec_vec *out) {
+    EV_TRY(exec_eval_coded(ev, e, b, out));
+    return exec_vec_plain(ev, out, b->n);
+}
+
 ev_status exec_eval_filter(exec_eval *ev, const exec_expr *e, const exec_batch *b, uint32_t *sel,
                            size_t *nsel) {
     exec_vec v;
-    EV_TRY(exec_eval_expr(ev, e, b, &v));
+    EV_TRY(exec_eval_coded(ev, e, b, &v));
     size_t k = 0;
     if (v.type == SQL_T_UNKNOWN) {
         *nsel = 0;
+        return EV_OK;
+    }
+    if (v.codes) {
+        const uint8_t *t = exec_dict_truth(ev, &v);
+        if (!t) return ev_error_set(ev->err, EV_ERR_NOMEM, "out of memory evaluating a filter");
+        for (size_t r = 0; r < b->n; r++) {
+            sel[k] = (uint32_t)r;
+            k += t[v.codes[r]];
+        }
+        *nsel = k;
         return EV_OK;
     }
     for (size_t r = 0; r < b->n; r++) {

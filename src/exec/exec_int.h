@@ -35,6 +35,14 @@ typedef struct exec_vec {
         pq_str *s;
         void *p;
     };
+    /* The dictionary form (scan batches and expressions over them, see exec_dict.c): row r is row
+     * codes[r] of `dict`, whose dict_n values are followed by a NULL row that NULL rows point to.
+     * dict_id names the dictionary within one worker. `nulls` is exact in this form too; `p` is
+     * NULL until exec_vec_plain materializes the values. */
+    const uint32_t *codes;
+    const struct exec_vec *dict;
+    uint32_t dict_n;
+    uint64_t dict_id;
 } exec_vec;
 
 typedef struct exec_value {
@@ -105,11 +113,15 @@ struct exec_expr {
     int64_t aux; /* function-specific: date_trunc unit, round digits... */
 };
 
-/* Evaluation context: scratch memory for one batch, the error slot, "now". */
+typedef struct exec_dict_memo exec_dict_memo;
+
+/* Evaluation context: scratch memory for one batch, the error slot, "now", and on scan workers
+ * the results of expressions evaluated once per dictionary. */
 struct exec_eval {
     ev_arena *scratch;
     ev_error *err;
     int64_t now_usec;
+    exec_dict_memo *memo;
 };
 
 /* ---- exec_value.c ---- */
@@ -145,13 +157,37 @@ ev_status exec_budget_take(exec_budget *b, size_t bytes, ev_error *err) EV_WUR;
 void exec_budget_give(exec_budget *b, size_t bytes);
 
 /* ---- exec_expr.c ---- */
+/* Evaluates e over the batch; the result has its values (p) materialized. */
 ev_status exec_eval_expr(exec_eval *ev, const exec_expr *e, const exec_batch *b, exec_vec *out) EV_WUR;
+/* Same, but the result may come in the dictionary form only (codes, p NULL) when e reads one
+ * dictionary-coded column: for consumers that work on codes (filters, grouping, DISTINCT). */
+ev_status exec_eval_coded(exec_eval *ev, const exec_expr *e, const exec_batch *b, exec_vec *out) EV_WUR;
 /* Evaluates a predicate and returns the selected rows in sel (capacity b->n). */
 ev_status exec_eval_filter(exec_eval *ev, const exec_expr *e, const exec_batch *b, uint32_t *sel,
                            size_t *nsel) EV_WUR;
 /* Casts one value; EV_ERR_INPUT with Trino's message unless try. */
 ev_status exec_cast_value(exec_eval *ev, exec_value *v, sql_type to, bool try_cast, sql_pos pos) EV_WUR;
 bool exec_like_match(const char *s, size_t n, const char *pat, size_t pn, int esc);
+
+/* ---- exec_dict.c: working on dictionary codes ---- */
+exec_dict_memo *exec_dict_memo_new(void);
+void exec_dict_memo_free(exec_dict_memo *m);
+/* Forgets every result (their dictionaries are about to go); ids keep counting. */
+void exec_dict_memo_reset(exec_dict_memo *m);
+/* A fresh dictionary id, unique within the worker owning the memo. */
+uint64_t exec_dict_new_id(exec_dict_memo *m);
+/* Evaluates e, which reads only column c of b (coded), once per dictionary entry and hands the
+ * rows out as codes into that result. *done is false when it cannot (an entry fails to evaluate,
+ * say a cast of an unused value): the caller evaluates e row by row instead. */
+ev_status exec_dict_eval(exec_eval *ev, const exec_expr *e, const exec_batch *b, int c, exec_vec *out,
+                         bool *done) EV_WUR;
+/* Materializes the values of a coded vector of n rows (no-op when p is there). */
+ev_status exec_vec_plain(exec_eval *ev, exec_vec *v, size_t n) EV_WUR;
+/* For a coded BOOLEAN vector: a byte per dictionary row (dict_n + 1), 1 where the value is TRUE. */
+const uint8_t *exec_dict_truth(exec_eval *ev, const exec_vec *v);
+/* The column e reads when it reads exactly one and is worth evaluating per dictionary entry;
+ * -1 otherwise. */
+int exec_expr_single_column(const exec_expr *e);
 
 /* ---- exec_func.c ---- */
 typedef struct exec_func_def {
@@ -194,7 +230,8 @@ typedef struct exec_query {
 typedef struct exec_scan exec_scan;
 
 /* Called by each worker for every batch; worker in [0, threads). Returning EV_ERR_CANCELLED stops
- * every worker quietly (a LIMIT is satisfied). */
+ * every worker quietly (a LIMIT is satisfied). b == NULL at the end of each row group: the
+ * dictionaries of the batches so far are about to go, so whatever holds codes must resolve them. */
 typedef ev_status (*exec_sink_fn)(void *ctx, int worker, exec_eval *ev, const exec_batch *b);
 
 /* Lists the files of `t` (from the catalog; for tables written by others, from their partitions'
@@ -240,6 +277,8 @@ void exec_agg_free(exec_agg *a);
 /* Adds the rows sel[0..nsel) of b (all rows when sel is NULL). */
 ev_status exec_agg_add(exec_agg *a, exec_eval *ev, const exec_batch *b, const uint32_t *sel, size_t nsel,
                        exec_budget *bud) EV_WUR;
+/* Resolves the codes pending in COUNT(DISTINCT) (before their dictionaries go). */
+ev_status exec_agg_flush(exec_agg *a, exec_budget *bud, ev_error *err) EV_WUR;
 /* Folds src into dst (both built with the same keys and specs). */
 ev_status exec_agg_merge(exec_agg *dst, exec_agg *src, exec_budget *bud, ev_error *err) EV_WUR;
 /* The groups as a table: key columns, then one column per aggregate. With no keys and no rows,

@@ -744,6 +744,7 @@ typedef struct pipeline {
 
 static ev_status pipeline_sink(void *ctx, int worker, exec_eval *ev, const exec_batch *b) {
     pipeline *p = ctx;
+    if (!b) return p->agg ? exec_agg_flush(p->aggs[worker], &p->q->budget, ev->err) : EV_OK;
     uint32_t *sel = NULL;
     size_t ns = b->n;
     if (p->where) {
@@ -756,8 +757,10 @@ static ev_status pipeline_sink(void *ctx, int worker, exec_eval *ev, const exec_
     exec_batch pb = {.n = b->n, .ncols = p->nproj};
     pb.cols = exec_scratch(ev, (p->nproj + 1) * sizeof *pb.cols);
     if (!pb.cols) return EV_ERR_NOMEM;
-    for (size_t k = 0; k < p->nproj; k++)
+    for (size_t k = 0; k < p->nproj; k++) {
         pb.cols[k] = b->cols[p->proj[k]];
+        EV_TRY(exec_vec_plain(ev, &pb.cols[k], b->n));
+    }
     EV_TRY(exec_table_append(&p->collect[worker], &pb, sel, ns, &p->q->budget, ev->err));
     if (p->limit_hint >= 0 && atomic_fetch_add(&p->collected, (int64_t)ns) + (int64_t)ns >= p->limit_hint)
         return EV_ERR_CANCELLED;

@@ -449,6 +449,10 @@ typedef struct column_state {
     pq_column_reader *cr;
     pq_vector v;
     size_t off; /* rows of v consumed */
+    /* the chunk's dictionary in the column's SQL type, plus the NULL row (exec_vec's codes form) */
+    exec_vec dict;
+    const void *dict_src;
+    uint64_t dict_id;
 } column_state;
 
 typedef struct worker {
@@ -462,12 +466,10 @@ typedef struct worker {
     ev_error err;
 } worker;
 
-static ev_status convert_column(exec_eval *ev, const column_state *cs, sql_type want, size_t n,
+/* Rows [off, off+n) of a plain vector as a vector of type `want` (widened or cast). */
+static ev_status convert_values(exec_eval *ev, const pq_vector *v, size_t off, sql_type want, size_t n,
                                 exec_vec *out) {
-    const pq_vector *v = &cs->v;
-    size_t off = cs->off;
-    out->type = want;
-    out->nulls = NULL;
+    *out = (exec_vec){.type = want};
     if (v->valid) {
         out->nulls = exec_scratch(ev, n);
         if (!out->nulls) return EV_ERR_NOMEM;
@@ -542,6 +544,58 @@ static ev_status convert_column(exec_eval *ev, const column_state *cs, sql_type 
     return EV_OK;
 }
 
+/* The chunk's dictionary as a vector of the column's type and a NULL row, built on the chunk's
+ * first coded vector in the row group's arena. */
+static ev_status chunk_dict(exec_eval *ev, ev_arena *rg, column_state *cs, sql_type want) {
+    const pq_vector *v = &cs->v;
+    if (cs->dict_src == v->dict) return EV_OK;
+    pq_vector dv = {.kind = v->kind, .n = v->dict_n, .values = v->dict};
+    exec_eval in_rg = *ev;
+    in_rg.scratch = rg;
+    exec_vec conv;
+    EV_TRY(convert_values(&in_rg, &dv, 0, want, v->dict_n, &conv));
+    size_t w = exec_type_size(want), dn = v->dict_n;
+    exec_vec *d = &cs->dict;
+    *d = (exec_vec){.type = want};
+    d->p = ev_arena_alloc(rg, (dn + 1) * w);
+    d->nulls = ev_arena_alloc(rg, dn + 1);
+    if (!d->p || !d->nulls) return ev_error_set(ev->err, EV_ERR_NOMEM, "out of memory reading a dictionary");
+    if (dn) memcpy(d->p, conv.p, dn * w);
+    if (want == SQL_T_VARCHAR)
+        d->s[dn] = (pq_str){"", 0};
+    else
+        memset((char *)d->p + dn * w, 0, w);
+    if (conv.nulls)
+        memcpy(d->nulls, conv.nulls, dn);
+    else
+        memset(d->nulls, 0, dn);
+    d->nulls[dn] = 1;
+    cs->dict_src = v->dict;
+    cs->dict_id = exec_dict_new_id(ev->memo);
+    return EV_OK;
+}
+
+/* Rows [off, off+n) of the column's current vector: codes into the chunk's dictionary when the
+ * page is dictionary-encoded, values otherwise. */
+static ev_status convert_column(exec_eval *ev, ev_arena *rg, column_state *cs, sql_type want, size_t n,
+                                exec_vec *out) {
+    const pq_vector *v = &cs->v;
+    if (!v->is_dict) return convert_values(ev, v, cs->off, want, n, out);
+    EV_TRY(chunk_dict(ev, rg, cs, want));
+    *out = (exec_vec){.type = want,
+                      .codes = v->codes + cs->off,
+                      .dict = &cs->dict,
+                      .dict_n = v->dict_n,
+                      .dict_id = cs->dict_id};
+    if (v->valid && v->null_count) {
+        out->nulls = exec_scratch(ev, n);
+        if (!out->nulls) return EV_ERR_NOMEM;
+        for (size_t r = 0; r < n; r++)
+            out->nulls[r] = !v->valid[cs->off + r];
+    }
+    return EV_OK;
+}
+
 static int find_column(pq_reader *r, const char *name) {
     int c = pq_reader_find_column(r, name);
     if (c >= 0) return c;
@@ -557,12 +611,33 @@ typedef struct worker_bufs {
     void *consts;  /* per partition column: EXEC_BATCH copies of the file's value */
     uint8_t *ones; /* EXEC_BATCH NULL flags */
     void *blank;   /* EXEC_BATCH zero slots of any type */
+    /* partition columns in the codes form too: a one-value dictionary per file, all codes 0 */
+    exec_vec *pdict;
+    uint64_t *pdict_id;
+    pq_str *pdict_vals;    /* 2 per partition column: the value, the NULL row */
+    uint8_t *pdict_nulls;  /* 2 per partition column */
+    uint32_t *zero_codes;  /* EXEC_BATCH zeros */
+    ev_arena rg;           /* what lives as long as a row group: its dictionaries */
 } worker_bufs;
 
-static void fill_partition_consts(const exec_scan *sc, const scan_file *f, worker_bufs *wb) {
+static void fill_partition_consts(const exec_scan *sc, const scan_file *f, worker_bufs *wb, exec_eval *ev) {
     size_t npk = sc->ncols - sc->ndata;
     for (size_t k = 0; k < npk; k++) {
         const exec_value *v = &f->pvals[k];
+        exec_vec *d = &wb->pdict[k];
+        *d = (exec_vec){.type = v->type, .p = &wb->pdict_vals[2 * k], .nulls = &wb->pdict_nulls[2 * k]};
+        d->nulls[0] = v->null;
+        d->nulls[1] = 1;
+        memset(d->p, 0, 2 * sizeof(pq_str));
+        if (v->type == SQL_T_VARCHAR) {
+            d->s[0] = v->null ? (pq_str){"", 0} : v->s;
+            d->s[1] = (pq_str){"", 0};
+        } else if (v->type == SQL_T_DOUBLE) {
+            d->f[0] = v->null ? 0 : v->f;
+        } else {
+            d->i[0] = v->null ? 0 : v->i;
+        }
+        wb->pdict_id[k] = exec_dict_new_id(ev->memo);
         char *base = (char *)wb->consts + k * EXEC_BATCH * sizeof(pq_str);
         for (size_t r = 0; r < EXEC_BATCH; r++) {
             if (v->type == SQL_T_VARCHAR)
@@ -581,16 +656,21 @@ static ev_status build_batch(worker *w, exec_eval *ev, const scan_file *f, worke
     for (size_t c = 0; c < sc->ncols; c++) {
         exec_vec *out = &wb->cols[c];
         if (c < sc->ndata && wb->cs[c].cr) {
-            EV_TRY(convert_column(ev, &wb->cs[c], sc->types[c], n, out));
+            EV_TRY(convert_column(ev, &wb->rg, &wb->cs[c], sc->types[c], n, out));
         } else if (c >= sc->ndata) {
-            const exec_value *v = &f->pvals[c - sc->ndata];
-            out->type = sc->types[c];
-            out->p = (char *)wb->consts + (c - sc->ndata) * EXEC_BATCH * sizeof(pq_str);
-            out->nulls = v->null ? wb->ones : NULL;
+            size_t k = c - sc->ndata;
+            const exec_value *v = &f->pvals[k];
+            *out = (exec_vec){.type = sc->types[c],
+                              .p = (char *)wb->consts + k * EXEC_BATCH * sizeof(pq_str),
+                              .nulls = v->null ? wb->ones : NULL,
+                              .codes = wb->zero_codes,
+                              .dict = &wb->pdict[k],
+                              .dict_n = 1,
+                              .dict_id = wb->pdict_id[k]};
         } else {
-            out->type = sc->needed[c] ? sc->types[c] : SQL_T_UNKNOWN;
-            out->p = wb->blank;
-            out->nulls = wb->ones;
+            *out = (exec_vec){.type = sc->needed[c] ? sc->types[c] : SQL_T_UNKNOWN,
+                              .p = wb->blank,
+                              .nulls = wb->ones};
         }
     }
     return EV_OK;
@@ -603,12 +683,15 @@ static ev_status scan_row_group(worker *w, pq_reader *r, const scan_file *f, siz
     int64_t rows = m->row_groups[rg].num_rows;
     column_state *cs = wb->cs;
     ev_status st = EV_OK;
+    ev_arena_reset(&wb->rg);
+    exec_dict_memo_reset(ev->memo);
     for (size_t c = 0; c < sc->ndata; c++) {
         cs[c].cr = NULL;
         cs[c].off = 0;
         cs[c].v.n = 0;
+        cs[c].dict_src = NULL;
         if (st != EV_OK || !sc->needed[c] || cs[c].file_col < 0) continue;
-        st = pq_column_open(r, rg, (size_t)cs[c].file_col, 0, &cs[c].cr, &w->err);
+        st = pq_column_open(r, rg, (size_t)cs[c].file_col, PQ_READ_DICT_CODES, &cs[c].cr, &w->err);
     }
     int64_t done = 0;
     while (st == EV_OK && done < rows && !atomic_load(w->stop)) {
@@ -635,6 +718,11 @@ static ev_status scan_row_group(worker *w, pq_reader *r, const scan_file *f, siz
         for (size_t c = 0; c < sc->ndata; c++)
             cs[c].off += cs[c].cr ? n : 0;
         done += (int64_t)n;
+    }
+    /* the dictionaries die with the column readers: let the sink resolve its codes first */
+    if (st == EV_OK) {
+        ev_arena_reset(ev->scratch);
+        st = w->fn(w->ctx, w->id, ev, NULL);
     }
     for (size_t c = 0; c < sc->ndata; c++)
         pq_column_close(cs[c].cr);
@@ -668,7 +756,7 @@ static ev_status scan_one_file(worker *w, scan_file *f, worker_bufs *wb, exec_ev
             st = ev_error_set(&w->err, EV_ERR_UNSUPPORTED, "%s: column %s is a repeated (nested) column",
                               f->path, sc->t->columns[c].name);
     }
-    fill_partition_consts(sc, f, wb);
+    fill_partition_consts(sc, f, wb, ev);
     atomic_fetch_add(&sc->files_read, 1);
     for (size_t rg = 0; st == EV_OK && rg < m->num_row_groups && !atomic_load(w->stop); rg++) {
         atomic_fetch_add(&sc->rg_total, 1);
@@ -693,7 +781,15 @@ static ev_status worker_bufs_init(worker_bufs *wb, const exec_scan *sc) {
     wb->consts = calloc((npk ? npk : 1) * EXEC_BATCH, sizeof(pq_str));
     wb->ones = malloc(EXEC_BATCH);
     wb->blank = calloc(EXEC_BATCH, sizeof(pq_str));
-    if (!wb->cols || !wb->cs || !wb->consts || !wb->ones || !wb->blank) return EV_ERR_NOMEM;
+    wb->pdict = calloc(npk + 1, sizeof *wb->pdict);
+    wb->pdict_id = calloc(npk + 1, sizeof *wb->pdict_id);
+    wb->pdict_vals = calloc(2 * npk + 2, sizeof *wb->pdict_vals);
+    wb->pdict_nulls = calloc(2 * npk + 2, 1);
+    wb->zero_codes = calloc(EXEC_BATCH, sizeof *wb->zero_codes);
+    ev_arena_init(&wb->rg, NULL, 256 << 10);
+    if (!wb->cols || !wb->cs || !wb->consts || !wb->ones || !wb->blank || !wb->pdict || !wb->pdict_id ||
+        !wb->pdict_vals || !wb->pdict_nulls || !wb->zero_codes)
+        return EV_ERR_NOMEM;
     memset(wb->ones, 1, EXEC_BATCH);
     for (size_t k = 0; k < EXEC_BATCH; k++)
         ((pq_str *)wb->blank)[k] = (pq_str){"", 0};
@@ -706,6 +802,12 @@ static void worker_bufs_free(worker_bufs *wb) {
     free(wb->consts);
     free(wb->ones);
     free(wb->blank);
+    free(wb->pdict);
+    free(wb->pdict_id);
+    free(wb->pdict_vals);
+    free(wb->pdict_nulls);
+    free(wb->zero_codes);
+    ev_arena_destroy(&wb->rg);
 }
 
 static void *worker_main(void *arg) {
@@ -713,9 +815,11 @@ static void *worker_main(void *arg) {
     exec_scan *sc = w->sc;
     ev_arena scratch;
     ev_arena_init(&scratch, NULL, 256 << 10);
-    exec_eval ev = {.scratch = &scratch, .err = &w->err, .now_usec = w->q->now_usec};
+    exec_dict_memo *memo = exec_dict_memo_new();
+    exec_eval ev = {.scratch = &scratch, .err = &w->err, .now_usec = w->q->now_usec, .memo = memo};
     worker_bufs wb;
     w->st = worker_bufs_init(&wb, sc);
+    if (w->st == EV_OK && !memo) w->st = EV_ERR_NOMEM;
     if (w->st != EV_OK) ev_error_set(&w->err, EV_ERR_NOMEM, "out of memory");
     while (w->st == EV_OK && !atomic_load(w->stop)) {
         size_t k = atomic_fetch_add(&sc->next, 1);
@@ -726,6 +830,7 @@ static void *worker_main(void *arg) {
     }
     if (w->st != EV_OK) atomic_store(w->stop, 1);
     worker_bufs_free(&wb);
+    exec_dict_memo_free(memo);
     ev_arena_destroy(&scratch);
     return NULL;
 }

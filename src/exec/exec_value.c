@@ -18,7 +18,7 @@ void *exec_scratch(exec_eval *ev, size_t bytes) {
 }
 
 ev_status exec_vec_alloc(exec_eval *ev, sql_type t, size_t n, bool nulls, exec_vec *out) {
-    out->type = t;
+    *out = (exec_vec){.type = t};
     out->p = exec_scratch(ev, exec_type_size(t) * (n ? n : 1));
     if (!out->p) return EV_ERR_NOMEM;
     out->nulls = NULL;

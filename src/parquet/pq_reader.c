@@ -1007,6 +1007,17 @@ static void gather_dict(const uint8_t *valid, size_t n, const uint32_t *codes, c
 #undef GATHER
 }
 
+/* Codes of valid rows in place, dict_n in null rows: a consumer indexes a table of dict_n + 1
+ * entries whose last one stands for NULL, without a branch per row. */
+static void spread_codes(const uint8_t *valid, size_t rows, const uint32_t *dense, uint32_t dict_n,
+                         uint32_t *out) {
+    size_t j = 0;
+    for (size_t i = 0; i < rows; i++) {
+        out[i] = valid[i] ? dense[j] : dict_n;
+        j += valid[i];
+    }
+}
+
 static ev_status next_fail(pq_column_reader *c, ev_status st) {
     c->sticky = st;
     return st;
@@ -1059,7 +1070,7 @@ ev_status pq_column_next(pq_column_reader *c, pq_vector *out, ev_error *err) {
             out->dict = c->dict;
             out->dict_n = dn;
             if (valid) {
-                spread(valid, k, c->vcodes, 4, c->vrc);
+                spread_codes(valid, k, c->vcodes, dn, c->vrc);
                 out->codes = c->vrc;
             } else {
                 out->codes = c->vcodes;

@@ -573,6 +573,54 @@ static ev_status read_all(const uint8_t *data, size_t len, ev_error *err) {
     return st;
 }
 
+/* The codes form: every valid row's code resolves to the value the plain form gives, and NULL rows
+ * hold dict_n (the SQL engine indexes tables of dict_n + 1 entries with it). */
+static void test_dict_codes_form(void **state) {
+    (void)state;
+    mtable t;
+    events_table(&t, 5000, 33, false);
+    ev_buf file;
+    ev_buf_init(&file, NULL);
+    pq_writer_options o;
+    pq_writer_options_init(&o);
+    pq_reader *r = write_mem(&t, &o, &file, 5, 5000);
+    ev_error err = {0};
+    size_t col = 4; /* product_id: 30 values, 10% NULL */
+    pq_column_reader *plain, *coded;
+    assert_int_equal(pq_column_open(r, 0, col, 0, &plain, &err), EV_OK);
+    assert_int_equal(pq_column_open(r, 0, col, PQ_READ_DICT_CODES, &coded, &err), EV_OK);
+    size_t rows = 0, nulls = 0;
+    for (;;) {
+        pq_vector pv, cv;
+        assert_int_equal(pq_column_next(plain, &pv, &err), EV_OK);
+        assert_int_equal(pq_column_next(coded, &cv, &err), EV_OK);
+        assert_int_equal(pv.n, cv.n);
+        if (!pv.n) break;
+        assert_true(cv.is_dict);
+        assert_true(cv.dict_n > 0 && cv.dict_n <= 30);
+        for (size_t i = 0; i < cv.n; i++) {
+            bool valid = !cv.valid || cv.valid[i];
+            if (!valid) {
+                assert_int_equal(cv.codes[i], cv.dict_n);
+                nulls++;
+                continue;
+            }
+            assert_true(cv.codes[i] < cv.dict_n);
+            pq_str a = ((const pq_str *)pv.values)[i], b = ((const pq_str *)cv.dict)[cv.codes[i]];
+            assert_int_equal(a.len, b.len);
+            assert_memory_equal(a.ptr, b.ptr, a.len);
+        }
+        rows += cv.n;
+    }
+    assert_int_equal(rows, 5000);
+    assert_true(nulls > 400 && nulls < 600);
+    pq_column_close(plain);
+    pq_column_close(coded);
+    pq_reader_close(r);
+    ev_buf_free(&file);
+    mtable_free(&t);
+}
+
 static void test_corrupt_files(void **state) {
     (void)state;
     mtable t;
@@ -1195,6 +1243,7 @@ int main(void) {
         cmocka_unit_test(test_null_codes),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_corrupt_files),
+        cmocka_unit_test(test_dict_codes_form),
         cmocka_unit_test(test_handmade_encodings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

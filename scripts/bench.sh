@@ -31,9 +31,12 @@ fi
 # incremental case unless BENCH_QUICK).
 python3 bench/bench_etl.py "$build" ${BENCH_QUICK:+--quick} | emit
 
+# Queries: the questions of queries.sql, evlake against DuckDB over the same Parquet files.
+python3 bench/bench_queries.py "$build" ${BENCH_QUICK:+--quick} | emit
+
 # Every other benchmark program reports for itself.
 for b in "$build"/bench/*; do
-  case "$b" in */bench_gen) continue ;; esac
+  case "$b" in */bench_gen|*/bench_queries) continue ;; esac
   [ -x "$b" ] && "$b" | emit
 done
 echo "bench: results in $out" >&2

@@ -12,7 +12,7 @@ SAN ?= 0
 CI ?=
 ifeq ($(SAN),1)
   BUILD ?= build/san
-  OPT := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+  OPT := -O1 -g -march=x86-64-v2 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
   LDSAN := -fsanitize=address,undefined
 else
   BUILD ?= build/release

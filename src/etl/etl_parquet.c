@@ -444,38 +444,132 @@ static ev_status write_strings(etl_pq_writer *w, const etl_rows *r, int c, chunk
     return failed ? ev_error_set(err, EV_ERR_NOMEM, "out of memory") : EV_OK;
 }
 
+/* Numbers go dictionary-encoded while a chunk has few distinct values (quantity is 1..5, prices
+ * carry cents): codes of a few bits instead of 4 or 8 bytes a value shrink the column several
+ * times, so readers decompress less and can filter and group on codes. Past NUM_DICT_MAX distinct
+ * values the chunk is written PLAIN. */
+#define NUM_DICT_MAX 65536
+#define NUM_DICT_SLOTS (2 * NUM_DICT_MAX)
+
+typedef struct num_dict {
+    uint64_t *keys; /* value bits + 1 (0 = empty slot), NUM_DICT_SLOTS */
+    uint32_t *slot_code;
+    uint64_t *vals; /* by code: the value bits */
+    uint32_t n;
+    uint32_t *codes; /* per row of the row group (null rows: unused) */
+} num_dict;
+
+static void num_dict_free(num_dict *d) {
+    free(d->keys);
+    free(d->slot_code);
+    free(d->vals);
+    free(d->codes);
+}
+
+static uint64_t num_bits(const etl_rows *r, size_t i, int is_i32) {
+    if (is_i32) return (uint32_t)r->quantity[i];
+    uint64_t b;
+    memcpy(&b, &r->price[i], 8);
+    return b;
+}
+
+/* Builds the chunk's dictionary; 0 when there are too many distinct values, -1 out of memory. */
+static int num_dict_build(const etl_rows *r, int is_i32, const uint8_t *has, num_dict *d) {
+    d->keys = calloc(NUM_DICT_SLOTS, sizeof *d->keys);
+    d->slot_code = malloc(NUM_DICT_SLOTS * sizeof *d->slot_code);
+    d->vals = malloc(NUM_DICT_MAX * sizeof *d->vals);
+    d->codes = malloc((r->n ? r->n : 1) * sizeof *d->codes);
+    if (!d->keys || !d->slot_code || !d->vals || !d->codes) return -1;
+    for (size_t i = 0; i < r->n; i++) {
+        if (!has[i]) continue;
+        uint64_t key = num_bits(r, i, is_i32) + 1, h = key * 0x9e3779b97f4a7c15ULL;
+        size_t p = (size_t)(h >> 47) & (NUM_DICT_SLOTS - 1);
+        while (d->keys[p] && d->keys[p] != key)
+            p = (p + 1) & (NUM_DICT_SLOTS - 1);
+        if (!d->keys[p]) {
+            if (d->n == NUM_DICT_MAX) return 0;
+            d->keys[p] = key;
+            d->slot_code[p] = d->n;
+            d->vals[d->n++] = key - 1;
+        }
+        d->codes[i] = d->slot_code[p];
+    }
+    return 1;
+}
+
+static ev_status write_number_dict(etl_pq_writer *w, const num_dict *d, int is_i32, chunk_meta *cm,
+                                   ev_error *err) {
+    ev_buf_reset(&w->body);
+    int failed = 0;
+    for (uint32_t k = 0; k < d->n && !failed; k++) {
+        uint32_t v32 = (uint32_t)d->vals[k];
+        if (ev_buf_append(&w->body, is_i32 ? (const void *)&v32 : (const void *)&d->vals[k], is_i32 ? 4 : 8) !=
+            EV_OK)
+            failed = 1;
+    }
+    if (failed) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
+    cm->dictionary = 1;
+    return write_page(w, PAGE_DICTIONARY, d->n, ENC_PLAIN, cm, err);
+}
+
 static ev_status write_numbers(etl_pq_writer *w, const etl_rows *r, int c, chunk_meta *cm, ev_error *err) {
     int failed = 0, is_i32 = cols[c].kind == K_I32;
     const uint8_t *has = is_i32 ? r->has_quantity : r->has_price;
     int32_t imin = INT32_MAX, imax = INT32_MIN;
     double dmin = 0, dmax = 0;
     int any = 0;
-    for (size_t from = 0; from < r->n; from += PAGE_ROWS) {
+    num_dict d = {0};
+    int dict = num_dict_build(r, is_i32, has, &d);
+    ev_status st = dict < 0 ? ev_error_set(err, EV_ERR_NOMEM, "out of memory") : EV_OK;
+    if (st == EV_OK && dict > 0 && d.n > 0) st = write_number_dict(w, &d, is_i32, cm, err);
+    int bw = bit_width(d.n ? d.n - 1 : 0);
+    for (size_t from = 0; st == EV_OK && from < r->n; from += PAGE_ROWS) {
         size_t to = from + PAGE_ROWS < r->n ? from + PAGE_ROWS : r->n;
         ev_buf_reset(&w->body);
         put_def_levels(w, r, c, from, to, &failed);
-        if (ev_buf_reserve(&w->body, (to - from) * 8) != EV_OK) failed = 1;
-        if (failed) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
+        if (ev_buf_reserve(&w->body, (to - from) * 8 + 1) != EV_OK) failed = 1;
+        if (failed) {
+            st = ev_error_set(err, EV_ERR_NOMEM, "out of memory");
+            break;
+        }
+        size_t k = 0;
         for (size_t i = from; i < to; i++) {
             if (!has[i]) {
                 cm->nulls++;
                 continue;
             }
-            if (is_i32) {
+            if (cm->dictionary) {
+                w->levels[k++] = d.codes[i];
+            } else if (is_i32) {
                 memcpy(w->body.data + w->body.len, &r->quantity[i], 4);
                 w->body.len += 4;
-                if (r->quantity[i] < imin) imin = r->quantity[i];
-                if (r->quantity[i] > imax) imax = r->quantity[i];
             } else {
                 memcpy(w->body.data + w->body.len, &r->price[i], 8);
                 w->body.len += 8;
+            }
+            if (is_i32) {
+                if (r->quantity[i] < imin) imin = r->quantity[i];
+                if (r->quantity[i] > imax) imax = r->quantity[i];
+            } else {
                 if (!any || r->price[i] < dmin) dmin = r->price[i];
                 if (!any || r->price[i] > dmax) dmax = r->price[i];
             }
             any = 1;
         }
-        EV_TRY(write_page(w, PAGE_DATA, (uint32_t)(to - from), ENC_PLAIN, cm, err));
+        if (cm->dictionary) {
+            uint8_t width = (uint8_t)bw;
+            if (ev_buf_append(&w->body, &width, 1) != EV_OK) failed = 1;
+            rle_hybrid(&w->body, w->levels, k, bw, &failed);
+            if (failed) {
+                st = ev_error_set(err, EV_ERR_NOMEM, "out of memory");
+                break;
+            }
+        }
+        st = write_page(w, PAGE_DATA, (uint32_t)(to - from), cm->dictionary ? ENC_RLE_DICTIONARY : ENC_PLAIN, cm,
+                        err);
     }
+    num_dict_free(&d);
+    EV_TRY(st);
     if (any && is_i32) mm_set(&cm->mm, &imin, 4, &imax, 4, &failed);
     if (any && !is_i32) mm_set(&cm->mm, &dmin, 8, &dmax, 8, &failed);
     return failed ? ev_error_set(err, EV_ERR_NOMEM, "out of memory") : EV_OK;

@@ -453,12 +453,24 @@ static ev_status coded_groups(exec_agg *a, const exec_vec *kv, const uint32_t *r
         m->n = total;
         m->valid = true;
     }
-    for (size_t j = 0; j < n; j++) {
-        size_t idx = 0, stride = 1;
+    uint32_t *idxs = NULL; /* combined codes per row, a key at a time (vectorizable) */
+    if (a->nkeys > 1) {
+        idxs = gids; /* gids doubles as scratch: each slot is read before it is written */
+        size_t stride = 1;
         for (size_t k = 0; k < a->nkeys; k++) {
-            idx += kv[k].codes[rows[j]] * stride;
+            const uint32_t *codes = kv[k].codes;
+            if (k == 0)
+                for (size_t j = 0; j < n; j++)
+                    idxs[j] = codes[rows[j]];
+            else
+                for (size_t j = 0; j < n; j++)
+                    idxs[j] += codes[rows[j]] * (uint32_t)stride;
             stride *= (size_t)kv[k].dict_n + 1;
         }
+    }
+    const uint32_t *codes0 = kv[0].codes;
+    for (size_t j = 0; j < n; j++) {
+        size_t idx = idxs ? idxs[j] : codes0[rows[j]];
         uint32_t g1 = m->gid1[idx];
         if (!g1) {
             uint32_t codes[AGG_CODED_KEYS_MAX], g;

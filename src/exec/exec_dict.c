@@ -19,7 +19,8 @@ typedef struct memo_entry {
     const exec_expr *e;
     uint64_t in_id;
     bool failed, has_null;
-    exec_vec out; /* dict_n + 1 rows */
+    exec_vec out;         /* dict_n + 1 rows */
+    exec_vec out_nonnull; /* the same without NULL flags, when no row of it is NULL */
     uint64_t out_id;
     uint8_t *truth; /* built on first use by a filter */
 } memo_entry;
@@ -149,6 +150,8 @@ static ev_status evaluate_on_dict(exec_eval *ev, const exec_expr *e, const exec_
         return EV_OK;
     }
     EV_TRY(keep_result(ev->memo, &r, rows, me));
+    me->out_nonnull = me->out;
+    me->out_nonnull.nulls = NULL;
     me->out_id = exec_dict_new_id(ev->memo);
     return EV_OK;
 }
@@ -171,16 +174,9 @@ ev_status exec_dict_eval(exec_eval *ev, const exec_expr *e, const exec_batch *b,
     if (me->failed) return EV_OK;
     *out = (exec_vec){.type = e->type,
                       .codes = col->codes,
-                      .dict = &me->out,
+                      .dict = me->has_null ? &me->out : &me->out_nonnull,
                       .dict_n = col->dict_n,
                       .dict_id = me->out_id};
-    if (me->has_null) {
-        out->nulls = exec_scratch(ev, b->n ? b->n : 1);
-        if (!out->nulls) return EV_ERR_NOMEM;
-        const uint8_t *dn = me->out.nulls;
-        for (size_t r = 0; r < b->n; r++)
-            out->nulls[r] = dn[col->codes[r]];
-    }
     *done = true;
     return EV_OK;
 }
@@ -191,6 +187,15 @@ ev_status exec_vec_plain(exec_eval *ev, exec_vec *v, size_t n) {
     void *p = exec_scratch(ev, (n ? n : 1) * w);
     if (!p) return EV_ERR_NOMEM;
     const uint32_t *codes = v->codes;
+    const uint8_t *dn = v->dict->nulls;
+    if (dn && !v->nulls) {
+        uint8_t any = 0;
+        v->nulls = exec_scratch(ev, n ? n : 1);
+        if (!v->nulls) return EV_ERR_NOMEM;
+        for (size_t r = 0; r < n; r++)
+            any |= v->nulls[r] = dn[codes[r]];
+        if (!any) v->nulls = NULL;
+    }
     if (w == 8) {
         const uint64_t *d = v->dict->p;
         uint64_t *o = p;

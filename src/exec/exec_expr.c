@@ -23,12 +23,19 @@ static ev_status eval_const(exec_eval *ev, const exec_expr *e, size_t n, exec_ve
 
 /* Merged NULL mask of two inputs (NULL when neither has NULLs). */
 static uint8_t *merge_nulls(exec_eval *ev, const exec_vec *a, const exec_vec *b, size_t n) {
-    bool an = a->type == SQL_T_UNKNOWN || a->nulls, bn = b && (b->type == SQL_T_UNKNOWN || b->nulls);
-    if (!an && !bn) return NULL;
-    uint8_t *m = exec_scratch(ev, n);
+    bool au = a->type == SQL_T_UNKNOWN, bu = b && b->type == SQL_T_UNKNOWN;
+    const uint8_t *an = au ? NULL : a->nulls, *bn = b && !bu ? b->nulls : NULL;
+    if (!au && !bu && !an && !bn) return NULL;
+    uint8_t *m = exec_scratch(ev, n ? n : 1);
     if (!m) return NULL;
-    for (size_t r = 0; r < n; r++)
-        m[r] = ISNULL(a, r) || (b && ISNULL(b, r));
+    if (au || bu) {
+        memset(m, 1, n);
+    } else if (an && bn) {
+        for (size_t r = 0; r < n; r++) /* vectorizes: no test per row */
+            m[r] = an[r] | bn[r];
+    } else {
+        memcpy(m, an ? an : bn, n);
+    }
     return m;
 }
 
@@ -690,6 +697,7 @@ ev_status exec_eval_coded(exec_eval *ev, const exec_expr *e, const exec_batch *b
     out->dict = NULL;
     out->dict_n = 0;
     out->dict_id = 0;
+    out->uniform = false;
     return st;
 }
 

@@ -37,12 +37,15 @@ typedef struct exec_vec {
     };
     /* The dictionary form (scan batches and expressions over them, see exec_dict.c): row r is row
      * codes[r] of `dict`, whose dict_n values are followed by a NULL row that NULL rows point to.
-     * dict_id names the dictionary within one worker. `nulls` is exact in this form too; `p` is
-     * NULL until exec_vec_plain materializes the values. */
+     * dict_id names the dictionary within one worker. `p` and `nulls` may be NULL in this form
+     * (the dictionary says which rows are NULL) until exec_vec_plain materializes them. */
     const uint32_t *codes;
     const struct exec_vec *dict;
     uint32_t dict_n;
     uint64_t dict_id;
+    /* every row holds the same value (partition columns, columns not read): any prefix of the
+     * arrays serves as a batch of fewer rows */
+    bool uniform;
 } exec_vec;
 
 typedef struct exec_value {
@@ -151,6 +154,9 @@ ev_status exec_table_append(exec_table *t, const exec_batch *b, const uint32_t *
                             exec_budget *bud, ev_error *err) EV_WUR;
 ev_status exec_table_append_table(exec_table *t, const exec_table *src, const uint32_t *rows, size_t n,
                                   exec_budget *bud, ev_error *err) EV_WUR;
+/* The rows sel[0..n) of b as a batch of their own (codes stay codes). */
+ev_status exec_batch_select(exec_eval *ev, const exec_batch *b, const uint32_t *sel, size_t n,
+                            exec_batch *out) EV_WUR;
 /* A batch view of rows [start, start+n) of a table. */
 void exec_table_slice(const exec_table *t, size_t start, size_t n, exec_batch *b, exec_vec *cols);
 ev_status exec_budget_take(exec_budget *b, size_t bytes, ev_error *err) EV_WUR;
@@ -181,7 +187,7 @@ uint64_t exec_dict_new_id(exec_dict_memo *m);
  * say a cast of an unused value): the caller evaluates e row by row instead. */
 ev_status exec_dict_eval(exec_eval *ev, const exec_expr *e, const exec_batch *b, int c, exec_vec *out,
                          bool *done) EV_WUR;
-/* Materializes the values of a coded vector of n rows (no-op when p is there). */
+/* Materializes the values and NULL flags of a coded vector of n rows (no-op when p is there). */
 ev_status exec_vec_plain(exec_eval *ev, exec_vec *v, size_t n) EV_WUR;
 /* For a coded BOOLEAN vector: a byte per dictionary row (dict_n + 1), 1 where the value is TRUE. */
 const uint8_t *exec_dict_truth(exec_eval *ev, const exec_vec *v);

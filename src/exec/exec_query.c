@@ -753,7 +753,15 @@ static ev_status pipeline_sink(void *ctx, int worker, exec_eval *ev, const exec_
         EV_TRY(exec_eval_filter(ev, p->where, b, sel, &ns));
         if (!ns) return EV_OK;
     }
-    if (p->agg) return exec_agg_add(p->aggs[worker], ev, b, sel, ns, &p->q->budget);
+    if (p->agg) {
+        /* few rows left: aggregate a compacted batch rather than compute every argument on all */
+        if (sel && ns * 4 < b->n) {
+            exec_batch cb;
+            EV_TRY(exec_batch_select(ev, b, sel, ns, &cb));
+            return exec_agg_add(p->aggs[worker], ev, &cb, NULL, 0, &p->q->budget);
+        }
+        return exec_agg_add(p->aggs[worker], ev, b, sel, ns, &p->q->budget);
+    }
     exec_batch pb = {.n = b->n, .ncols = p->nproj};
     pb.cols = exec_scratch(ev, (p->nproj + 1) * sizeof *pb.cols);
     if (!pb.cols) return EV_ERR_NOMEM;

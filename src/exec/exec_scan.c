@@ -470,11 +470,11 @@ typedef struct worker {
 static ev_status convert_values(exec_eval *ev, const pq_vector *v, size_t off, sql_type want, size_t n,
                                 exec_vec *out) {
     *out = (exec_vec){.type = want};
-    if (v->valid) {
+    if (v->valid && v->null_count) {
         out->nulls = exec_scratch(ev, n);
         if (!out->nulls) return EV_ERR_NOMEM;
         for (size_t r = 0; r < n; r++)
-            out->nulls[r] = !v->valid[off + r];
+            out->nulls[r] = v->valid[off + r] ^ 1; /* 1 valid -> 0 null: vectorizes */
     }
     bool str_want = want == SQL_T_VARCHAR, dbl_want = want == SQL_T_DOUBLE;
     switch (v->kind) {
@@ -507,28 +507,30 @@ static ev_status convert_values(exec_eval *ev, const pq_vector *v, size_t off, s
                                                                              : SQL_T_BIGINT,
                           n, false, &src));
     src.nulls = out->nulls;
-    for (size_t r = 0; r < n; r++) {
-        switch (v->kind) {
-        case PQ_VEC_BOOL:
-            src.i[r] = ((const uint8_t *)v->values)[off + r];
-            break;
-        case PQ_VEC_I32:
-            src.i[r] = ((const int32_t *)v->values)[off + r];
-            break;
-        case PQ_VEC_I64:
-            src.i[r] = ((const int64_t *)v->values)[off + r];
-            break;
-        case PQ_VEC_F32:
-            src.f[r] = ((const float *)v->values)[off + r];
-            break;
-        case PQ_VEC_F64:
-            src.f[r] = ((const double *)v->values)[off + r];
-            break;
-        case PQ_VEC_BYTES:
-            src.s[r] = ((const pq_str *)v->values)[off + r];
-            break;
-        }
+#define WIDEN(DST, T)                                                                                        \
+    for (size_t r = 0; r < n; r++)                                                                           \
+        src.DST[r] = ((const T *)v->values)[off + r];
+    switch (v->kind) { /* one loop per kind, not a switch per row */
+    case PQ_VEC_BOOL:
+        WIDEN(i, uint8_t);
+        break;
+    case PQ_VEC_I32:
+        WIDEN(i, int32_t);
+        break;
+    case PQ_VEC_I64:
+        WIDEN(i, int64_t);
+        break;
+    case PQ_VEC_F32:
+        WIDEN(f, float);
+        break;
+    case PQ_VEC_F64:
+        WIDEN(f, double);
+        break;
+    case PQ_VEC_BYTES:
+        WIDEN(s, pq_str);
+        break;
     }
+#undef WIDEN
     if ((src.type == SQL_T_BIGINT && exec_is_int(want)) || src.type == want) {
         src.type = want;
         *out = src;
@@ -582,17 +584,12 @@ static ev_status convert_column(exec_eval *ev, ev_arena *rg, column_state *cs, s
     const pq_vector *v = &cs->v;
     if (!v->is_dict) return convert_values(ev, v, cs->off, want, n, out);
     EV_TRY(chunk_dict(ev, rg, cs, want));
+    (void)n; /* NULL rows carry code dict_n: exec_vec_plain derives `nulls` if anyone needs them */
     *out = (exec_vec){.type = want,
                       .codes = v->codes + cs->off,
                       .dict = &cs->dict,
                       .dict_n = v->dict_n,
                       .dict_id = cs->dict_id};
-    if (v->valid && v->null_count) {
-        out->nulls = exec_scratch(ev, n);
-        if (!out->nulls) return EV_ERR_NOMEM;
-        for (size_t r = 0; r < n; r++)
-            out->nulls[r] = !v->valid[cs->off + r];
-    }
     return EV_OK;
 }
 
@@ -666,11 +663,13 @@ static ev_status build_batch(worker *w, exec_eval *ev, const scan_file *f, worke
                               .codes = wb->zero_codes,
                               .dict = &wb->pdict[k],
                               .dict_n = 1,
-                              .dict_id = wb->pdict_id[k]};
+                              .dict_id = wb->pdict_id[k],
+                              .uniform = true};
         } else {
             *out = (exec_vec){.type = sc->needed[c] ? sc->types[c] : SQL_T_UNKNOWN,
                               .p = wb->blank,
-                              .nulls = wb->ones};
+                              .nulls = wb->ones,
+                              .uniform = true};
         }
     }
     return EV_OK;

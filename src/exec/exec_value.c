@@ -393,3 +393,40 @@ void exec_table_slice(const exec_table *t, size_t start, size_t n, exec_batch *b
         cols[c].nulls = v->nulls ? v->nulls + start : NULL;
     }
 }
+
+ev_status exec_batch_select(exec_eval *ev, const exec_batch *b, const uint32_t *sel, size_t n, exec_batch *out) {
+    *out = (exec_batch){.n = n, .ncols = b->ncols};
+    out->cols = exec_scratch(ev, (b->ncols ? b->ncols : 1) * sizeof *out->cols);
+    if (!out->cols) return EV_ERR_NOMEM;
+    for (size_t c = 0; c < b->ncols; c++) {
+        const exec_vec *v = &b->cols[c];
+        exec_vec *o = &out->cols[c];
+        *o = *v;
+        if (v->uniform) continue;
+        if (v->nulls) {
+            o->nulls = exec_scratch(ev, n ? n : 1);
+            if (!o->nulls) return EV_ERR_NOMEM;
+            for (size_t k = 0; k < n; k++)
+                o->nulls[k] = v->nulls[sel[k]];
+        }
+        if (v->codes) {
+            uint32_t *codes = exec_scratch(ev, (n ? n : 1) * sizeof *codes);
+            if (!codes) return EV_ERR_NOMEM;
+            for (size_t k = 0; k < n; k++)
+                codes[k] = v->codes[sel[k]];
+            o->codes = codes;
+        }
+        if (v->p && v->type != SQL_T_UNKNOWN) {
+            size_t w = exec_type_size(v->type);
+            o->p = exec_scratch(ev, (n ? n : 1) * w);
+            if (!o->p) return EV_ERR_NOMEM;
+            if (w == 8)
+                for (size_t k = 0; k < n; k++)
+                    o->i[k] = v->i[sel[k]];
+            else
+                for (size_t k = 0; k < n; k++)
+                    o->s[k] = v->s[sel[k]];
+        }
+    }
+    return EV_OK;
+}

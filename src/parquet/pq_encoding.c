@@ -335,7 +335,22 @@ static bool rle_next_run(pq_rle_dec *d) {
     }
 
 UNPACK_GROUPS(unpack_groups_u32, uint32_t)
-UNPACK_GROUPS(unpack_groups_u8, uint8_t)
+UNPACK_GROUPS(unpack_groups_u8_any, uint8_t)
+
+/* Definition levels of OPTIONAL columns are 1 bit wide: a byte of them becomes 8 bytes of 0/1 by
+ * two multiplications (bit k of a nibble lands on bit 8k; no two partial products collide). */
+static void unpack_groups_u8(const uint8_t *g, uint8_t *out, size_t groups, int bw) {
+    if (bw != 1) {
+        unpack_groups_u8_any(g, out, groups, bw);
+        return;
+    }
+    for (size_t q = 0; q < groups; q++) {
+        uint64_t lo = ((uint64_t)(g[q] & 0x0F) * 0x00204081u) & 0x01010101u;
+        uint64_t hi = ((uint64_t)(g[q] >> 4) * 0x00204081u) & 0x01010101u;
+        uint64_t w = lo | hi << 32;
+        memcpy(out + q * 8, &w, 8);
+    }
+}
 
 #define RLE_DECODE(NAME, T, UNPACK)                                                                          \
     bool NAME(pq_rle_dec *d, T *out, size_t n) {                                                             \

@@ -35,7 +35,7 @@ struct exec_dict_memo {
 exec_dict_memo *exec_dict_memo_new(void) {
     exec_dict_memo *m = calloc(1, sizeof *m);
     if (!m) return NULL;
-    ev_arena_init(&m->arena, NULL, 256 << 10);
+    ev_arena_init(&m->arena, NULL, 1 << 20);
     return m;
 }
 

@@ -5,6 +5,7 @@
  * only partition columns on each partition's values; row-group skipping compares column
  * statistics with `column op constant` conjuncts. Workers take files from a shared counter.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ typedef struct scan_file {
     exec_value *pvals; /* one per partition key */
     bool pruned;
     uint8_t *rg_skip; /* per row group, filled when the footer is read (lazily) */
+    _Atomic uint32_t next_rg; /* the next row group a worker takes */
 } scan_file;
 
 struct exec_scan {
@@ -29,7 +31,7 @@ struct exec_scan {
     size_t nfiles, cap;
     exec_expr **stat_conj; /* conjuncts usable against statistics */
     size_t nstat_conj;
-    _Atomic size_t next;
+    _Atomic size_t next; /* the file the workers are taking row groups from */
     _Atomic uint64_t rg_total, rg_skipped, files_read;
     uint64_t partitions_total, partitions_pruned;
 };
@@ -559,14 +561,18 @@ static ev_status chunk_dict(exec_eval *ev, ev_arena *rg, column_state *cs, sql_t
     size_t w = exec_type_size(want), dn = v->dict_n;
     exec_vec *d = &cs->dict;
     *d = (exec_vec){.type = want};
-    d->p = ev_arena_alloc(rg, (dn + 1) * w);
     d->nulls = ev_arena_alloc(rg, dn + 1);
+    if (conv.p == v->dict) {
+        d->p = conv.p; /* the reader's own entries, its entry dn a zero for the NULL row */
+    } else {
+        d->p = ev_arena_alloc(rg, (dn + 1) * w);
+        if (d->p && dn) memcpy(d->p, conv.p, dn * w);
+        if (d->p && want == SQL_T_VARCHAR)
+            d->s[dn] = (pq_str){"", 0};
+        else if (d->p)
+            memset((char *)d->p + dn * w, 0, w);
+    }
     if (!d->p || !d->nulls) return ev_error_set(ev->err, EV_ERR_NOMEM, "out of memory reading a dictionary");
-    if (dn) memcpy(d->p, conv.p, dn * w);
-    if (want == SQL_T_VARCHAR)
-        d->s[dn] = (pq_str){"", 0};
-    else
-        memset((char *)d->p + dn * w, 0, w);
     if (conv.nulls)
         memcpy(d->nulls, conv.nulls, dn);
     else
@@ -740,36 +746,70 @@ static bool rg_excluded(const exec_scan *sc, const pq_file_meta *m, size_t rg, c
     return false;
 }
 
-static ev_status scan_one_file(worker *w, scan_file *f, worker_bufs *wb, exec_eval *ev) {
-    exec_scan *sc = w->sc;
+/* The file a worker has open: every worker opens the file the others work on (a footer read
+ * each), so that row groups, not files, are the unit of work and no core idles at the end. */
+typedef struct open_file {
+    size_t k; /* SIZE_MAX: none */
     pq_reader *r;
-    EV_TRY(pq_reader_open_file(f->path, NULL, &r, &w->err));
-    const pq_file_meta *m = pq_reader_meta(r);
+    int *file_cols;
+} open_file;
+
+static void close_file(worker *w, open_file *of) {
+    if (of->r) {
+        atomic_fetch_add(&w->q->bytes_scanned, pq_reader_bytes_read(of->r));
+        pq_reader_close(of->r);
+    }
+    free(of->file_cols);
+    *of = (open_file){.k = SIZE_MAX};
+}
+
+static ev_status open_file_k(worker *w, size_t k, open_file *of, worker_bufs *wb, exec_eval *ev) {
+    exec_scan *sc = w->sc;
+    scan_file *f = &sc->files[k];
+    close_file(w, of);
+    EV_TRY(pq_reader_open_file(f->path, NULL, &of->r, &w->err));
+    of->k = k;
+    const pq_file_meta *m = pq_reader_meta(of->r);
     /* not in ev->scratch: batches reset it */
-    int *file_cols = malloc(sc->ncols * sizeof(int));
-    ev_status st = file_cols ? EV_OK : ev_error_set(&w->err, EV_ERR_NOMEM, "out of memory");
-    for (size_t c = 0; st == EV_OK && c < sc->ncols; c++) {
-        file_cols[c] = c < sc->ndata ? find_column(r, sc->t->columns[c].name) : -1;
-        if (c < sc->ndata) wb->cs[c].file_col = file_cols[c];
-        if (c < sc->ndata && file_cols[c] >= 0 && m->columns[file_cols[c]].max_rep > 0 && sc->needed[c])
-            st = ev_error_set(&w->err, EV_ERR_UNSUPPORTED, "%s: column %s is a repeated (nested) column",
-                              f->path, sc->t->columns[c].name);
+    of->file_cols = malloc(sc->ncols * sizeof(int));
+    if (!of->file_cols) return ev_error_set(&w->err, EV_ERR_NOMEM, "out of memory");
+    for (size_t c = 0; c < sc->ncols; c++) {
+        of->file_cols[c] = c < sc->ndata ? find_column(of->r, sc->t->columns[c].name) : -1;
+        if (c < sc->ndata) wb->cs[c].file_col = of->file_cols[c];
+        if (c < sc->ndata && of->file_cols[c] >= 0 && m->columns[of->file_cols[c]].max_rep > 0 && sc->needed[c])
+            return ev_error_set(&w->err, EV_ERR_UNSUPPORTED, "%s: column %s is a repeated (nested) column",
+                                f->path, sc->t->columns[c].name);
     }
     fill_partition_consts(sc, f, wb, ev);
-    atomic_fetch_add(&sc->files_read, 1);
-    for (size_t rg = 0; st == EV_OK && rg < m->num_row_groups && !atomic_load(w->stop); rg++) {
-        atomic_fetch_add(&sc->rg_total, 1);
-        if (rg_excluded(sc, m, rg, file_cols)) {
-            atomic_fetch_add(&sc->rg_skipped, 1);
-            continue;
-        }
-        atomic_fetch_add(&w->q->rows_scanned, (uint64_t)m->row_groups[rg].num_rows);
-        st = scan_row_group(w, r, f, rg, wb, ev);
+    return EV_OK;
+}
+
+/* Takes and scans the next row group of the current file; *done when no file is left. */
+static ev_status scan_next(worker *w, open_file *of, worker_bufs *wb, exec_eval *ev, bool *done) {
+    exec_scan *sc = w->sc;
+    size_t k = atomic_load(&sc->next);
+    *done = k >= sc->nfiles;
+    if (*done) return EV_OK;
+    scan_file *f = &sc->files[k];
+    if (f->pruned) {
+        atomic_compare_exchange_strong(&sc->next, &k, k + 1);
+        return EV_OK;
     }
-    free(file_cols);
-    atomic_fetch_add(&w->q->bytes_scanned, pq_reader_bytes_read(r));
-    pq_reader_close(r);
-    return st;
+    if (of->k != k) EV_TRY(open_file_k(w, k, of, wb, ev));
+    const pq_file_meta *m = pq_reader_meta(of->r);
+    uint32_t rg = atomic_fetch_add(&f->next_rg, 1);
+    if (rg >= m->num_row_groups) {
+        atomic_compare_exchange_strong(&sc->next, &k, k + 1);
+        return EV_OK;
+    }
+    if (rg == 0) atomic_fetch_add(&sc->files_read, 1);
+    atomic_fetch_add(&sc->rg_total, 1);
+    if (rg_excluded(sc, m, rg, of->file_cols)) {
+        atomic_fetch_add(&sc->rg_skipped, 1);
+        return EV_OK;
+    }
+    atomic_fetch_add(&w->q->rows_scanned, (uint64_t)m->row_groups[rg].num_rows);
+    return scan_row_group(w, of->r, f, rg, wb, ev);
 }
 
 static ev_status worker_bufs_init(worker_bufs *wb, const exec_scan *sc) {
@@ -785,7 +825,7 @@ static ev_status worker_bufs_init(worker_bufs *wb, const exec_scan *sc) {
     wb->pdict_vals = calloc(2 * npk + 2, sizeof *wb->pdict_vals);
     wb->pdict_nulls = calloc(2 * npk + 2, 1);
     wb->zero_codes = calloc(EXEC_BATCH, sizeof *wb->zero_codes);
-    ev_arena_init(&wb->rg, NULL, 256 << 10);
+    ev_arena_init(&wb->rg, NULL, 4 << 20); /* one block holds a row group's dictionaries: no churn */
     if (!wb->cols || !wb->cs || !wb->consts || !wb->ones || !wb->blank || !wb->pdict || !wb->pdict_id ||
         !wb->pdict_vals || !wb->pdict_nulls || !wb->zero_codes)
         return EV_ERR_NOMEM;
@@ -820,13 +860,13 @@ static void *worker_main(void *arg) {
     w->st = worker_bufs_init(&wb, sc);
     if (w->st == EV_OK && !memo) w->st = EV_ERR_NOMEM;
     if (w->st != EV_OK) ev_error_set(&w->err, EV_ERR_NOMEM, "out of memory");
-    while (w->st == EV_OK && !atomic_load(w->stop)) {
-        size_t k = atomic_fetch_add(&sc->next, 1);
-        if (k >= sc->nfiles) break;
-        if (sc->files[k].pruned) continue;
-        w->st = scan_one_file(w, &sc->files[k], &wb, &ev);
+    open_file of = {.k = SIZE_MAX};
+    bool done = false;
+    while (w->st == EV_OK && !done && !atomic_load(w->stop)) {
+        w->st = scan_next(w, &of, &wb, &ev, &done);
         ev_arena_reset(&scratch);
     }
+    close_file(w, &of);
     if (w->st != EV_OK) atomic_store(w->stop, 1);
     worker_bufs_free(&wb);
     exec_dict_memo_free(memo);
@@ -839,7 +879,7 @@ ev_status exec_scan_run(exec_query *q, exec_scan *sc, int threads, exec_sink_fn 
     size_t live = 0;
     for (size_t k = 0; k < sc->nfiles; k++)
         live += !sc->files[k].pruned;
-    if ((size_t)threads > live) threads = live ? (int)live : 1;
+    if (!live) threads = 1; /* row groups are the unit of work: even one file keeps every core busy */
     worker *ws = calloc((size_t)threads, sizeof *ws);
     pthread_t *tids = calloc((size_t)threads, sizeof *tids);
     _Atomic int stop = 0;
@@ -849,6 +889,8 @@ ev_status exec_scan_run(exec_query *q, exec_scan *sc, int threads, exec_sink_fn 
         return ev_error_set(q->err, EV_ERR_NOMEM, "out of memory");
     }
     atomic_store(&sc->next, 0);
+    for (size_t k = 0; k < sc->nfiles; k++)
+        atomic_store(&sc->files[k].next_rg, 0);
     int started = 0;
     for (int t = 0; t < threads; t++) {
         ws[t] = (worker){.q = q, .sc = sc, .fn = fn, .ctx = ctx, .id = t, .stop = &stop};

@@ -55,40 +55,17 @@ void exec_vec_set(exec_vec *v, size_t row, const exec_value *val) {
         v->i[row] = val->null ? 0 : val->i;
 }
 
-static inline uint64_t mix64(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
-
-static uint64_t hash_bytes(const char *p, size_t n) {
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = mix64(h ^ w) + 0x632be59bd9b4e019ULL;
-        p += 8;
-        n -= 8;
-    }
-    uint64_t w = 0;
-    memcpy(&w, p, n);
-    return mix64(h ^ w);
-}
-
 uint64_t exec_hash_value(const exec_vec *v, size_t row) {
     if (v->type == SQL_T_UNKNOWN || (v->nulls && v->nulls[row])) return 0x5bd1e995u;
-    if (v->type == SQL_T_VARCHAR) return hash_bytes(v->s[row].ptr, v->s[row].len);
+    if (v->type == SQL_T_VARCHAR) return exec_hash_bytes(v->s[row].ptr, v->s[row].len);
     if (v->type == SQL_T_DOUBLE) {
         double d = v->f[row];
         if (d == 0) d = 0; /* -0.0 groups with 0.0 */
         uint64_t bits;
         memcpy(&bits, &d, 8);
-        return mix64(bits);
+        return exec_mix64(bits);
     }
-    return mix64((uint64_t)v->i[row]);
+    return exec_mix64((uint64_t)v->i[row]);
 }
 
 uint64_t exec_hash_row(const exec_vec *cols, size_t ncols, size_t row) {

@@ -268,8 +268,8 @@ typedef struct pq_vector {
     const void *values;
     /* Dictionary form (only with PQ_READ_DICT_CODES, for pages that are dictionary-encoded):
      * codes[i] < dict_n indexes `dict` (typed per `kind`) for valid rows; null rows hold code dict_n
-     * (so a table of dict_n + 1 entries, the last for NULL, needs no test per row). The same
-     * dictionary serves every page of the chunk. */
+     * (so a table of dict_n + 1 entries, the last for NULL, needs no test per row); `dict` has
+     * that entry too, zero (an empty string). The same dictionary serves every page of the chunk. */
     bool is_dict;
     const uint32_t *codes;
     const void *dict;

@@ -643,8 +643,10 @@ static ev_status decode_dict_page(pq_column_reader *c, const pq_page_header *h, 
     size_t used;
     const char *why = decode_plain(c->col, buf, ulen, n, vals, &used);
     if (why) return page_fail(c, err, off, "dictionary: %s", why);
-    /* entry n is zero: null rows gather it (see gather_dict) */
+    /* entry n is zero (an empty string for BYTE_ARRAY): null rows gather it (see gather_dict),
+     * and a reader of codes can index it with the code of NULL rows, dict_n */
     memset((uint8_t *)vals + n * c->kind_size, 0, c->kind_size);
+    if (c->col->vec_kind == PQ_VEC_BYTES) ((pq_str *)vals)[n] = (pq_str){"", 0};
     c->dict = vals;
     c->dict_n = (uint32_t)n;
     c->have_dict = true;

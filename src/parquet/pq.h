@@ -395,6 +395,10 @@ void pq_writer_abort(pq_writer *w);
 size_t pq_writer_memory(const pq_writer *w);
 
 /* ---- names ---- */
+/* Appends v[0..n) encoded DELTA_BINARY_PACKED (a data page's values) to out; `is32` wraps deltas
+ * in 32 bits (INT32 columns). For writers of their own, like the ETL's. */
+ev_status pq_delta_encode(ev_buf *out, const int64_t *v, size_t n, bool is32) EV_WUR;
+
 const char *pq_type_name(pq_type t);
 const char *pq_codec_name(pq_codec c);
 const char *pq_encoding_name(pq_encoding e);

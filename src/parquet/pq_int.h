@@ -144,8 +144,7 @@ void pq_rle_dec_init(pq_rle_dec *d, const uint8_t *p, size_t len, int bw);
 bool pq_rle_dec_u32(pq_rle_dec *d, uint32_t *out, size_t n);
 bool pq_rle_dec_u8(pq_rle_dec *d, uint8_t *out, size_t n);
 
-/* DELTA_BINARY_PACKED. `is32` wraps deltas in 32 bits (INT32 columns). */
-ev_status pq_delta_encode(ev_buf *out, const int64_t *v, size_t n, bool is32) EV_WUR;
+/* DELTA_BINARY_PACKED: pq_delta_encode is public (pq.h). */
 /* Decodes up to `cap` values (n from the header, must be <= cap; *n_out); *used = bytes consumed.
  * Returns false on malformed input (message in *why). */
 bool pq_delta_decode(const uint8_t *p, size_t len, int64_t *out, size_t cap, size_t *n_out, size_t *used,

@@ -44,6 +44,19 @@ typedef struct dmarks {
     size_t slot_of_cap;
 } dmarks;
 
+/* COUNT, COUNT_IF, SUM and AVG over a coded argument with a small dictionary (a CASE over
+ * event_type has 7 rows): rows are counted per (group, code) and the counts folded into the
+ * accumulators when the dictionary changes or goes: one increment a row, no value gathered. */
+#define AGG_HIST_MAX_WIDTH 64
+typedef struct dhist {
+    uint64_t dict_id; /* 0: nothing pending */
+    const exec_vec *dict;
+    size_t width; /* dict_n + 1 */
+    uint32_t *counts; /* group * width + code */
+    size_t cap;       /* entries */
+    uint64_t rows;    /* counted since the last fold (folds before a count could overflow) */
+} dhist;
+
 typedef struct acc {
     int64_t *cnt;
     int64_t *i;
@@ -52,6 +65,7 @@ typedef struct acc {
     uint8_t *has;
     dset set;
     dmarks marks;
+    dhist hist;
 } acc;
 
 /* Grouping on coded keys: a map from the combined codes to the group, kept while the keys'
@@ -119,6 +133,7 @@ void exec_agg_free(exec_agg *a) {
         free(c->s);
         free(c->has);
         dset_free(&c->set);
+        free(c->hist.counts);
         free(c->marks.seen);
         free(c->marks.slot_gid);
         free(c->marks.slot_of);
@@ -398,7 +413,78 @@ static ev_status marks_add(exec_agg *a, acc *c, const exec_vec *v, const uint32_
     return EV_OK;
 }
 
+/* ---- COUNT/SUM/AVG on codes ---- */
+
+static ev_status hist_fold(exec_agg *a, size_t k, ev_error *err) {
+    acc *c = &a->accs[k];
+    dhist *h = &c->hist;
+    const exec_vec *d = h->dict;
+    exec_agg_kind kind = a->specs[k].kind;
+    size_t groups = h->cap / h->width;
+    for (size_t g = 0; g < groups; g++) {
+        uint32_t *row = h->counts + g * h->width;
+        for (size_t code = 0; code < h->width; code++) {
+            int64_t n = row[code];
+            if (!n) continue;
+            row[code] = 0;
+            if (d->type == SQL_T_UNKNOWN || (d->nulls && d->nulls[code])) continue;
+            if (kind == EXEC_AGG_COUNT) {
+                c->cnt[g] += n;
+            } else if (kind == EXEC_AGG_COUNT_IF) {
+                c->cnt[g] += d->i[code] ? n : 0;
+            } else {
+                c->cnt[g] += n;
+                c->has[g] = 1;
+                int64_t prod;
+                if (d->type == SQL_T_DOUBLE)
+                    c->f[g] += d->f[code] * (double)n;
+                else if (__builtin_mul_overflow(d->i[code], n, &prod) ||
+                         __builtin_add_overflow(c->i[g], prod, &c->i[g]))
+                    return ev_error_set(err, EV_ERR_INPUT, "bigint addition overflow in SUM");
+            }
+        }
+    }
+    h->rows = 0;
+    return EV_OK;
+}
+
+static ev_status hist_add(exec_agg *a, size_t k, const exec_vec *v, const uint32_t *gids, const uint32_t *rows,
+                          size_t n, exec_budget *bud, ev_error *err) {
+    dhist *h = &a->accs[k].hist;
+    if (h->dict_id != v->dict_id || h->rows + n > UINT32_MAX) {
+        if (h->dict_id) EV_TRY(hist_fold(a, k, err));
+        if (h->dict_id != v->dict_id) h->cap = 0; /* the fold left every count zero */
+        h->dict_id = v->dict_id;
+        h->dict = v->dict;
+        h->width = (size_t)v->dict_n + 1;
+    }
+    size_t need = a->ngroups * h->width;
+    if (need > h->cap) {
+        size_t have = h->cap;
+        uint32_t *nc = realloc(h->counts, need * sizeof *nc);
+        if (!nc) return ev_error_set(err, EV_ERR_NOMEM, "out of memory aggregating");
+        EV_TRY(exec_budget_take(bud, (need - have) * sizeof *nc, err));
+        memset(nc + have, 0, (need - have) * sizeof *nc);
+        h->counts = nc;
+        h->cap = need;
+    }
+    uint32_t *restrict counts = h->counts;
+    const uint32_t *codes = v->codes;
+    size_t w = h->width;
+    for (size_t j = 0; j < n; j++)
+        counts[gids[j] * w + codes[rows[j]]]++;
+    h->rows += n;
+    return EV_OK;
+}
+
 ev_status exec_agg_flush(exec_agg *a, exec_budget *bud, ev_error *err) {
+    for (size_t k = 0; k < a->nspecs; k++) {
+        dhist *h = &a->accs[k].hist;
+        if (!h->dict_id) continue;
+        EV_TRY(hist_fold(a, k, err));
+        h->dict_id = 0;
+        h->dict = NULL;
+    }
     for (size_t k = 0; k < a->nspecs; k++) {
         acc *c = &a->accs[k];
         if (!c->marks.dict_id) continue;
@@ -455,24 +541,27 @@ static ev_status coded_groups(exec_agg *a, const exec_vec *kv, const uint32_t *r
         m->n = total;
         m->valid = true;
     }
-    uint32_t *idxs = NULL; /* combined codes per row, a key at a time (vectorizable) */
-    if (a->nkeys > 1) {
-        idxs = gids; /* gids doubles as scratch: each slot is read before it is written */
-        size_t stride = 1;
-        for (size_t k = 0; k < a->nkeys; k++) {
-            const uint32_t *codes = kv[k].codes;
-            if (k == 0)
-                for (size_t j = 0; j < n; j++)
-                    idxs[j] = codes[rows[j]];
-            else
-                for (size_t j = 0; j < n; j++)
-                    idxs[j] += codes[rows[j]] * (uint32_t)stride;
-            stride *= (size_t)kv[k].dict_n + 1;
+    /* combined codes per row, a key at a time (vectorizable); keys of one value for the whole
+     * batch (partition columns) add a constant */
+    uint32_t *idxs = gids; /* gids doubles as scratch: each slot is read before it is written */
+    uint32_t base = 0;
+    size_t stride = 1, varying = 0;
+    for (size_t k = 0; k < a->nkeys; k++) {
+        const uint32_t *codes = kv[k].codes;
+        if (kv[k].uniform) {
+            base += codes[0] * (uint32_t)stride;
+        } else if (varying++ == 0) {
+            for (size_t j = 0; j < n; j++)
+                idxs[j] = codes[rows[j]] * (uint32_t)stride;
+        } else {
+            for (size_t j = 0; j < n; j++)
+                idxs[j] += codes[rows[j]] * (uint32_t)stride;
         }
+        stride *= (size_t)kv[k].dict_n + 1;
     }
-    const uint32_t *codes0 = kv[0].codes;
+    if (!varying) memset(idxs, 0, n * sizeof *idxs);
     for (size_t j = 0; j < n; j++) {
-        size_t idx = idxs ? idxs[j] : codes0[rows[j]];
+        size_t idx = idxs[j] + base;
         uint32_t g1 = m->gid1[idx];
         if (!g1) {
             uint32_t codes[AGG_CODED_KEYS_MAX], g;
@@ -501,34 +590,54 @@ static ev_status update(exec_agg *a, size_t k, const exec_vec *v, const uint32_t
                         size_t n, exec_budget *bud, ev_error *err) {
     const exec_agg_spec *sp = &a->specs[k];
     acc *c = &a->accs[k];
+    /* the accumulators in locals: stores through them could alias the struct, so the compiler
+     * would reload every pointer on every row */
+    int64_t *restrict cnt = c->cnt;
     switch (sp->kind) {
     case EXEC_AGG_COUNT_STAR:
         for (size_t j = 0; j < n; j++)
-            c->cnt[gids[j]]++;
+            cnt[gids[j]]++;
         return EV_OK;
     case EXEC_AGG_COUNT:
         for (size_t j = 0; j < n; j++)
-            c->cnt[gids[j]] += !ISNULL(v, rows[j]);
+            cnt[gids[j]] += !ISNULL(v, rows[j]);
         return EV_OK;
     case EXEC_AGG_COUNT_IF:
         for (size_t j = 0; j < n; j++)
-            c->cnt[gids[j]] += !ISNULL(v, rows[j]) && v->i[rows[j]];
+            cnt[gids[j]] += !ISNULL(v, rows[j]) && v->i[rows[j]];
         return EV_OK;
     case EXEC_AGG_SUM:
-    case EXEC_AGG_AVG:
+    case EXEC_AGG_AVG: {
         if (v->type == SQL_T_UNKNOWN) return EV_OK;
+        uint8_t *restrict has = c->has;
+        const uint8_t *nulls = v->nulls;
+        if (v->type == SQL_T_DOUBLE) {
+            double *restrict f = c->f;
+            const double *x = v->f;
+            for (size_t j = 0; j < n; j++) {
+                size_t r = rows[j];
+                if (nulls && nulls[r]) continue;
+                uint32_t g = gids[j];
+                cnt[g]++;
+                has[g] = 1;
+                f[g] += x[r];
+            }
+            return EV_OK;
+        }
+        int64_t *restrict acc_i = c->i;
+        const int64_t *x = v->i;
+        bool over = false;
         for (size_t j = 0; j < n; j++) {
             size_t r = rows[j];
-            if (v->nulls && v->nulls[r]) continue;
+            if (nulls && nulls[r]) continue;
             uint32_t g = gids[j];
-            c->cnt[g]++;
-            c->has[g] = 1;
-            if (v->type == SQL_T_DOUBLE)
-                c->f[g] += v->f[r];
-            else if (__builtin_add_overflow(c->i[g], v->i[r], &c->i[g]))
-                return ev_error_set(err, EV_ERR_INPUT, "bigint addition overflow in SUM");
+            cnt[g]++;
+            has[g] = 1;
+            over |= __builtin_add_overflow(acc_i[g], x[r], &acc_i[g]);
         }
+        if (over) return ev_error_set(err, EV_ERR_INPUT, "bigint addition overflow in SUM");
         return EV_OK;
+    }
     case EXEC_AGG_MIN:
     case EXEC_AGG_MAX:
     case EXEC_AGG_ARBITRARY:
@@ -608,10 +717,19 @@ ev_status exec_agg_add(exec_agg *a, exec_eval *ev, const exec_batch *b, const ui
     for (size_t k = 0; k < a->nspecs; k++) {
         exec_vec v = {.type = SQL_T_UNKNOWN};
         const exec_agg_spec *sp = &a->specs[k];
+        bool countable = sp->kind == EXEC_AGG_COUNT || sp->kind == EXEC_AGG_COUNT_IF ||
+                         sp->kind == EXEC_AGG_SUM || sp->kind == EXEC_AGG_AVG;
         if (sp->kind == EXEC_AGG_COUNT_DISTINCT && sp->arg) {
             EV_TRY(exec_eval_coded(ev, sp->arg, b, &v));
             if (v.codes && v.type != SQL_T_UNKNOWN) {
                 EV_TRY(marks_add(a, &a->accs[k], &v, gids, rows, n, bud, ev->err));
+                continue;
+            }
+            EV_TRY(exec_vec_plain(ev, &v, b->n));
+        } else if (countable && sp->arg) {
+            EV_TRY(exec_eval_coded(ev, sp->arg, b, &v));
+            if (v.codes && !v.uniform && v.dict_n < AGG_HIST_MAX_WIDTH) {
+                EV_TRY(hist_add(a, k, &v, gids, rows, n, bud, ev->err));
                 continue;
             }
             EV_TRY(exec_vec_plain(ev, &v, b->n));

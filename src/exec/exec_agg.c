@@ -688,8 +688,11 @@ ev_status exec_agg_add(exec_agg *a, exec_eval *ev, const exec_batch *b, const ui
     if (!n) return EV_OK;
     uint32_t *rows = exec_scratch(ev, n * sizeof *rows), *gids = exec_scratch(ev, n * sizeof *gids);
     if (!rows || !gids) return EV_ERR_NOMEM;
-    for (size_t j = 0; j < n; j++)
-        rows[j] = sel ? sel[j] : (uint32_t)j;
+    if (sel)
+        memcpy(rows, sel, n * sizeof *rows);
+    else
+        for (size_t j = 0; j < n; j++)
+            rows[j] = (uint32_t)j;
     if (a->nkeys == 0) {
         if (a->ngroups == 0) {
             if (a->gcap == 0) EV_TRY(grow_groups(a, bud, ev->err));

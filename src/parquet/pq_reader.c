@@ -310,6 +310,18 @@ static size_t kind_size(pq_vec_kind k) {
     return 16;
 }
 
+/* Maps a chunk's pages of a file mapping in one call rather than a fault per page as the decoder
+ * walks it (a tenth of a scan's time otherwise). A hint: kernels without it are simply slower. */
+static void prefault(const pq_reader *r, const uint8_t *p, size_t len) {
+#ifdef MADV_POPULATE_READ
+    if (!r->map || !len) return;
+    uintptr_t page = 4096, a = (uintptr_t)p & ~(page - 1), end = (uintptr_t)p + len;
+    (void)madvise((void *)a, end - a, MADV_POPULATE_READ);
+#else
+    (void)r, (void)p, (void)len;
+#endif
+}
+
 ev_status pq_column_open(pq_reader *r, size_t rg, size_t col, unsigned flags, pq_column_reader **out,
                          ev_error *err) {
     *out = NULL;
@@ -396,6 +408,7 @@ ev_status pq_column_open(pq_reader *r, size_t rg, size_t col, unsigned flags, pq
     c->chunk = r->data + start;
     c->chunk_off = (uint64_t)start;
     c->chunk_len = (size_t)cm->total_compressed_size;
+    prefault(r, c->chunk, c->chunk_len);
     c->values_left = cm->num_values;
     c->kind_size = kind_size(cd->vec_kind);
     c->max_page = r->opts.max_page_bytes ? r->opts.max_page_bytes : ((size_t)1 << 30);

@@ -620,6 +620,7 @@ typedef struct worker_bufs {
     pq_str *pdict_vals;    /* 2 per partition column: the value, the NULL row */
     uint8_t *pdict_nulls;  /* 2 per partition column */
     uint32_t *zero_codes;  /* EXEC_BATCH zeros */
+    pq_pool *pool;         /* column readers' buffers, reused from file to file */
     ev_arena rg;           /* what lives as long as a row group: its dictionaries */
 } worker_bufs;
 
@@ -767,7 +768,8 @@ static ev_status open_file_k(worker *w, size_t k, open_file *of, worker_bufs *wb
     exec_scan *sc = w->sc;
     scan_file *f = &sc->files[k];
     close_file(w, of);
-    EV_TRY(pq_reader_open_file(f->path, NULL, &of->r, &w->err));
+    pq_reader_options ro = {.pool = wb->pool};
+    EV_TRY(pq_reader_open_file(f->path, &ro, &of->r, &w->err));
     of->k = k;
     const pq_file_meta *m = pq_reader_meta(of->r);
     /* not in ev->scratch: batches reset it */
@@ -825,9 +827,10 @@ static ev_status worker_bufs_init(worker_bufs *wb, const exec_scan *sc) {
     wb->pdict_vals = calloc(2 * npk + 2, sizeof *wb->pdict_vals);
     wb->pdict_nulls = calloc(2 * npk + 2, 1);
     wb->zero_codes = calloc(EXEC_BATCH, sizeof *wb->zero_codes);
+    wb->pool = pq_pool_new();
     ev_arena_init(&wb->rg, NULL, 4 << 20); /* one block holds a row group's dictionaries: no churn */
     if (!wb->cols || !wb->cs || !wb->consts || !wb->ones || !wb->blank || !wb->pdict || !wb->pdict_id ||
-        !wb->pdict_vals || !wb->pdict_nulls || !wb->zero_codes)
+        !wb->pdict_vals || !wb->pdict_nulls || !wb->zero_codes || !wb->pool)
         return EV_ERR_NOMEM;
     memset(wb->ones, 1, EXEC_BATCH);
     for (size_t k = 0; k < EXEC_BATCH; k++)
@@ -846,6 +849,7 @@ static void worker_bufs_free(worker_bufs *wb) {
     free(wb->pdict_vals);
     free(wb->pdict_nulls);
     free(wb->zero_codes);
+    pq_pool_free(wb->pool);
     ev_arena_destroy(&wb->rg);
 }
 

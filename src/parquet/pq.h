@@ -213,10 +213,19 @@ typedef struct pq_page_index {
 /* ---- reader ---- */
 typedef struct pq_reader pq_reader;
 
+/* Column readers' buffers (pages, dictionaries, decompression) kept across files: a scan over
+ * many files that opens them all with one pool allocates (and page-faults in) those megabytes
+ * once instead of once per file. Thread-safe; bounded (a few dozen readers). */
+typedef struct pq_pool pq_pool;
+pq_pool *pq_pool_new(void);
+void pq_pool_free(pq_pool *p); /* after every reader that used it is closed; accepts NULL */
+
 typedef struct pq_reader_options {
     const ev_allocator *alloc; /* NULL: the C library */
     size_t max_footer_bytes;   /* 0: 256 MiB. A bigger footer is refused (EV_ERR_LIMIT) */
     size_t max_page_bytes;     /* 0: 1 GiB. Bigger uncompressed pages are refused (EV_ERR_LIMIT) */
+    pq_pool *pool;             /* NULL: each reader keeps a few column readers of its own; only
+                                * used with the C library's allocator */
 } pq_reader_options;
 
 /* Opens `path` (read-only mmap) and decodes its footer. `opts` may be NULL. On success *out owns the

@@ -193,6 +193,32 @@ ev_status pq_reader_open_file(const char *path, const pq_reader_options *opts, p
 }
 
 static void column_free(struct pq_column_reader *c);
+static void column_free_alloc(struct pq_column_reader *c, const ev_allocator *alloc);
+
+#define PQ_POOL_MAX 32
+struct pq_pool {
+    pthread_mutex_t mu;
+    struct pq_column_reader *items[PQ_POOL_MAX];
+    size_t n;
+};
+
+pq_pool *pq_pool_new(void) {
+    pq_pool *p = calloc(1, sizeof *p);
+    if (p) pthread_mutex_init(&p->mu, NULL);
+    return p;
+}
+
+void pq_pool_free(pq_pool *p) {
+    if (!p) return;
+    for (size_t i = 0; i < p->n; i++)
+        column_free_alloc(p->items[i], NULL);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+static pq_pool *reader_pool(const pq_reader *r) {
+    return r->opts.alloc ? NULL : r->opts.pool;
+}
 
 void pq_reader_close(pq_reader *r) {
     if (!r) return;
@@ -356,9 +382,16 @@ ev_status pq_column_open(pq_reader *r, size_t rg, size_t col, unsigned flags, pq
                        "column %s of row group %zu holds %lld values for %lld rows", cd->path, rg,
                        (long long)cm->num_values, (long long)m->row_groups[rg].num_rows);
     pq_column_reader *c = NULL;
-    pthread_mutex_lock(&r->stash_mu);
-    if (r->nstash > 0) c = r->stash[--r->nstash];
-    pthread_mutex_unlock(&r->stash_mu);
+    pq_pool *pool = reader_pool(r);
+    if (pool) {
+        pthread_mutex_lock(&pool->mu);
+        if (pool->n > 0) c = pool->items[--pool->n];
+        pthread_mutex_unlock(&pool->mu);
+    } else {
+        pthread_mutex_lock(&r->stash_mu);
+        if (r->nstash > 0) c = r->stash[--r->nstash];
+        pthread_mutex_unlock(&r->stash_mu);
+    }
     if (c) {
         /* a closed reader's buffers, emptied; everything else starts afresh */
         pq_column_reader keep = *c;
@@ -417,6 +450,10 @@ ev_status pq_column_open(pq_reader *r, size_t rg, size_t col, unsigned flags, pq
 }
 
 static void column_free(pq_column_reader *c) {
+    if (c) column_free_alloc(c, c->r->alloc);
+}
+
+static void column_free_alloc(pq_column_reader *c, const ev_allocator *alloc) {
     if (!c) return;
     pq_codec_ctx_free(c->codec);
     ev_arena_destroy(&c->page_arena);
@@ -425,8 +462,8 @@ static void column_free(pq_column_reader *c) {
     ev_buf_free(&c->dict_vals);
     ev_buf_free(&c->valid_buf);
     ev_buf_free(&c->dense_buf);
-    ev_free(c->r->alloc, c->vcodes, c->vbytes);
-    ev_free(c->r->alloc, c, sizeof *c);
+    ev_free(alloc, c->vcodes, c->vbytes);
+    ev_free(alloc, c, sizeof *c);
 }
 
 void pq_column_close(pq_column_reader *c) {
@@ -435,7 +472,15 @@ void pq_column_close(pq_column_reader *c) {
     size_t held = c->decomp.cap + c->dict_raw.cap + c->dict_vals.cap + c->valid_buf.cap + c->dense_buf.cap +
                   c->page_arena.total_reserved;
     bool kept = false;
-    if (held <= PQ_STASH_MAX_BYTES) {
+    pq_pool *pool = reader_pool(r);
+    if (held <= PQ_STASH_MAX_BYTES && pool) {
+        pthread_mutex_lock(&pool->mu);
+        if (pool->n < PQ_POOL_MAX) {
+            pool->items[pool->n++] = c;
+            kept = true;
+        }
+        pthread_mutex_unlock(&pool->mu);
+    } else if (held <= PQ_STASH_MAX_BYTES) {
         pthread_mutex_lock(&r->stash_mu);
         if (r->nstash < PQ_STASH) {
             r->stash[r->nstash++] = c;

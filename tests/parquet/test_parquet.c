@@ -621,6 +621,42 @@ static void test_dict_codes_form(void **state) {
     mtable_free(&t);
 }
 
+/* Readers sharing a pool hand column readers (and their buffers) from file to file: every value of
+ * two different files still reads back exactly, with the files open at the same time or not. */
+static void test_pool_across_files(void **state) {
+    (void)state;
+    mtable a, b;
+    events_table(&a, 3000, 41, false);
+    events_table(&b, 4500, 42, true);
+    ev_buf fa, fb;
+    ev_buf_init(&fa, NULL);
+    ev_buf_init(&fb, NULL);
+    pq_writer_options o;
+    pq_writer_options_init(&o);
+    o.row_group_rows = 1000;
+    pq_reader_close(write_mem(&a, &o, &fa, 1, 700));
+    pq_reader_close(write_mem(&b, &o, &fb, 2, 900));
+    pq_pool *pool = pq_pool_new();
+    assert_non_null(pool);
+    pq_reader_options ro = {.pool = pool};
+    ev_error err = {0};
+    for (int round = 0; round < 2; round++) {
+        pq_reader *ra, *rb;
+        assert_int_equal(pq_reader_open_mem(fa.data, fa.len, "a.parquet", &ro, &ra, &err), EV_OK);
+        mtable_check(&a, ra, "a with a pool");
+        assert_int_equal(pq_reader_open_mem(fb.data, fb.len, "b.parquet", &ro, &rb, &err), EV_OK);
+        mtable_check(&b, rb, "b with a pool");
+        mtable_check(&a, ra, "a again");
+        pq_reader_close(ra);
+        pq_reader_close(rb);
+    }
+    pq_pool_free(pool);
+    ev_buf_free(&fa);
+    ev_buf_free(&fb);
+    mtable_free(&a);
+    mtable_free(&b);
+}
+
 static void test_corrupt_files(void **state) {
     (void)state;
     mtable t;
@@ -1244,6 +1280,7 @@ int main(void) {
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_corrupt_files),
         cmocka_unit_test(test_dict_codes_form),
+        cmocka_unit_test(test_pool_across_files),
         cmocka_unit_test(test_handmade_encodings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

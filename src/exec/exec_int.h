@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "ev_hash.h"
 #include "exec.h"
 #include "pq.h"
 
@@ -129,28 +130,19 @@ struct exec_eval {
 };
 
 /* ---- exec_value.c ---- */
-static inline uint64_t exec_mix64(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
-
 /* The hash of a string value (exec_hash_value's for VARCHAR), inline for the hot loops. */
 static inline uint64_t exec_hash_bytes(const char *p, size_t n) {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
     while (n >= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
-        h = exec_mix64(h ^ w) + 0x632be59bd9b4e019ULL;
+        h = ev_mix64(h ^ w) + 0x632be59bd9b4e019ULL;
         p += 8;
         n -= 8;
     }
     uint64_t w = 0;
     if (n) memcpy(&w, p, n);
-    return exec_mix64(h ^ w);
+    return ev_mix64(h ^ w);
 }
 
 void *exec_scratch(exec_eval *ev, size_t bytes);

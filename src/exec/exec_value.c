@@ -63,9 +63,9 @@ uint64_t exec_hash_value(const exec_vec *v, size_t row) {
         if (d == 0) d = 0; /* -0.0 groups with 0.0 */
         uint64_t bits;
         memcpy(&bits, &d, 8);
-        return exec_mix64(bits);
+        return ev_mix64(bits);
     }
-    return exec_mix64((uint64_t)v->i[row]);
+    return ev_mix64((uint64_t)v->i[row]);
 }
 
 uint64_t exec_hash_row(const exec_vec *cols, size_t ncols, size_t row) {

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "ev_hash.h"
 #include "pq.h"
 #include "pq_thrift.h"
 
@@ -158,12 +159,7 @@ ev_status pq_pack_bits(ev_buf *out, const uint64_t *v, size_t n, int bw) EV_WUR;
 /* Hashing for dictionaries. */
 uint64_t pq_hash_bytes(const void *p, size_t n);
 static inline uint64_t pq_hash_u64(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
+    return ev_mix64(x);
 }
 
 #endif

@@ -136,8 +136,15 @@ static ev_status evaluate_on_dict(exec_eval *ev, const exec_expr *e, const exec_
     size_t rows = (size_t)col->dict_n + 1;
     exec_batch db = {.n = rows, .ncols = b->ncols};
     db.cols = exec_scratch(ev, b->ncols * sizeof *db.cols);
-    if (!db.cols) return EV_ERR_NOMEM;
-    memcpy(db.cols, b->cols, b->ncols * sizeof *db.cols);
+    /* e reads no other column, but evaluators may copy whole batches (CASE branches): the others
+     * are NULL placeholders as long as the dictionary, not the batch's shorter vectors */
+    void *zeros = exec_scratch(ev, rows * sizeof(pq_str));
+    uint8_t *ones = exec_scratch(ev, rows);
+    if (!db.cols || !zeros || !ones) return EV_ERR_NOMEM;
+    memset(zeros, 0, rows * sizeof(pq_str));
+    memset(ones, 1, rows);
+    for (size_t k = 0; k < b->ncols; k++)
+        db.cols[k] = (exec_vec){.type = SQL_T_UNKNOWN, .p = zeros, .nulls = ones, .uniform = true};
     db.cols[c] = *col->dict;
     ev_error saved = *ev->err;
     exec_vec r;

@@ -154,6 +154,19 @@ static void test_semantics(void **state) {
     assert_string_equal(cell(r, 4, 2), "5");
     assert_string_equal(cell(r, 0, 3), "12000");
     exec_result_free(r);
+    /* an expression over a dictionary-coded column is evaluated once per dictionary entry: a CASE
+     * whose branches copy the batch must not read past the batch's other columns (the user_id
+     * dictionary is longer than a batch) */
+    r = run("SELECT CASE WHEN user_id LIKE 'u_1%' THEN substr(user_id, 1, 3) ELSE 'x' END AS k, COUNT(*) AS n "
+            "FROM events GROUP BY 1 ORDER BY 1");
+    exec_result *r2 = run("SELECT COUNT(*) FROM events WHERE user_id >= 'u_1' AND user_id < 'u_2'");
+    assert_int_equal(exec_result_rows(r), 2);
+    assert_string_equal(cell(r, 0, 0), "u_1");
+    assert_string_equal(cell(r, 0, 1), cell(r2, 0, 0));
+    assert_string_equal(cell(r, 1, 0), "x");
+    assert_int_equal(atol(cell(r, 0, 1)) + atol(cell(r, 1, 1)), 12000);
+    exec_result_free(r);
+    exec_result_free(r2);
     r = run("SELECT 1 AS x UNION ALL SELECT 2 UNION ALL SELECT 2 ORDER BY x DESC");
     assert_int_equal(exec_result_rows(r), 3);
     assert_string_equal(cell(r, 0, 0), "2");

@@ -316,6 +316,34 @@ static int field_of(const char *k, size_t n) {
     }
 }
 
+/* The keys in the order events.md's producers write them (the ETL_F_* order): the key at position
+ * i is first tried as a literal, which skips scanning it as a string and looking it up. Any other
+ * order or spelling (escapes) takes the general path. */
+static const struct {
+    const char *quoted; /* the key and its closing quote */
+    size_t len;
+} expected_keys[ETL_NFIELDS] = {
+    {"timestamp\"", 10}, {"user_id\"", 8},  {"session_id\"", 11}, {"event_type\"", 11},   {"product_id\"", 11},
+    {"quantity\"", 9},   {"price\"", 6},    {"category\"", 9},    {"search_query\"", 13},
+};
+
+/* The field of the key at sc->p (on its opening quote), scanned past its closing quote. */
+static ev_status scan_key(scan *sc, int pos, int *idx) {
+    if (pos < ETL_NFIELDS) {
+        size_t n = expected_keys[pos].len;
+        if ((size_t)(sc->end - sc->p) > n && !memcmp(sc->p + 1, expected_keys[pos].quoted, n)) {
+            sc->p += n + 1;
+            *idx = pos;
+            return EV_OK;
+        }
+    }
+    const char *k;
+    size_t kl;
+    EV_TRY(scan_string(sc, &k, &kl));
+    *idx = field_of(k, kl);
+    return EV_OK;
+}
+
 ev_status etl_scan_line(const char *line, size_t len, etl_field f[ETL_NFIELDS], ev_arena *arena,
                         uint64_t *unknown_keys, char *reason, size_t cap) {
     memset(f, 0, sizeof(etl_field) * ETL_NFIELDS);
@@ -328,16 +356,14 @@ ev_status etl_scan_line(const char *line, size_t len, etl_field f[ETL_NFIELDS], 
     if (sc.p < sc.end && *sc.p == '}') {
         sc.p++;
     } else {
-        for (;;) {
+        for (int pos = 0;; pos++) {
             if (sc.p >= sc.end || *sc.p != '"') return fail(&sc, "expected an object key");
-            const char *k;
-            size_t kl;
-            EV_TRY(scan_string(&sc, &k, &kl));
+            int idx;
+            EV_TRY(scan_key(&sc, pos, &idx));
             skip_ws(&sc);
             if (sc.p >= sc.end || *sc.p != ':') return fail(&sc, "expected ':' after an object key");
             sc.p++;
             skip_ws(&sc);
-            int idx = field_of(k, kl);
             etl_field v;
             EV_TRY(scan_value(&sc, &v, 1));
             if (idx >= 0) f[idx] = v;

@@ -48,11 +48,12 @@ typedef struct dmarks {
  * event_type has 7 rows): rows are counted per (group, code) and the counts folded into the
  * accumulators when the dictionary changes or goes: one increment a row, no value gathered. */
 #define AGG_HIST_MAX_WIDTH 64
+#define HIST_LANES 4
 typedef struct dhist {
     uint64_t dict_id; /* 0: nothing pending */
     const exec_vec *dict;
     size_t width; /* dict_n + 1 */
-    uint32_t *counts; /* group * width + code */
+    uint32_t *counts; /* ((group * width + code) * HIST_LANES + lane */
     size_t cap;       /* entries */
     uint64_t rows;    /* counted since the last fold (folds before a count could overflow) */
 } dhist;
@@ -420,13 +421,17 @@ static ev_status hist_fold(exec_agg *a, size_t k, ev_error *err) {
     dhist *h = &c->hist;
     const exec_vec *d = h->dict;
     exec_agg_kind kind = a->specs[k].kind;
-    size_t groups = h->cap / h->width;
+    size_t groups = h->cap / (h->width * HIST_LANES);
     for (size_t g = 0; g < groups; g++) {
-        uint32_t *row = h->counts + g * h->width;
+        uint32_t *row = h->counts + g * h->width * HIST_LANES;
         for (size_t code = 0; code < h->width; code++) {
-            int64_t n = row[code];
+            uint32_t *lanes = row + code * HIST_LANES;
+            int64_t n = 0;
+            for (int l = 0; l < HIST_LANES; l++) {
+                n += lanes[l];
+                lanes[l] = 0;
+            }
             if (!n) continue;
-            row[code] = 0;
             if (d->type == SQL_T_UNKNOWN || (d->nulls && d->nulls[code])) continue;
             if (kind == EXEC_AGG_COUNT) {
                 c->cnt[g] += n;
@@ -458,7 +463,7 @@ static ev_status hist_add(exec_agg *a, size_t k, const exec_vec *v, const uint32
         h->dict = v->dict;
         h->width = (size_t)v->dict_n + 1;
     }
-    size_t need = a->ngroups * h->width;
+    size_t need = a->ngroups * h->width * HIST_LANES;
     if (need > h->cap) {
         size_t have = h->cap;
         uint32_t *nc = realloc(h->counts, need * sizeof *nc);
@@ -471,8 +476,10 @@ static ev_status hist_add(exec_agg *a, size_t k, const exec_vec *v, const uint32
     uint32_t *restrict counts = h->counts;
     const uint32_t *codes = v->codes;
     size_t w = h->width;
+    /* consecutive rows count into different lanes: repeated (group, code) pairs, the common case,
+     * would otherwise wait on each other's increment */
     for (size_t j = 0; j < n; j++)
-        counts[gids[j] * w + codes[rows[j]]]++;
+        counts[(gids[j] * w + codes[rows[j]]) * HIST_LANES + (j & (HIST_LANES - 1))]++;
     h->rows += n;
     return EV_OK;
 }
@@ -594,10 +601,20 @@ static ev_status update(exec_agg *a, size_t k, const exec_vec *v, const uint32_t
      * would reload every pointer on every row */
     int64_t *restrict cnt = c->cnt;
     switch (sp->kind) {
-    case EXEC_AGG_COUNT_STAR:
+    case EXEC_AGG_COUNT_STAR: {
+        /* one group for the whole batch (keys of partition columns): one addition, not a chain of
+         * increments of the same counter */
+        uint32_t g0 = n ? gids[0] : 0, diff = 0;
+        for (size_t j = 0; j < n; j++)
+            diff |= gids[j] ^ g0;
+        if (!diff) {
+            if (n) cnt[g0] += (int64_t)n;
+            return EV_OK;
+        }
         for (size_t j = 0; j < n; j++)
             cnt[gids[j]]++;
         return EV_OK;
+    }
     case EXEC_AGG_COUNT:
         for (size_t j = 0; j < n; j++)
             cnt[gids[j]] += !ISNULL(v, rows[j]);

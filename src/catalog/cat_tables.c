@@ -16,14 +16,15 @@ ev_status cat_table_create(cat *c, const cat_table *def, int if_not_exists, int6
         if (if_not_exists) return EV_OK;
         return ev_error_set(err, EV_ERR_EXISTS, "Table '%s.%s' already exists", def->db, def->name);
     }
-    EV_TRY(cat_prepare(c, "INSERT INTO tables(db, name, location, format, serde, managed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                       &st, err));
+    EV_TRY(cat_prepare(c, "INSERT INTO tables(db, name, location, format, serde, managed_by, properties) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st, err));
     sqlite3_bind_text(st, 1, def->db, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, def->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, def->location, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, def->format ? def->format : "parquet", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, def->serde, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, def->managed_by, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, def->properties ? def->properties : "{}", -1, SQLITE_STATIC);
     ev_status rc = cat_step_done(c, st, "create table", err);
     if (rc == EV_ERR_EXISTS && err && strstr(err->msg, "FOREIGN KEY"))
         return ev_error_set(err, EV_ERR_NOT_FOUND, "Database '%s' does not exist", def->db);
@@ -45,7 +46,7 @@ ev_status cat_table_create(cat *c, const cat_table *def, int if_not_exists, int6
 ev_status cat_table_get(cat *c, const char *db, const char *name, ev_arena *arena, cat_table **out, ev_error *err) {
     *out = NULL;
     sqlite3_stmt *st;
-    EV_TRY(cat_prepare(c, "SELECT id, db, name, location, format, serde, managed_by FROM tables "
+    EV_TRY(cat_prepare(c, "SELECT id, db, name, location, format, serde, managed_by, properties FROM tables "
                           "WHERE db = ?1 COLLATE NOCASE AND name = ?2 COLLATE NOCASE", &st, err));
     sqlite3_bind_text(st, 1, db, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
@@ -66,6 +67,7 @@ ev_status cat_table_get(cat *c, const char *db, const char *name, ev_arena *aren
     t->format = cat_column_text(st, 4, arena);
     t->serde = cat_column_text(st, 5, arena);
     t->managed_by = cat_column_text(st, 6, arena);
+    t->properties = cat_column_text(st, 7, arena);
     sqlite3_finalize(st);
     EV_TRY(cat_prepare(c, "SELECT name, type, is_partition FROM columns WHERE table_id = ?1 ORDER BY pos", &st, err));
     sqlite3_bind_int64(st, 1, t->id);
@@ -332,4 +334,73 @@ ev_status cat_deletion_done(cat *c, const char *path, ev_error *err) {
     EV_TRY(cat_prepare(c, "DELETE FROM file_deletions WHERE path = ?1", &st, err));
     sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
     return cat_step_done(c, st, "forget a deletion", err);
+}
+
+ev_status cat_table_drop(cat *c, int64_t table_id, ev_error *err) {
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "DELETE FROM tables WHERE id = ?1", &st, err));
+    sqlite3_bind_int64(st, 1, table_id);
+    return cat_step_done(c, st, "drop table", err);
+}
+
+/* ---- databases ---- */
+
+ev_status cat_database_info(cat *c, const char *name, int *exists, int64_t *tables, ev_error *err) {
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "SELECT (SELECT count(*) FROM databases WHERE name = ?1 COLLATE NOCASE), "
+                          "(SELECT count(*) FROM tables WHERE db = ?1 COLLATE NOCASE)", &st, err));
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *exists = rc == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+    *tables = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) return ev_error_set(err, EV_ERR_IO, "catalog: looking up database %s: %s", name, sqlite3_errmsg(c->db));
+    return EV_OK;
+}
+
+ev_status cat_database_create(cat *c, const char *name, const char *location, const char *comment, int if_not_exists,
+                              int *created, ev_error *err) {
+    int exists;
+    int64_t tables;
+    *created = 0;
+    EV_TRY(cat_database_info(c, name, &exists, &tables, err));
+    if (exists) return if_not_exists ? EV_OK : ev_error_set(err, EV_ERR_EXISTS, "Database '%s' already exists", name);
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "INSERT INTO databases(name, location, description) VALUES (?1, ?2, ?3)", &st, err));
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, location, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, comment, -1, SQLITE_STATIC);
+    EV_TRY(cat_step_done(c, st, "create database", err));
+    *created = 1;
+    return EV_OK;
+}
+
+ev_status cat_database_drop(cat *c, const char *name, ev_error *err) {
+    sqlite3_stmt *st;
+    EV_TRY(cat_prepare(c, "DELETE FROM databases WHERE name = ?1 COLLATE NOCASE", &st, err));
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    EV_TRY(cat_step_done(c, st, "drop database", err));
+    if (sqlite3_changes(c->db) == 0) return ev_error_set(err, EV_ERR_NOT_FOUND, "Database '%s' does not exist", name);
+    return EV_OK;
+}
+
+ev_status cat_deletions_stale(cat *c, const char *prefix, cat_deletion_fn fn, void *ctx, ev_error *err) {
+    sqlite3_stmt *st;
+    /* substr rather than LIKE: paths may hold '%' and '_' */
+    EV_TRY(cat_prepare(c, "SELECT d.path, EXISTS (SELECT 1 FROM files f WHERE f.path = d.path) FROM file_deletions d "
+                          "WHERE NOT EXISTS (SELECT 1 FROM tables t WHERE t.id = d.table_id) "
+                          "AND substr(d.path, 1, length(?1)) = ?1 ORDER BY d.path", &st, err));
+    sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+    ev_status rc = EV_OK;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 1), ctx) != 0) {
+            rc = EV_ERR_CANCELLED;
+            break;
+        }
+    }
+    if (rc == EV_OK && step != SQLITE_DONE)
+        rc = ev_error_set(err, EV_ERR_IO, "catalog: listing deletions: %s", sqlite3_errmsg(c->db));
+    sqlite3_finalize(st);
+    return rc;
 }

@@ -73,6 +73,15 @@ static const char *const migrations[] = {
     "ALTER TABLE files ADD COLUMN first_run_id INTEGER;"
     "CREATE TABLE file_deletions(path TEXT PRIMARY KEY, table_id INTEGER NOT NULL, reason TEXT NOT NULL,"
     "  created_at INTEGER NOT NULL DEFAULT (unixepoch()));",
+
+    /* 4: the query history as Athena keeps it: a query id (a UUID, which also names the result
+     * file), the workgroup, the statement type and the engine's own run time. started_at and
+     * ended_at are microseconds since the epoch, like job_runs'. */
+    "ALTER TABLE query_history ADD COLUMN query_id TEXT;"
+    "ALTER TABLE query_history ADD COLUMN workgroup TEXT;"
+    "ALTER TABLE query_history ADD COLUMN statement_type TEXT;"
+    "ALTER TABLE query_history ADD COLUMN engine_usec INTEGER;"
+    "CREATE UNIQUE INDEX query_history_by_query_id ON query_history(query_id);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

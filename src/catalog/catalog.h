@@ -55,6 +55,7 @@ typedef struct cat_table {
     cat_column_def *columns; /* data columns first, then partition keys, in order */
     size_t ncolumns;
     size_t npartition_keys;
+    const char *properties; /* JSON object of table properties ("{}" when none; NULL on create: "{}") */
 } cat_table;
 
 /* Registers a table (and its columns) in `def->db`. With if_not_exists, an existing table of that
@@ -64,6 +65,22 @@ ev_status cat_table_create(cat *c, const cat_table *def, int if_not_exists, int6
 /* Looks a table up (names compare case-insensitively). EV_ERR_NOT_FOUND if absent. */
 ev_status cat_table_get(cat *c, const char *db, const char *name, ev_arena *arena, cat_table **out,
                         ev_error *err) EV_WUR;
+
+/* Removes a table, its columns, partitions and file rows (not the files), inside the caller's
+ * write transaction. */
+ev_status cat_table_drop(cat *c, int64_t table_id, ev_error *err) EV_WUR;
+
+/* ---- databases ---- */
+
+/* Registers a database; *created is 0 when one of that name (case-insensitive) exists: then
+ * EV_ERR_EXISTS unless if_not_exists. location and comment may be NULL. */
+ev_status cat_database_create(cat *c, const char *name, const char *location, const char *comment, int if_not_exists,
+                              int *created, ev_error *err) EV_WUR;
+/* *exists is 1 if the database is registered, and *tables its number of tables. */
+ev_status cat_database_info(cat *c, const char *name, int *exists, int64_t *tables, ev_error *err) EV_WUR;
+/* Removes a database and (by cascade) its tables' catalog rows, inside the caller's write
+ * transaction. EV_ERR_NOT_FOUND if there is none of that name. */
+ev_status cat_database_drop(cat *c, const char *name, ev_error *err) EV_WUR;
 
 /* Calls fn(db, name, ctx) for every table, by database and name. */
 typedef int (*cat_table_name_fn)(const char *db, const char *name, void *ctx);
@@ -131,8 +148,37 @@ ev_status cat_deletion_add(cat *c, int64_t table_id, const char *path, const cha
  * walk (EV_ERR_CANCELLED). Paths are valid during the call. */
 typedef int (*cat_deletion_fn)(const char *path, int claimed, void *ctx);
 ev_status cat_deletions(cat *c, int64_t table_id, cat_deletion_fn fn, void *ctx, ev_error *err) EV_WUR;
+/* Like cat_deletions, for the pending deletions recorded for tables that no longer exist (a
+ * dropped table's files, or a CREATE TABLE AS that never committed: table id 0) whose path starts
+ * with `prefix`. */
+ev_status cat_deletions_stale(cat *c, const char *prefix, cat_deletion_fn fn, void *ctx, ev_error *err) EV_WUR;
 /* Forgets a pending deletion (once the object is gone, or claimed). */
 ev_status cat_deletion_done(cat *c, const char *path, ev_error *err) EV_WUR;
+
+/* ---- query history (Athena's ListQueryExecutions) ---- */
+
+/* One statement run by `evlake sql`. Times in microseconds since the epoch; engine_usec is the
+ * statement's own run time (without writing its result file). */
+typedef struct cat_query {
+    const char *query_id;       /* a UUID, as Athena's */
+    const char *sql;            /* the statement's text */
+    const char *database;       /* the session's current database */
+    const char *workgroup;
+    const char *statement_type; /* DML, DDL or UTILITY, as Athena classifies */
+    const char *status;         /* SUCCEEDED, FAILED or CANCELLED */
+    const char *error;          /* NULL unless FAILED or CANCELLED */
+    const char *result_path;    /* the CSV of a query's rows, or NULL */
+    int64_t started_usec, ended_usec, engine_usec;
+    uint64_t rows;              /* rows returned, or written by CREATE TABLE AS / INSERT */
+    uint64_t bytes_scanned;
+} cat_query;
+
+/* Records a finished statement (alone, or inside the caller's transaction). */
+ev_status cat_query_add(cat *c, const cat_query *q, ev_error *err) EV_WUR;
+/* Calls fn for the newest `limit` statements (0: all), newest first; strings valid during the
+ * call. A non-zero return stops the walk (EV_ERR_CANCELLED). */
+typedef int (*cat_query_fn)(const cat_query *q, void *ctx);
+ev_status cat_queries(cat *c, int limit, cat_query_fn fn, void *ctx, ev_error *err) EV_WUR;
 
 /* ---- DDL for other engines ---- */
 typedef enum cat_dialect { CAT_DIALECT_ATHENA, CAT_DIALECT_TRINO, CAT_DIALECT_SPARK, CAT_DIALECT_DUCKDB } cat_dialect;

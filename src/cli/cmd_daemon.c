@@ -173,7 +173,7 @@ static int plan_or_apply(const cli_ctx *ctx, int apply) {
             all[n++] = (cat_column_def){job->partition_keys[k], "string", 1};
         char location[1024];
         snprintf(location, sizeof location, "%s/%s", job->target_db, job->target_table);
-        cat_table def = {0, job->target_db, job->target_table, location, "parquet", NULL, job->name, all, n, 0};
+        cat_table def = {0, job->target_db, job->target_table, location, "parquet", NULL, job->name, all, n, 0, NULL};
         int64_t id;
         if (cat_begin(c, &err) != EV_OK || cat_table_create(c, &def, 1, &id, &err) != EV_OK ||
             cat_commit(c, &err) != EV_OK) {

@@ -5,6 +5,10 @@
  * A session holds the catalog connection, the current database and the limits (threads, memory
  * budget, workgroup bytes-scanned limit). exec_run executes one statement and returns its result
  * table with the figures Athena reports: runtime, bytes scanned, partitions and row groups skipped.
+ * Besides queries and catalog statements it writes tables: CREATE TABLE AS and INSERT INTO write
+ * Parquet files under Hive partition folders and register them in one catalog transaction.
+ * exec_run_logged also keeps the query history and result files `evlake sql` leaves, as Athena's
+ * workgroups do.
  */
 #ifndef EV_EXEC_H
 #define EV_EXEC_H
@@ -21,11 +25,15 @@
 typedef struct exec_session exec_session;
 
 typedef struct exec_options {
-    const char *home;     /* lake home (catalog at <home>/catalog.db, data under it) */
-    const char *database; /* NULL: "analytics" */
-    int threads;          /* 0: the number of cores */
-    size_t memory_limit;  /* bytes a query may hold; 0: 4 GiB */
-    uint64_t scan_limit;  /* workgroup bytes-scanned limit; 0: none */
+    const char *home;        /* lake home (catalog at <home>/catalog.db, data under it) */
+    const char *database;    /* NULL: "analytics" */
+    int threads;             /* 0: the number of cores */
+    size_t memory_limit;     /* bytes a query may hold; 0: 4 GiB */
+    uint64_t scan_limit;     /* workgroup bytes-scanned limit per query; 0: none */
+    const char *workgroup;   /* named in the history and the scan limit's message; NULL: "primary" */
+    const char *results;     /* where exec_run_logged saves query results: a folder relative to the
+                                home, or absolute; NULL: "results" */
+    const char *crash_point; /* tests only: SIGKILL at this point of a write (see exec_write.h) */
 } exec_options;
 
 ev_status exec_session_open(const exec_options *opts, exec_session **out, ev_error *err) EV_WUR;
@@ -40,7 +48,8 @@ typedef struct exec_stats {
     uint64_t files_read;
     uint64_t partitions_total, partitions_pruned;
     uint64_t row_groups_total, row_groups_skipped;
-    bool from_metadata; /* answered from catalog statistics without reading data */
+    bool from_metadata;                   /* answered from catalog statistics without reading data */
+    uint64_t rows_written, files_written; /* CREATE TABLE AS, INSERT INTO */
 } exec_stats;
 
 /* A result: a table of rows (possibly empty for DDL), or a message. */
@@ -48,6 +57,23 @@ typedef struct exec_result exec_result;
 
 ev_status exec_run(exec_session *s, const sql_stmt *stmt, exec_result **out, ev_error *err) EV_WUR;
 void exec_result_free(exec_result *r); /* accepts NULL */
+
+/* Runs a statement as exec_run does and records it, as Athena records query executions, in the
+ * catalog's query history under a new query id (a UUID): its text (text[0..len)), the database,
+ * statement type, status (SUCCEEDED; FAILED; CANCELLED when the scan limit stopped it), error,
+ * start and end times, run time, bytes scanned and rows (returned, or written by CREATE TABLE AS
+ * and INSERT). A query's rows are also saved as Athena saves them: <results>/<query id>.csv, every
+ * value in double quotes, NULL as an empty field. On failure the history row is still written
+ * and the statement's error returned. */
+ev_status exec_run_logged(exec_session *s, const sql_stmt *stmt, const char *text, size_t len,
+                          exec_result **out, ev_error *err) EV_WUR;
+/* Records a script that could not be parsed as one FAILED statement with `failure`'s message. */
+ev_status exec_log_failure(exec_session *s, const char *text, size_t len, const ev_error *failure,
+                           ev_error *err) EV_WUR;
+/* The query id of a result of exec_run_logged ("" otherwise), and the file its rows were saved
+ * to, relative to the home or absolute ("" when none). Valid as long as the result. */
+const char *exec_result_query_id(const exec_result *r);
+const char *exec_result_output(const exec_result *r);
 
 size_t exec_result_columns(const exec_result *r);
 const char *exec_result_column_name(const exec_result *r, size_t col);

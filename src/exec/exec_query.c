@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec_bind.h"
+#include "exec_write.h"
 
 #define MAX_CONJ 64
 
@@ -744,6 +744,8 @@ typedef struct pipeline {
 
 static ev_status pipeline_sink(void *ctx, int worker, exec_eval *ev, const exec_batch *b) {
     pipeline *p = ctx;
+    /* the workgroup's limit cancels the scan as soon as a file takes it over */
+    if (exec_over_scan_limit(p->q)) return exec_scan_limit_exceeded(p->q, ev->err);
     if (!b) return p->agg ? exec_agg_flush(p->aggs[worker], &p->q->budget, ev->err) : EV_OK;
     uint32_t *sel = NULL;
     size_t ns = b->n;

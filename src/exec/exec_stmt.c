@@ -1,5 +1,6 @@
 /*
- * exec_stmt.c: sessions, statement dispatch (queries, EXPLAIN, catalog statements) and results.
+ * exec_stmt.c: sessions, statement dispatch (queries, EXPLAIN, catalog statements, the writing
+ * statements of exec_write.c and exec_ddl.c) and results.
  */
 #include <math.h>
 #include <stdio.h>
@@ -9,18 +10,24 @@
 
 #include "crawl.h"
 #include "ev_time.h"
-#include "exec_bind.h"
+#include "exec_write.h"
 
 struct exec_result {
     exec_table t;
     char *message;
     exec_stats stats;
     char cell[128];
+    char query_id[40];
+    char *output;
 };
 
 ev_status exec_session_open(const exec_options *o, exec_session **out, ev_error *err) {
-    exec_session *s = calloc(1, sizeof *s);
-    if (!s) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
+    exec_session_ext *x = calloc(1, sizeof *x);
+    if (!x) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
+    exec_session *s = &x->base;
+    x->workgroup = strdup(o->workgroup ? o->workgroup : "primary");
+    x->results = strdup(o->results ? o->results : "results");
+    x->crash_point = o->crash_point ? strdup(o->crash_point) : NULL;
     s->home = strdup(o->home);
     s->database = strdup(o->database ? o->database : "analytics");
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -30,7 +37,9 @@ ev_status exec_session_open(const exec_options *o, exec_session **out, ev_error 
     s->scan_limit = o->scan_limit;
     char path[4096];
     snprintf(path, sizeof path, "%s/catalog.db", o->home);
-    ev_status st = (s->home && s->database) ? EV_OK : ev_error_set(err, EV_ERR_NOMEM, "out of memory");
+    ev_status st = (s->home && s->database && x->workgroup && x->results)
+                       ? EV_OK
+                       : ev_error_set(err, EV_ERR_NOMEM, "out of memory");
     if (st == EV_OK && access(path, F_OK) != 0)
         st = ev_error_set(err, EV_ERR_NOT_FOUND, "no lake at %s (run `evlake init` first)", o->home);
     if (st == EV_OK) st = cat_open(path, NULL, &s->cat, err);
@@ -47,7 +56,10 @@ void exec_session_close(exec_session *s) {
     cat_close(s->cat);
     free(s->home);
     free(s->database);
-    free(s);
+    free(exec_ext(s)->workgroup);
+    free(exec_ext(s)->results);
+    free(exec_ext(s)->crash_point);
+    free(exec_ext(s));
 }
 
 const char *exec_session_database(const exec_session *s) {
@@ -65,7 +77,21 @@ void exec_result_free(exec_result *r) {
     if (!r) return;
     exec_table_free(&r->t);
     free(r->message);
+    free(r->output);
     free(r);
+}
+
+void exec_result_set_log(exec_result *r, const char *query_id, const char *output) {
+    snprintf(r->query_id, sizeof r->query_id, "%s", query_id);
+    free(r->output);
+    r->output = output ? strdup(output) : NULL;
+}
+
+const char *exec_result_query_id(const exec_result *r) {
+    return r->query_id;
+}
+const char *exec_result_output(const exec_result *r) {
+    return r->output ? r->output : "";
 }
 
 size_t exec_result_columns(const exec_result *r) {
@@ -235,20 +261,8 @@ static ev_status run_catalog(exec_query *q, const sql_stmt *s, exec_result *r) {
         cat_table def = {0};
         def.db = s->db ? s->db : q->s->database;
         def.name = s->name;
-        const char *loc = s->location;
-        if (!strncmp(loc, "file://", 7)) loc += 7;
-        if (!strncmp(loc, "s3://", 5)) loc += 5;
-        size_t hl = strlen(q->s->home);
-        if (!strncmp(loc, q->s->home, hl) && loc[hl] == '/') loc += hl + 1;
-        char *l2 = ev_arena_strndup(q->arena, loc, strlen(loc));
-        if (!l2) {
-            st = ev_error_set(q->err, EV_ERR_NOMEM, "out of memory");
-            break;
-        }
-        size_t ll = strlen(l2);
-        while (ll > 1 && l2[ll - 1] == '/')
-            l2[--ll] = 0;
-        def.location = l2;
+        st = exec_location_key(q, s->location, &def.location);
+        if (st != EV_OK) break;
         def.format = s->format;
         def.serde = s->serde;
         def.ncolumns = s->ncolumns + s->npartition_cols;
@@ -284,8 +298,14 @@ static ev_status run_catalog(exec_query *q, const sql_stmt *s, exec_result *r) {
         }
         break;
     }
+    case SQL_S_CREATE_TABLE_AS:
+        st = exec_create_table_as(q, s, &r->message);
+        break;
+    case SQL_S_INSERT:
+        st = exec_insert(q, s, &r->message);
+        break;
     default:
-        st = sql_error_at(q->err, s->pos, "this statement is not supported yet (see docs/NOTES.md)");
+        st = exec_ddl(q, s, &r->message);
         break;
     }
     ev_buf_free(&b);
@@ -319,7 +339,10 @@ static ev_status run_statement(exec_query *q, const sql_stmt *s, exec_result *r)
     return run_catalog(q, s, r);
 }
 
-ev_status exec_run(exec_session *s, const sql_stmt *stmt, exec_result **out, ev_error *err) {
+ev_status exec_run_stmt(exec_session *s, const sql_stmt *stmt, exec_result **out, exec_stats *stats,
+                        ev_error *err) {
+    memset(stats, 0, sizeof *stats);
+    exec_new_query_id(exec_ext(s)->query_id);
     exec_result *r;
     EV_TRY(result_new(&r, err));
     ev_arena arena;
@@ -331,12 +354,10 @@ ev_status exec_run(exec_session *s, const sql_stmt *stmt, exec_result **out, ev_
     q.stats.runtime_usec = ev_time_monotonic() - t0;
     q.stats.bytes_scanned = atomic_load(&q.bytes_scanned);
     q.stats.rows_scanned = atomic_load(&q.rows_scanned);
-    if (st == EV_OK && s->scan_limit && q.stats.bytes_scanned > s->scan_limit)
-        st =
-            ev_error_set(err, EV_ERR_LIMIT,
-                         "Query exceeded the workgroup's bytes-scanned limit: %llu bytes scanned, limit %llu",
-                         (unsigned long long)q.stats.bytes_scanned, (unsigned long long)s->scan_limit);
+    /* the scan checks the limit as it goes; a last file can still take it over */
+    if (st == EV_OK && exec_over_scan_limit(&q)) st = exec_scan_limit_exceeded(&q, err);
     r->stats = q.stats;
+    *stats = q.stats;
     ev_arena_destroy(&arena);
     if (st != EV_OK) {
         exec_result_free(r);
@@ -344,6 +365,11 @@ ev_status exec_run(exec_session *s, const sql_stmt *stmt, exec_result **out, ev_
     }
     *out = r;
     return EV_OK;
+}
+
+ev_status exec_run(exec_session *s, const sql_stmt *stmt, exec_result **out, ev_error *err) {
+    exec_stats stats;
+    return exec_run_stmt(s, stmt, out, &stats, err);
 }
 
 /* ---- output ---- */

@@ -225,7 +225,17 @@ typedef struct sql_column_def {
 typedef struct sql_kv {
     const char *key;
     const char *value; /* string literal value; for ARRAY['a','b'] the items joined by ',' */
+    sql_pos pos;       /* of the key */
+    bool is_array;     /* written as ARRAY[...] */
 } sql_kv;
+
+/* One PARTITION (k = 'v', ...) [LOCATION '...'] clause of ALTER TABLE ADD PARTITION. */
+typedef struct sql_partition_spec {
+    sql_pos pos;
+    sql_kv *kv;
+    size_t nkv;
+    const char *location; /* NULL: below the table's location */
+} sql_partition_spec;
 
 typedef struct sql_stmt {
     sql_stmt_kind kind;
@@ -233,17 +243,24 @@ typedef struct sql_stmt {
     size_t start, end; /* byte range of the statement in the script */
     bool if_exists, if_not_exists;
     const char *db, *name; /* the table or database named */
-    sql_query *query;      /* QUERY, CTAS, INSERT; EXPLAIN's inner statement is `inner` */
+    sql_query *query;      /* QUERY, CTAS, INSERT (INSERT ... VALUES comes as a UNION ALL of
+                              one-row SELECTs); EXPLAIN's inner statement is `inner` */
     struct sql_stmt *inner;
     sql_column_def *columns; /* CREATE EXTERNAL TABLE */
     size_t ncolumns;
     sql_column_def *partition_cols;
     size_t npartition_cols;
-    const char *location;
-    const char *format; /* "parquet" or "json" (ROW FORMAT SERDE / STORED AS) */
+    const char *location; /* CREATE EXTERNAL TABLE, CREATE DATABASE */
+    const char *format;   /* "parquet" or "json" (ROW FORMAT SERDE / STORED AS) */
     const char *serde;
-    sql_kv *props; /* WITH (...) of CTAS, TBLPROPERTIES, ADD PARTITION (k='v', ...) */
+    const char *comment; /* CREATE DATABASE ... COMMENT */
+    sql_kv *props;       /* WITH (...) of CTAS, TBLPROPERTIES, WITH DBPROPERTIES */
     size_t nprops;
+    bool cascade;                /* DROP DATABASE ... CASCADE */
+    sql_column_def *insert_cols; /* INSERT INTO t (a, b): names and positions only; NULL if none */
+    size_t ninsert_cols;
+    sql_partition_spec *partitions; /* ALTER TABLE ADD PARTITION */
+    size_t npartitions;
 } sql_stmt;
 
 typedef struct sql_script {

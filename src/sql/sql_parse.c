@@ -989,6 +989,7 @@ static ev_status parse_props(parser *p, sql_kv **out, size_t *n) {
     vec v = {.size = sizeof(sql_kv)};
     do {
         sql_kv kv = {0};
+        kv.pos = cur(p)->pos;
         if (cur(p)->kind == SQL_TK_STRING) {
             kv.key = cur(p)->text;
             p->i++;
@@ -1002,6 +1003,7 @@ static ev_status parse_props(parser *p, sql_kv **out, size_t *n) {
             p->i++;
         } else if (is_kw(t, "array")) {
             p->i++;
+            kv.is_array = true;
             EV_TRY(expect_op(p, "["));
             ev_buf b;
             ev_buf_init(&b, NULL);
@@ -1114,8 +1116,12 @@ static ev_status parse_create(parser *p, sql_stmt *s) {
         s->kind = SQL_S_CREATE_DATABASE;
         EV_TRY(parse_if_not_exists(p, s));
         EV_TRY(parse_ident(p, &s->name, NULL));
-        if (accept_kw(p, "comment")) EV_TRY(parse_string_lit(p, &s->serde));
+        if (accept_kw(p, "comment")) EV_TRY(parse_string_lit(p, &s->comment));
         if (accept_kw(p, "location")) EV_TRY(parse_string_lit(p, &s->location));
+        if (accept_kw(p, "with")) {
+            EV_TRY(expect_kw(p, "dbproperties"));
+            EV_TRY(parse_props(p, &s->props, &s->nprops));
+        }
         return EV_OK;
     }
     if (accept_kw(p, "external")) {
@@ -1147,6 +1153,101 @@ static ev_status parse_create(parser *p, sql_stmt *s) {
 }
 
 static ev_status parse_statement(parser *p, sql_stmt **out);
+
+/* ALTER TABLE t ADD [IF NOT EXISTS] PARTITION (k = 'v', ...) [LOCATION '...'] [PARTITION ...] */
+static ev_status parse_add_partition(parser *p, sql_stmt *s) {
+    s->kind = SQL_S_ADD_PARTITION;
+    EV_TRY(expect_kw(p, "table"));
+    EV_TRY(parse_qualified(p, &s->db, &s->name, NULL));
+    EV_TRY(expect_kw(p, "add"));
+    EV_TRY(parse_if_not_exists(p, s));
+    if (!is_kw(cur(p), "partition")) return mismatch(p, "PARTITION");
+    vec v = {.size = sizeof(sql_partition_spec)};
+    while (is_kw(cur(p), "partition")) {
+        sql_partition_spec ps = {.pos = cur(p)->pos};
+        p->i++;
+        EV_TRY(parse_props(p, &ps.kv, &ps.nkv));
+        if (accept_kw(p, "location")) EV_TRY(parse_string_lit(p, &ps.location));
+        EV_TRY(vec_push(p, &v, &ps));
+    }
+    s->partitions = v.items;
+    s->npartitions = v.n;
+    return EV_OK;
+}
+
+/* Most rows of INSERT ... VALUES: each row becomes a one-row SELECT under a UNION ALL chain,
+ * which the engine walks recursively. */
+#define MAX_VALUES_ROWS 1000
+
+/* VALUES (a, b), (c, d) | VALUES a, b: a UNION ALL of one-row SELECTs without FROM. */
+static ev_status parse_values(parser *p, sql_query **out) {
+    sql_query *q = NEW(p, sql_query);
+    if (!q) return nomem(p);
+    q->pos = cur(p)->pos;
+    q->limit = -1;
+    EV_TRY(expect_kw(p, "values"));
+    size_t width = 0, rows = 0;
+    do {
+        sql_pos row_pos = cur(p)->pos;
+        if (++rows > MAX_VALUES_ROWS)
+            return sql_error_at(p->err, row_pos, "VALUES takes at most %d rows here; use INSERT ... SELECT",
+                                MAX_VALUES_ROWS);
+        vec items = {.size = sizeof(sql_select_item)};
+        bool paren = is_op(cur(p), "(") && !is_kw(ahead(p, 1), "select") && !is_kw(ahead(p, 1), "with");
+        if (paren) p->i++;
+        do {
+            sql_select_item it = {0};
+            EV_TRY(parse_expr(p, &it.expr));
+            EV_TRY(vec_push(p, &items, &it));
+        } while (paren && accept_op(p, ","));
+        if (paren) EV_TRY(expect_op(p, ")"));
+        if (width && items.n != width)
+            return sql_error_at(p->err, row_pos, "Values rows have mismatched sizes: %zu and %zu", width,
+                                items.n);
+        width = items.n;
+        sql_select *sel = NEW(p, sql_select);
+        sql_body *b = NEW(p, sql_body);
+        if (!sel || !b) return nomem(p);
+        sel->pos = row_pos;
+        sel->items = items.items;
+        sel->nitems = items.n;
+        b->kind = SQL_BODY_SELECT;
+        b->pos = row_pos;
+        b->select = sel;
+        if (!q->body) {
+            q->body = b;
+            continue;
+        }
+        sql_body *u = NEW(p, sql_body);
+        if (!u) return nomem(p);
+        *u = (sql_body){
+            .kind = SQL_BODY_UNION, .pos = row_pos, .left = q->body, .right = b, .union_all = true};
+        q->body = u;
+    } while (accept_op(p, ","));
+    *out = q;
+    return EV_OK;
+}
+
+/* INSERT INTO t [(a, b, ...)] { query | VALUES ... } */
+static ev_status parse_insert(parser *p, sql_stmt *s) {
+    s->kind = SQL_S_INSERT;
+    EV_TRY(expect_kw(p, "into"));
+    EV_TRY(parse_qualified(p, &s->db, &s->name, NULL));
+    if (is_op(cur(p), "(") && !is_kw(ahead(p, 1), "select") && !is_kw(ahead(p, 1), "with")) {
+        p->i++;
+        vec v = {.size = sizeof(sql_column_def)};
+        do {
+            sql_column_def c = {0};
+            EV_TRY(parse_ident(p, &c.name, &c.pos));
+            EV_TRY(vec_push(p, &v, &c));
+        } while (accept_op(p, ","));
+        EV_TRY(expect_op(p, ")"));
+        s->insert_cols = v.items;
+        s->ninsert_cols = v.n;
+    }
+    if (is_kw(cur(p), "values")) return parse_values(p, &s->query);
+    return parse_query(p, &s->query);
+}
 
 static ev_status parse_show(parser *p, sql_stmt *s) {
     if (accept_kw(p, "databases") || accept_kw(p, "schemas")) {
@@ -1203,43 +1304,14 @@ static ev_status parse_statement_body(parser *p, sql_stmt *s) {
         return parse_ident(p, &s->name, NULL);
     }
     if (!strcmp(t->text, "create")) return parse_create(p, s);
-    if (!strcmp(t->text, "insert")) {
-        s->kind = SQL_S_INSERT;
-        EV_TRY(expect_kw(p, "into"));
-        EV_TRY(parse_qualified(p, &s->db, &s->name, NULL));
-        if (is_op(cur(p), "(") && !is_kw(ahead(p, 1), "select") && !is_kw(ahead(p, 1), "with"))
-            return sql_error_at(p->err, cur(p)->pos, "INSERT with a column list is not supported");
-        return parse_query(p, &s->query);
-    }
+    if (!strcmp(t->text, "insert")) return parse_insert(p, s);
     if (!strcmp(t->text, "msck")) {
         s->kind = SQL_S_MSCK_REPAIR;
         EV_TRY(expect_kw(p, "repair"));
         EV_TRY(expect_kw(p, "table"));
         return parse_qualified(p, &s->db, &s->name, NULL);
     }
-    if (!strcmp(t->text, "alter")) {
-        s->kind = SQL_S_ADD_PARTITION;
-        EV_TRY(expect_kw(p, "table"));
-        EV_TRY(parse_qualified(p, &s->db, &s->name, NULL));
-        EV_TRY(expect_kw(p, "add"));
-        EV_TRY(parse_if_not_exists(p, s));
-        /* PARTITION (...) [LOCATION '...'], repeated: kept as props with "\x01location" markers */
-        vec v = {.size = sizeof(sql_kv)};
-        if (!is_kw(cur(p), "partition")) return mismatch(p, "PARTITION");
-        while (accept_kw(p, "partition")) {
-            sql_kv *kv;
-            size_t n;
-            EV_TRY(parse_props(p, &kv, &n));
-            for (size_t k = 0; k < n; k++)
-                EV_TRY(vec_push(p, &v, &kv[k]));
-            sql_kv loc = {"\x01location", NULL};
-            if (accept_kw(p, "location")) EV_TRY(parse_string_lit(p, &loc.value));
-            EV_TRY(vec_push(p, &v, &loc));
-        }
-        s->props = v.items;
-        s->nprops = v.n;
-        return EV_OK;
-    }
+    if (!strcmp(t->text, "alter")) return parse_add_partition(p, s);
     if (!strcmp(t->text, "drop")) {
         if (accept_kw(p, "table")) {
             s->kind = SQL_S_DROP_TABLE;
@@ -1251,7 +1323,7 @@ static ev_status parse_statement_body(parser *p, sql_stmt *s) {
             EV_TRY(parse_if_exists(p, s));
             EV_TRY(parse_ident(p, &s->name, NULL));
             if (accept_kw(p, "cascade"))
-                s->location = "cascade";
+                s->cascade = true;
             else
                 (void)accept_kw(p, "restrict");
             return EV_OK;

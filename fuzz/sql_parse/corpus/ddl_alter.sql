@@ -1,0 +1,2 @@
+ALTER TABLE t ADD IF NOT EXISTS PARTITION (dt = '2025-11-20', hour = 7) LOCATION 's3://b/t/dt=2025-11-20/hour=7/' PARTITION ('location' = 'x') PARTITION (dt='a/b');
+ALTER TABLE db.t ADD PARTITION (dt = '')

@@ -1,0 +1,3 @@
+CREATE TABLE IF NOT EXISTS gold.t WITH (format = 'PARQUET', external_location = 's3://b/k/', partitioned_by = ARRAY['dt', 'hour'], write_compression = 'ZSTD', compression_level = 3) AS SELECT a, b, dt, hour FROM x;
+CREATE TABLE t2 WITH (partitioned_by = ARRAY[]) AS (SELECT 1 AS a) WITH DATA;
+CREATE TABLE t3 WITH ('format' = 'parquet', bucket_count = 4.5, x = true) AS WITH c AS (SELECT 1 AS a) SELECT * FROM c

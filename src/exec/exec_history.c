@@ -45,7 +45,7 @@ ev_status exec_scan_limit_exceeded(exec_query *q, ev_error *err) {
         err, EV_ERR_LIMIT,
         "Query cancelled: Bytes scanned limit was exceeded (workgroup %s: limit %llu bytes per "
         "query, %llu bytes scanned)",
-        exec_ext(q->s)->workgroup, (unsigned long long)q->s->scan_limit,
+        q->s->workgroup, (unsigned long long)q->s->scan_limit,
         (unsigned long long)atomic_load(&q->bytes_scanned));
 }
 
@@ -83,12 +83,11 @@ static ev_status result_csv(exec_result *r, ev_buf *b) {
 
 /* Saves the rows as <results>/<id>.csv (atomically); *key gets the path as recorded. */
 static ev_status save_result(exec_session *s, exec_result *r, char *key, size_t cap, ev_error *err) {
-    exec_session_ext *x = exec_ext(s);
-    const char *dir = x->results;
+    const char *dir = s->results;
     size_t dl = strlen(dir);
     while (dl > 1 && dir[dl - 1] == '/')
         dl--;
-    snprintf(key, cap, "%.*s/%s.csv", (int)dl, dir, x->query_id);
+    snprintf(key, cap, "%.*s/%s.csv", (int)dl, dir, s->query_id);
     char path[4096], folder[4096];
     if (key[0] == '/')
         snprintf(path, sizeof path, "%s", key);
@@ -128,12 +127,11 @@ static const char *statement_type(sql_stmt_kind k) {
 }
 
 static ev_status record(exec_session *s, cat_query *cq, ev_error *err) {
-    exec_session_ext *x = exec_ext(s);
-    cq->query_id = x->query_id;
-    cq->workgroup = x->workgroup;
+    cq->query_id = s->query_id;
+    cq->workgroup = s->workgroup;
     ev_error e2 = {0};
     if (cat_query_add(s->cat, cq, &e2) == EV_OK) return EV_OK;
-    return ev_error_set(err, e2.code, "recording query %s in the query history: %s", x->query_id, e2.msg);
+    return ev_error_set(err, e2.code, "recording query %s in the query history: %s", s->query_id, e2.msg);
 }
 
 ev_status exec_run_logged(exec_session *s, const sql_stmt *stmt, const char *text, size_t len,
@@ -170,7 +168,7 @@ ev_status exec_run_logged(exec_session *s, const sql_stmt *stmt, const char *tex
         st = hst;
     }
     if (st == EV_OK) {
-        exec_result_set_log(r, exec_ext(s)->query_id, cq.result_path);
+        exec_result_set_log(r, s->query_id, cq.result_path);
         *out = r;
     } else {
         exec_result_free(r);
@@ -184,7 +182,7 @@ ev_status exec_log_failure(exec_session *s, const char *text, size_t len, const 
                            ev_error *err) {
     char *sql = strndup(text, len);
     if (!sql) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
-    exec_new_query_id(exec_ext(s)->query_id);
+    exec_new_query_id(s->query_id);
     int64_t now = ev_time_now();
     cat_query cq = {.sql = sql,
                     .database = s->database,

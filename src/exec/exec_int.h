@@ -234,6 +234,10 @@ struct exec_session {
     int threads;
     size_t memory_limit;
     uint64_t scan_limit;
+    char *workgroup;   /* "primary" unless the options say otherwise */
+    char *results;     /* where query results go: relative to the home, or absolute */
+    char query_id[40]; /* of the statement being run (names the files it writes) */
+    char *crash_point; /* tests only; NULL */
 };
 
 typedef struct exec_query {

@@ -22,12 +22,11 @@ struct exec_result {
 };
 
 ev_status exec_session_open(const exec_options *o, exec_session **out, ev_error *err) {
-    exec_session_ext *x = calloc(1, sizeof *x);
-    if (!x) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
-    exec_session *s = &x->base;
-    x->workgroup = strdup(o->workgroup ? o->workgroup : "primary");
-    x->results = strdup(o->results ? o->results : "results");
-    x->crash_point = o->crash_point ? strdup(o->crash_point) : NULL;
+    exec_session *s = calloc(1, sizeof *s);
+    if (!s) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
+    s->workgroup = strdup(o->workgroup ? o->workgroup : "primary");
+    s->results = strdup(o->results ? o->results : "results");
+    s->crash_point = o->crash_point ? strdup(o->crash_point) : NULL;
     s->home = strdup(o->home);
     s->database = strdup(o->database ? o->database : "analytics");
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -37,7 +36,7 @@ ev_status exec_session_open(const exec_options *o, exec_session **out, ev_error 
     s->scan_limit = o->scan_limit;
     char path[4096];
     snprintf(path, sizeof path, "%s/catalog.db", o->home);
-    ev_status st = (s->home && s->database && x->workgroup && x->results)
+    ev_status st = (s->home && s->database && s->workgroup && s->results)
                        ? EV_OK
                        : ev_error_set(err, EV_ERR_NOMEM, "out of memory");
     if (st == EV_OK && access(path, F_OK) != 0)
@@ -56,10 +55,10 @@ void exec_session_close(exec_session *s) {
     cat_close(s->cat);
     free(s->home);
     free(s->database);
-    free(exec_ext(s)->workgroup);
-    free(exec_ext(s)->results);
-    free(exec_ext(s)->crash_point);
-    free(exec_ext(s));
+    free(s->workgroup);
+    free(s->results);
+    free(s->crash_point);
+    free(s);
 }
 
 const char *exec_session_database(const exec_session *s) {
@@ -342,7 +341,7 @@ static ev_status run_statement(exec_query *q, const sql_stmt *s, exec_result *r)
 ev_status exec_run_stmt(exec_session *s, const sql_stmt *stmt, exec_result **out, exec_stats *stats,
                         ev_error *err) {
     memset(stats, 0, sizeof *stats);
-    exec_new_query_id(exec_ext(s)->query_id);
+    exec_new_query_id(s->query_id);
     exec_result *r;
     EV_TRY(result_new(&r, err));
     ev_arena arena;

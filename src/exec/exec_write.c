@@ -37,7 +37,7 @@ static ev_status nomem(exec_query *q) {
 }
 
 void exec_crash_point(exec_query *q, const char *point) {
-    const char *want = exec_ext(q->s)->crash_point;
+    const char *want = q->s->crash_point;
     if (want && !strcmp(want, point)) kill(getpid(), SIGKILL);
 }
 
@@ -474,7 +474,7 @@ static ev_status commit_files(write_job *w, const cat_table *def, int64_t table_
  * deletions cover what is left). */
 static ev_status write_and_commit(write_job *w, const cat_table *def, int64_t table_id) {
     exec_query *q = w->q;
-    const char *qid = exec_ext(q->s)->query_id;
+    const char *qid = q->s->query_id;
     EV_TRY(plan_files(w, qid));
     EV_TRY(record_intents(w, def ? 0 : table_id, qid));
     exec_crash_point(q, "sql_intents");
@@ -695,7 +695,7 @@ static ev_status ctas_definition(exec_query *q, const char *db, const sql_stmt *
         &b,
         "{\"external\": \"%s\", \"write_compression\": \"%s\", \"compression_level\": "
         "\"%d\", \"query_id\": \"%s\"}",
-        o->external_location ? "true" : "false", pq_codec_name(o->codec), o->level, exec_ext(q->s)->query_id);
+        o->external_location ? "true" : "false", pq_codec_name(o->codec), o->level, q->s->query_id);
     char *props = st == EV_OK ? ev_arena_strndup(q->arena, (const char *)b.data, b.len) : NULL;
     ev_buf_free(&b);
     *def = (cat_table){.db = db,

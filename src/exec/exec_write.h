@@ -1,27 +1,12 @@
 /*
  * exec_write.h: what the engine's writing statements share: CREATE TABLE AS and INSERT INTO
  * (exec_write.c), the catalog DDL of databases, DROP TABLE and ADD PARTITION (exec_ddl.c), the
- * query history, result files and the workgroup's scan limit (exec_history.c), and the session
- * fields they need beyond exec_int.h's (exec_session_ext).
+ * query history, result files and the workgroup's scan limit (exec_history.c).
  */
 #ifndef EV_EXEC_WRITE_H
 #define EV_EXEC_WRITE_H
 
 #include "exec_bind.h"
-
-/* The session as exec_session_open allocates it: exec_int.h's fields first, then the workgroup's
- * and the current statement's. Every exec_session is one of these. */
-typedef struct exec_session_ext {
-    exec_session base;
-    char *workgroup;   /* "primary" unless the options say otherwise */
-    char *results;     /* where query results go: relative to the home, or absolute */
-    char query_id[40]; /* of the statement being run (names the files it writes) */
-    char *crash_point; /* tests only; NULL */
-} exec_session_ext;
-
-static inline exec_session_ext *exec_ext(exec_session *s) {
-    return (exec_session_ext *)s;
-}
 
 /* Table owners: a table SQL writes has managed_by "sql:<db>.<table>", which is also the name of
  * its lock (locks/<managed_by>.lock), the one `evlake compact` takes for it. */
@@ -68,7 +53,7 @@ ev_status exec_scan_limit_exceeded(exec_query *q, ev_error *err) EV_WUR;
 bool exec_over_scan_limit(exec_query *q);
 
 /* ---- exec_stmt.c ---- */
-/* Runs one statement as exec_run does under a new query id (exec_ext(s)->query_id), and also
+/* Runs one statement as exec_run does under a new query id (s->query_id), and also
  * hands back its figures when it fails. */
 ev_status exec_run_stmt(exec_session *s, const sql_stmt *stmt, exec_result **out, exec_stats *stats,
                         ev_error *err) EV_WUR;

@@ -753,11 +753,20 @@ typedef struct open_file {
     size_t k; /* SIZE_MAX: none */
     pq_reader *r;
     int *file_cols;
+    uint64_t counted; /* of the reader's bytes read, those added to the query's bytes scanned */
 } open_file;
+
+/* Adds what the reader read since the last call to the query's bytes scanned: per row group, so
+ * that the workgroup's scan limit stops a query within a row group of crossing it. */
+static void count_bytes(worker *w, open_file *of) {
+    uint64_t now = pq_reader_bytes_read(of->r);
+    atomic_fetch_add(&w->q->bytes_scanned, now - of->counted);
+    of->counted = now;
+}
 
 static void close_file(worker *w, open_file *of) {
     if (of->r) {
-        atomic_fetch_add(&w->q->bytes_scanned, pq_reader_bytes_read(of->r));
+        count_bytes(w, of);
         pq_reader_close(of->r);
     }
     free(of->file_cols);
@@ -811,7 +820,9 @@ static ev_status scan_next(worker *w, open_file *of, worker_bufs *wb, exec_eval 
         return EV_OK;
     }
     atomic_fetch_add(&w->q->rows_scanned, (uint64_t)m->row_groups[rg].num_rows);
-    return scan_row_group(w, of->r, f, rg, wb, ev);
+    ev_status st = scan_row_group(w, of->r, f, rg, wb, ev);
+    count_bytes(w, of);
+    return st;
 }
 
 static ev_status worker_bufs_init(worker_bufs *wb, const exec_scan *sc) {

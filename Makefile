@@ -34,6 +34,7 @@ CPPFLAGS := -D_GNU_SOURCE $(addprefix -I,$(wildcard src/*))
 CFLAGS := -std=c11 $(OPT) $(WARN) -pthread -MMD -MP
 LDLIBS := -lisal -ldeflate -lzstd -lsnappy -llz4 -lz -lsqlite3 -lyaml -lpthread -lm
 TEST_LDLIBS := -lcmocka
+CLI_LDLIBS := -ledit
 
 # LIB_SRCS may be narrowed on the command line to build one layer while others are in progress.
 LIB_SRCS ?= $(filter-out src/cli/%,$(wildcard src/*/*.c))
@@ -67,7 +68,7 @@ $(LIB): $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(BIN): $(CLI_OBJS) $(LIB)
-	$(CC) $(CFLAGS) $(LDSAN) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDSAN) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS) $(CLI_LDLIBS)
 	@sh scripts/check-symbols.sh $(LIB)
 
 $(BUILD)/tests/%: tests/%.c $(LIB) $(TEST_UTIL_OBJS)

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <editline/readline.h>
+
 #include "catalog.h"
 #include "cfg.h"
 #include "cfg_pipeline.h"
@@ -90,19 +92,56 @@ static int run_script(exec_session *s, const char *text, size_t len, const sql_o
     return rc;
 }
 
-/* A prompt: statements end at ';'. */
+/* The prompt's history file: $EVLAKE_HISTORY, else ~/.evlake_sql_history ("" when neither). */
+static void history_path(char *out, size_t cap) {
+    const char *env = getenv("EVLAKE_HISTORY"), *home = getenv("HOME");
+    if (env)
+        snprintf(out, cap, "%s", env);
+    else if (home && *home)
+        snprintf(out, cap, "%s/.evlake_sql_history", home);
+    else
+        out[0] = 0;
+}
+
+/* One line of input: through editline on a terminal (arrows, search, history), stdio otherwise.
+ * Returns false at the end of input; *line is malloc'd, without its newline. */
+static bool read_line(bool tty, bool more, char **line) {
+    if (tty) {
+        *line = readline(more ? "    -> " : "evlake> ");
+        return *line != NULL;
+    }
+    size_t cap = 0;
+    *line = NULL;
+    ssize_t n = getline(line, &cap, stdin);
+    if (n < 0) {
+        free(*line);
+        *line = NULL;
+        return false;
+    }
+    if (n && (*line)[n - 1] == '\n') (*line)[n - 1] = 0;
+    return true;
+}
+
+/* A prompt: statements end at ';'. On a terminal, lines are edited with editline and every
+ * statement run is kept in the history file for the next session, as psql and the Athena console do. */
 static int repl(exec_session *s, const sql_opts *o, bool tty) {
     ev_buf acc;
     ev_buf_init(&acc, NULL);
-    char line[65536];
+    char hist[1024];
+    history_path(hist, sizeof hist);
+    if (tty) {
+        using_history();
+        stifle_history(1000);
+        if (hist[0]) read_history(hist);
+    }
+    char *line;
     int rc = 0;
     for (;;) {
-        if (tty) {
-            fputs(acc.len ? "    -> " : "evlake> ", stdout);
-            fflush(stdout);
-        }
-        if (!fgets(line, sizeof line, stdin)) break;
-        if (ev_buf_append_str(&acc, line) != EV_OK) break;
+        if (!read_line(tty, acc.len > 0, &line)) break;
+        ev_status ast = acc.len ? ev_buf_append_str(&acc, "\n") : EV_OK;
+        if (ast == EV_OK) ast = ev_buf_append_str(&acc, line);
+        free(line);
+        if (ast != EV_OK) break;
         const char *t = (const char *)acc.data;
         size_t n = acc.len;
         while (n && (t[n - 1] == '\n' || t[n - 1] == ' ' || t[n - 1] == '\r' || t[n - 1] == '\t'))
@@ -111,12 +150,25 @@ static int repl(exec_session *s, const sql_opts *o, bool tty) {
             ev_buf_reset(&acc);
             continue;
         }
-        if (!strncasecmp(t, "quit", 4) || !strncasecmp(t, "exit", 4)) break;
+        if ((n == 4 || (n == 5 && t[4] == ';')) && (!strncasecmp(t, "quit", 4) || !strncasecmp(t, "exit", 4))) {
+            ev_buf_reset(&acc); /* not a statement to run at the end */
+            break;
+        }
         if (t[n - 1] != ';') continue;
+        if (tty) {
+            char *entry = strndup(t, n);
+            if (entry) add_history(entry);
+            free(entry);
+        }
         rc = run_script(s, t, n, o);
         ev_buf_reset(&acc);
     }
     if (acc.len) rc = run_script(s, (const char *)acc.data, acc.len, o);
+    if (tty && hist[0]) {
+        write_history(hist);
+        history_truncate_file(hist, 1000);
+    }
+    if (tty) fputc('\n', stdout);
     ev_buf_free(&acc);
     return rc;
 }

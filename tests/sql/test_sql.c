@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ev_fs.h"
 #include "exec.h"
 #include "sql.h"
 #include "test_util.h"
@@ -173,6 +174,37 @@ static void test_semantics(void **state) {
     exec_result_free(r);
 }
 
+/* The prompt on a terminal (util-linux `script` gives it one): a statement over two lines runs at
+ * its ';', goes to the history file, and the next session recalls it with the up arrow. */
+static void test_prompt_line_editing(void **state) {
+    (void)state;
+    ev_buf out;
+    ev_buf_init(&out, NULL);
+    char hist[400];
+    snprintf(hist, sizeof hist, "%s/../sql_history", g_home);
+    remove(hist);
+    int rc = tu_run_sh(&out, NULL,
+                       "export EVLAKE_HISTORY=%s; printf 'SELECT 40 + 2\\n  AS answer;\\nquit\\n' | "
+                       "script -qc \"$EVLAKE sql --home %s\" /dev/null",
+                       hist, g_home);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr((const char *)out.data, "42"));
+    ev_buf h;
+    ev_buf_init(&h, NULL);
+    ev_error err = {0};
+    assert_int_equal(ev_read_file(hist, &h, &err), EV_OK);
+    assert_non_null(memmem(h.data, h.len, "answer;", 7)); /* editline escapes the spaces */
+    ev_buf_reset(&out);
+    rc = tu_run_sh(&out, NULL,
+                   "export EVLAKE_HISTORY=%s; printf '\\033[A\\nquit\\n' | script -qc \"$EVLAKE sql --home %s\" "
+                   "/dev/null",
+                   hist, g_home);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr((const char *)out.data, "42"));
+    ev_buf_free(&h);
+    ev_buf_free(&out);
+}
+
 static void test_pruning_and_metadata(void **state) {
     (void)state;
     exec_result *r = run("SELECT COUNT(*) FROM events");
@@ -288,6 +320,7 @@ int main(void) {
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_semantics),
         cmocka_unit_test(test_pruning_and_metadata),
+        cmocka_unit_test(test_prompt_line_editing),
         cmocka_unit_test(test_five_questions_match_duckdb),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -857,7 +857,7 @@ ev_status exec_agg_result(exec_agg *a, char *const *names, exec_table *out, ev_e
     }
     size_t n = a->ngroups;
     EV_TRY(exec_table_reserve(out, n, NULL, err));
-    for (size_t k = 0; k < a->nkeys; k++) {
+    for (size_t k = 0; k < a->nkeys && n; k++) { /* no groups (no rows): nothing to copy, maybe no arrays */
         memcpy(out->cols[k].p, a->keytab.cols[k].p, n * exec_type_size(out->cols[k].type));
         memcpy(out->cols[k].nulls, a->keytab.cols[k].nulls, n);
     }
@@ -869,7 +869,7 @@ ev_status exec_agg_result(exec_agg *a, char *const *names, exec_table *out, ev_e
         exec_vec *o = &out->cols[a->nkeys + k];
         acc *c = &a->accs[k];
         const exec_agg_spec *sp = &a->specs[k];
-        if (sp->kind == EXEC_AGG_COUNT_DISTINCT) {
+        if (sp->kind == EXEC_AGG_COUNT_DISTINCT && n) {
             memset(c->cnt, 0, n * 8);
             for (size_t p = 0; p < c->set.cap; p++)
                 if (c->set.e[p].h) c->cnt[c->set.e[p].gid]++;

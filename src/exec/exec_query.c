@@ -1102,9 +1102,8 @@ static ev_status run_select(exec_query *q, const sql_select *s, cte_env *ctes, c
                     s->items[g->ival - 1].expr->kind == SQL_E_STAR)
                     st = sql_error_at(q->err, g->pos, "GROUP BY position %lld is not in select list",
                                       (long long)g->ival);
-                else
-                    st = exec_bind_expr(&gb, s->items[g->ival - 1].expr, &b.keys[k]);
-                if (st == EV_ERR_INPUT && exec_ast_has_agg(s->items[g->ival - 1].expr))
+                else if ((st = exec_bind_expr(&gb, s->items[g->ival - 1].expr, &b.keys[k])) == EV_ERR_INPUT &&
+                         exec_ast_has_agg(s->items[g->ival - 1].expr))
                     st = sql_error_at(q->err, g->pos, "GROUP BY position %lld is an aggregate",
                                       (long long)g->ival);
             } else {

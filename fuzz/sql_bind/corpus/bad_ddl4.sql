@@ -1,0 +1,1 @@
+CREATE TABLE t WITH (partitioned_by = ARRAY['a', 

@@ -1,0 +1,1 @@
+SELECT category, COUNT(DISTINCT user_id) FROM events WHERE 1 = 0 GROUP BY category

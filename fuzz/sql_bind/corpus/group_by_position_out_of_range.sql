@@ -1,0 +1,1 @@
+SELECT product_id, COUNT(*) FROM events GROUP BY 7

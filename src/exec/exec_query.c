@@ -1325,17 +1325,21 @@ static ev_status union_tables(exec_query *q, const sql_body *u, exec_table *l, e
 static ev_status run_body(exec_query *q, const sql_body *body, cte_env *ctes, const sql_order_item *order,
                           size_t norder, int64_t limit, exec_table *out) {
     if (body->kind == SQL_BODY_SELECT) return run_select(q, body->select, ctes, order, norder, limit, out);
-    exec_table t;
+    exec_table t = {0};
     if (body->kind == SQL_BODY_QUERY) {
         EV_TRY(exec_run_query(q, body->query, ctes, &t));
     } else {
-        exec_table l, r;
-        EV_TRY(run_body(q, body->left, ctes, NULL, 0, -1, &l));
-        ev_status st = run_body(q, body->right, ctes, NULL, 0, -1, &r);
+        /* zeroed: a branch that fails leaves its table untouched, and freeing must be safe */
+        exec_table l = {0}, r = {0};
+        ev_status st = run_body(q, body->left, ctes, NULL, 0, -1, &l);
+        if (st == EV_OK) st = run_body(q, body->right, ctes, NULL, 0, -1, &r);
         if (st == EV_OK) st = union_tables(q, body, &l, &r, &t);
         exec_table_free(&l);
         exec_table_free(&r);
-        EV_TRY(st);
+        if (st != EV_OK) {
+            exec_table_free(&t);
+            return st;
+        }
     }
     if (!norder && limit < 0) {
         *out = t;

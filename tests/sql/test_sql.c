@@ -93,6 +93,7 @@ static void test_parse_errors(void **state) {
                  "line 1:36: Cannot apply operator: varchar = integer");
     expect_error("SELECT 1 / 0", "line 1:10: Division by zero");
     expect_error("SELECT foo(1)", "line 1:8: Function 'foo' not registered");
+    expect_error("SELECT 1 AS a UNION ALL SELECT nosuch, 3", "line 1:32: Column 'nosuch' cannot be resolved");
     expect_error("SELECT product_id, COUNT(*) FROM events GROUP BY 7",
                  "line 1:50: GROUP BY position 7 is not in select list");
     expect_error("/* comment ü */ SELECT\n  CAST('x' AS BIGINT)", "line 2:3: Cannot cast 'x' to BIGINT");

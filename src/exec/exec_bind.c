@@ -557,8 +557,10 @@ static bool is_window_only(const char *n) {
 static ev_status bind_window(binder *b, const sql_expr *e, exec_expr **out) {
     if (!b->allow_window) return sql_error_at(b->q->err, e->pos, "Window functions are not allowed here");
     const char *n = e->name;
-    if (!is_window_only(n) && !exec_is_agg_name(n))
+    if (!is_window_only(n) && !exec_is_agg_name(n)) {
+        if (!exec_func_find(n)) return sql_error_at(b->q->err, e->pos, "Function '%s' not registered", n);
         return sql_error_at(b->q->err, e->pos, "Not a window function: %s", n);
+    }
     if (!strcmp(n, "percent_rank") || !strcmp(n, "cume_dist") || !strcmp(n, "ntile"))
         return sql_error_at(b->q->err, e->pos, "Window function %s is not supported", n);
     win_entry w = {.fname = n};
@@ -582,6 +584,11 @@ static ev_status bind_window(binder *b, const sql_expr *e, exec_expr **out) {
         w.desc[k] = sw->order[k].desc;
         w.nulls_first[k] = sw->order[k].nulls == 1;
     }
+    /* aggregates met in the window's arguments, partitions or order (SUM(COUNT(*)) OVER ()) were
+     * registered on the copy: they are the query's aggregates too */
+    b->aggs = inner.aggs;
+    b->naggs = inner.naggs;
+    b->cap_aggs = inner.cap_aggs;
     w.has_frame = sw->has_frame;
     w.frame_rows = sw->frame_rows;
     w.frame_start = sw->frame_start;

@@ -91,8 +91,12 @@ static bool args_null(const exec_vec *a, size_t nargs, size_t r) {
     return false;
 }
 
+/* The result vector of a function. Its values start zeroed: a NULL row keeps an empty string or
+ * 0, which the evaluators may read without looking at the NULL flags (eval_cmp's string test). */
 static ev_status out_like(exec_eval *ev, sql_type t, size_t n, exec_vec *out) {
-    return exec_vec_alloc(ev, t, n, true, out);
+    EV_TRY(exec_vec_alloc(ev, t, n, true, out));
+    memset(out->p, 0, exec_type_size(t) * n);
+    return EV_OK;
 }
 
 static const char *const unit_names[] = {"microsecond", "millisecond", "second", "minute",  "hour",
@@ -549,8 +553,49 @@ static size_t utf8_offset(pq_str s, size_t chr) {
     return k;
 }
 
+/* Simple (one code point to one) case mapping of the two-byte UTF-8 range, as Java's
+ * Character.toLowerCase/toUpperCase that Trino's lower() and upper() apply: Latin-1, Latin
+ * Extended-A, Greek and Cyrillic. Mappings that change the encoded length (U+0130, U+0131, U+017F)
+ * and the rest of Unicode are left as they are. */
+static uint32_t case_map_cp(uint32_t c, bool upper) {
+    if (!upper) {
+        if ((c >= 0xC0 && c <= 0xDE && c != 0xD7) || (c >= 0x391 && c <= 0x3AB && c != 0x3A2) ||
+            (c >= 0x410 && c <= 0x42F))
+            return c + 0x20;
+        if (c >= 0x400 && c <= 0x40F) return c + 0x50;
+        if (c == 0x178) return 0xFF;
+        if (c == 0x386) return 0x3AC;
+        if (c >= 0x388 && c <= 0x38A) return c + 0x25;
+        if (c == 0x38C) return 0x3CC;
+        if (c == 0x38E || c == 0x38F) return c + 0x3F;
+        if ((c >= 0x100 && c <= 0x12F) || (c >= 0x132 && c <= 0x137) || (c >= 0x14A && c <= 0x177) ||
+            (c >= 0x460 && c <= 0x481) || (c >= 0x48A && c <= 0x4BF) || (c >= 0x4D0 && c <= 0x4FF))
+            return c | 1;
+        if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E) || (c >= 0x4C1 && c <= 0x4CE))
+            return (c & 1) ? c + 1 : c;
+        return c;
+    }
+    if ((c >= 0xE0 && c <= 0xFE && c != 0xF7) || (c >= 0x3B1 && c <= 0x3CB && c != 0x3C2) ||
+        (c >= 0x430 && c <= 0x44F))
+        return c - 0x20;
+    if (c >= 0x450 && c <= 0x45F) return c - 0x50;
+    if (c == 0xFF) return 0x178;
+    if (c == 0x3C2) return 0x3A3; /* final sigma */
+    if (c == 0x3AC) return 0x386;
+    if (c >= 0x3AD && c <= 0x3AF) return c - 0x25;
+    if (c == 0x3CC) return 0x38C;
+    if (c == 0x3CD || c == 0x3CE) return c - 0x3F;
+    if ((c >= 0x100 && c <= 0x12F) || (c >= 0x132 && c <= 0x137) || (c >= 0x14A && c <= 0x177) ||
+        (c >= 0x460 && c <= 0x481) || (c >= 0x48A && c <= 0x4BF) || (c >= 0x4D0 && c <= 0x4FF))
+        return c & ~1u;
+    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E) || (c >= 0x4C1 && c <= 0x4CE))
+        return (c & 1) ? c : c - 1;
+    return c;
+}
+
 static ev_status fn_case_map(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
     EV_TRY(out_like(ev, SQL_T_VARCHAR, n, out));
+    bool upper = e->aux != 0;
     for (size_t r = 0; r < n; r++) {
         if (args_null(a, e->nargs, r)) {
             out->nulls[r] = 1;
@@ -560,9 +605,21 @@ static ev_status fn_case_map(exec_eval *ev, const exec_expr *e, exec_vec *a, siz
         char *p = exec_scratch(ev, s.len + 1);
         if (!p) return EV_ERR_NOMEM;
         for (size_t k = 0; k < s.len; k++) {
-            char c = s.ptr[k];
-            p[k] = e->aux ? (c >= 'a' && c <= 'z' ? (char)(c - 32) : c)
-                          : (c >= 'A' && c <= 'Z' ? (char)(c + 32) : c);
+            unsigned char c = (unsigned char)s.ptr[k];
+            if (c < 0x80) {
+                p[k] =
+                    (char)(upper ? (c >= 'a' && c <= 'z' ? c - 32 : c) : (c >= 'A' && c <= 'Z' ? c + 32 : c));
+            } else if (c >= 0xC2 && c <= 0xDF && k + 1 < s.len &&
+                       ((unsigned char)s.ptr[k + 1] & 0xC0) == 0x80) {
+                /* two-byte sequences map to two-byte sequences: the length never changes */
+                uint32_t cp =
+                    case_map_cp(((uint32_t)(c & 0x1F) << 6) | ((unsigned char)s.ptr[k + 1] & 0x3F), upper);
+                p[k] = (char)(0xC0 | (cp >> 6));
+                p[k + 1] = (char)(0x80 | (cp & 0x3F));
+                k++;
+            } else {
+                p[k] = (char)c;
+            }
         }
         out->s[r] = (pq_str){p, s.len};
     }
@@ -594,7 +651,7 @@ static ev_status fn_substr(exec_eval *ev, const exec_expr *e, exec_vec *a, size_
         if (start < 0) start = len + start + 1;
         int64_t cnt = e->nargs > 2 ? a[2].i[r] : len;
         if (cnt <= 0) continue;
-        if (start - 1 + cnt > len) cnt = len - start + 1;
+        if (cnt > len - start + 1) cnt = len - start + 1; /* not start - 1 + cnt: it may overflow */
         size_t b0 = utf8_offset(s, (size_t)(start - 1));
         pq_str rest = {s.ptr + b0, (uint32_t)(s.len - b0)};
         size_t b1 = utf8_offset(rest, (size_t)cnt);
@@ -719,6 +776,108 @@ static ev_status fn_split_part(exec_eval *ev, const exec_expr *e, exec_vec *a, s
     return EV_OK;
 }
 
+/* Trino's patterns are Java's (Joni); regcomp's are POSIX EREs. Translated here: the classes \d \D
+ * \s \S \w \W (also inside brackets), \t \n \r, escaped punctuation inside brackets (POSIX
+ * brackets take a backslash literally), (?:...) groups, a leading (?i), and lazy quantifiers (a
+ * yes/no search matches the same with greedy ones). Anything else goes to regcomp as it is.
+ * Returns the translated length (out holds up to 12 bytes per input byte), or SIZE_MAX when
+ * `cap` is too small. */
+static size_t regex_java_to_posix(const char *p, size_t n, char *out, size_t cap, int *flags) {
+    size_t w = 0, k = 0;
+    bool in_bracket = false;
+#define PUT(str)                                                                                             \
+    do {                                                                                                     \
+        size_t l_ = strlen(str);                                                                             \
+        if (w + l_ >= cap) return SIZE_MAX;                                                                  \
+        memcpy(out + w, str, l_);                                                                            \
+        w += l_;                                                                                             \
+    } while (0)
+    if (n >= 4 && !memcmp(p, "(?i)", 4)) {
+        *flags |= REG_ICASE;
+        k = 4;
+    }
+    for (; k < n; k++) {
+        char c = p[k];
+        char one[2] = {c, 0};
+        if (c == '\\' && k + 1 < n) {
+            char d = p[++k];
+            const char *cls = NULL;
+            switch (d) {
+            case 'd':
+                cls = in_bracket ? "0-9" : "[0-9]";
+                break;
+            case 'D':
+                cls = in_bracket ? NULL : "[^0-9]";
+                break;
+            case 's':
+                cls = in_bracket ? "[:space:]" : "[[:space:]]";
+                break;
+            case 'S':
+                cls = in_bracket ? NULL : "[^[:space:]]";
+                break;
+            case 'w':
+                cls = in_bracket ? "[:alnum:]_" : "[[:alnum:]_]";
+                break;
+            case 'W':
+                cls = in_bracket ? NULL : "[^[:alnum:]_]";
+                break;
+            case 't':
+                cls = "\t";
+                break;
+            case 'n':
+                cls = "\n";
+                break;
+            case 'r':
+                cls = "\r";
+                break;
+            default:
+                break;
+            }
+            if (cls) {
+                PUT(cls);
+            } else if (in_bracket) {
+                char lit[2] = {d, 0}; /* [\.] is [.] */
+                PUT(lit);
+            } else {
+                char esc[3] = {'\\', d, 0};
+                PUT(esc);
+            }
+            continue;
+        }
+        if (in_bracket) {
+            if (c == ']') in_bracket = false;
+            PUT(one);
+            continue;
+        }
+        if (c == '[') {
+            in_bracket = true;
+            PUT(one);
+            /* a leading ^ or ] belongs to the bracket */
+            if (k + 1 < n && p[k + 1] == '^') {
+                PUT("^");
+                k++;
+            }
+            if (k + 1 < n && p[k + 1] == ']') {
+                PUT("]");
+                k++;
+            }
+            continue;
+        }
+        if (c == '(' && k + 2 < n && p[k + 1] == '?' && p[k + 2] == ':') {
+            PUT("(");
+            k += 2;
+            continue;
+        }
+        if (c == '?' && k > 0 && (p[k - 1] == '*' || p[k - 1] == '+' || p[k - 1] == '?' || p[k - 1] == '}') &&
+            !(k > 1 && p[k - 2] == '\\'))
+            continue; /* lazy quantifier */
+        PUT(one);
+    }
+#undef PUT
+    out[w] = 0;
+    return w;
+}
+
 static ev_status fn_regexp_like(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
     EV_TRY(out_like(ev, SQL_T_BOOLEAN, n, out));
     regex_t re;
@@ -734,11 +893,14 @@ static ev_status fn_regexp_like(exec_eval *ev, const exec_expr *e, exec_vec *a, 
         if (!compiled || compiled_len != pat.len || memcmp(compiled, pat.ptr, pat.len)) {
             if (compiled) regfree(&re);
             compiled = exec_scratch(ev, pat.len + 1);
-            if (!compiled) return EV_ERR_NOMEM;
+            char *posix = exec_scratch(ev, 12 * (size_t)pat.len + 1);
+            if (!compiled || !posix) return EV_ERR_NOMEM;
             memcpy(compiled, pat.ptr, pat.len);
             compiled[pat.len] = 0;
             compiled_len = pat.len;
-            if (regcomp(&re, compiled, REG_EXTENDED | REG_NOSUB)) {
+            int flags = REG_EXTENDED | REG_NOSUB;
+            if (regex_java_to_posix(pat.ptr, pat.len, posix, 12 * (size_t)pat.len + 1, &flags) == SIZE_MAX ||
+                regcomp(&re, posix, flags)) {
                 compiled = NULL;
                 return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: Invalid regular expression: %.*s",
                                     e->pos.line, e->pos.col, (int)(pat.len > 200 ? 200 : pat.len), pat.ptr);
@@ -803,10 +965,16 @@ static ev_status fn_coalesce(exec_eval *ev, const exec_expr *e, exec_vec *a, siz
 
 static ev_status fn_nullif(exec_eval *ev, const exec_expr *e, exec_vec *a, size_t n, exec_vec *out) {
     EV_TRY(out_like(ev, e->type, n, out));
-    exec_value v;
+    exec_value v, c, w;
     for (size_t r = 0; r < n; r++) {
         exec_vec_get(&a[0], r, &v);
-        if (!v.null && !ISNULL(&a[1], r) && exec_cmp_rows(&a[0], r, &a[1], r) == 0) v.null = true;
+        if (!v.null && !ISNULL(&a[1], r)) {
+            /* compared in the second argument's type, the common one (see the binder) */
+            c = v;
+            if (a[0].type != a[1].type) EV_TRY(exec_cast_value(ev, &c, a[1].type, false, e->pos));
+            exec_vec_get(&a[1], r, &w);
+            if (exec_value_cmp(&c, &w) == 0) v.null = true;
+        }
         exec_vec_set(out, r, &v);
     }
     return EV_OK;
@@ -957,6 +1125,10 @@ static ev_status unify(exec_expr *e, size_t from, ev_arena *a, ev_error *err) {
     return EV_OK;
 }
 
+/* What a family's binder returns for a function that is not its own (never an ev_status: the
+ * families' type errors are EV_ERR_INPUT, which is 1). */
+#define NOT_MINE ((ev_status)-1)
+
 static bool name_is(const exec_expr *e, const char *n) {
     return !strcmp(e->fname, n);
 }
@@ -1046,7 +1218,7 @@ static ev_status bind_time_fn(exec_expr *e, ev_arena *a, ev_error *err) {
         e->type = SQL_T_TIMESTAMPTZ;
         return EV_OK;
     }
-    return 1; /* not a time function */
+    return NOT_MINE; /* not a time function */
 }
 
 static ev_status bind_math_fn(exec_expr *e, ev_arena *a, ev_error *err) {
@@ -1081,7 +1253,7 @@ static ev_status bind_math_fn(exec_expr *e, ev_arena *a, ev_error *err) {
         EV_TRY(coerce_arg(e, 0, SQL_T_DOUBLE, a, err));
         return coerce_arg(e, 1, SQL_T_DOUBLE, a, err);
     }
-    return 1;
+    return NOT_MINE;
 }
 
 static ev_status need_varchar(exec_expr *e, size_t from, size_t to, ev_arena *a, ev_error *err) {
@@ -1140,25 +1312,27 @@ static ev_status bind_string_fn(exec_expr *e, ev_arena *a, ev_error *err) {
         e->type = SQL_T_VARCHAR;
         return EV_OK;
     }
-    return 1;
+    return NOT_MINE;
 }
 
 ev_status exec_func_bind(exec_expr *e, ev_arena *a, ev_error *err) {
     ev_status st = bind_time_fn(e, a, err);
-    if (st == 1) st = bind_math_fn(e, a, err);
-    if (st == 1) st = bind_string_fn(e, a, err);
-    if (st != 1) return st;
+    if (st == NOT_MINE) st = bind_math_fn(e, a, err);
+    if (st == NOT_MINE) st = bind_string_fn(e, a, err);
+    if (st != NOT_MINE) return st;
     if (name_is(e, "coalesce") || name_is(e, "greatest") || name_is(e, "least")) {
         e->aux = name_is(e, "least");
         return unify(e, 0, a, err);
     }
     if (name_is(e, "nullif")) {
+        /* Trino compares in the common type but returns the first argument's type:
+         * nullif(quantity, 2.5) is an integer. The second argument is coerced here, the first
+         * per row when it is compared (fn_nullif). */
         sql_type t;
         if (!exec_common_type(e->args[0]->type, e->args[1]->type, &t))
             return type_error(err, e, "comparable types");
+        if (e->args[0]->type == SQL_T_UNKNOWN) EV_TRY(coerce_arg(e, 0, t, a, err));
         e->type = e->args[0]->type;
-        if (t != e->type) e->type = t;
-        EV_TRY(coerce_arg(e, 0, t, a, err));
         return coerce_arg(e, 1, t, a, err);
     }
     if (name_is(e, "if")) {

@@ -731,8 +731,11 @@ ev_status exec_bind_expr(binder *b, const sql_expr *e, exec_expr **out) {
                 return EV_OK;
             }
         }
+        /* an expression without aggregates that cannot be bound over the input rows (an unknown
+         * function, a type error) is wrong whatever the grouping: that error comes first, as in
+         * Trino, not a "must appear in GROUP BY" about one of its columns */
+        if (st != EV_OK) return st;
         if (e->kind == SQL_E_COLUMN) {
-            if (st != EV_OK) return st;
             if (e->qual)
                 return sql_error_at(b->q->err, e->pos,
                                     "'%s.%s' must be an aggregate expression or appear in GROUP BY clause",

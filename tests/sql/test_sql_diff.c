@@ -581,6 +581,12 @@ static void test_rule_timestamps(void **state) {
                "date_diff('millisecond', TIMESTAMP '2025-11-20 08:00:00.0005', TIMESTAMP '2025-11-20 "
                "08:00:00.0025')",
                "2025-11-20 08:00:00.123|2025-11-20 08:00:00.123|123|1.000001|2", t);
+    /* date_diff counts whole units of the microsecond difference, truncated toward zero */
+    expect_row(
+        "SELECT date_diff('hour', TIMESTAMP '2025-11-21 01:05:00', TIMESTAMP '2025-11-21 00:05:00.000506'), "
+        "date_diff('hour', TIMESTAMP '2025-11-21 01:05:00', TIMESTAMP '2025-11-21 00:05:00'), "
+        "date_diff('second', TIMESTAMP '2025-11-21 00:00:01.999999', TIMESTAMP '2025-11-21 00:00:00')",
+        "0|-1|-1", NULL);
     /* two events 1 µs apart stay apart */
     expect_row("SELECT COUNT(DISTINCT \"timestamp\") = COUNT(DISTINCT to_unixtime(\"timestamp\")), "
                "COUNT(DISTINCT date_trunc('millisecond', \"timestamp\")) < COUNT(DISTINCT \"timestamp\") "
@@ -717,6 +723,11 @@ static void test_rule_errors(void **state) {
                  "line 1:20: Window function row_number requires an OVER clause");
     expect_error("SELECT nosuchfn(COUNT(*)) OVER () FROM events",
                  "line 1:8: Function 'nosuchfn' not registered");
+    /* an expression that is wrong in itself is reported before its columns' grouping */
+    expect_error("SELECT upper(nosuchfn(category)), COUNT(*) FROM events GROUP BY event_type",
+                 "line 1:14: Function 'nosuchfn' not registered");
+    expect_error("SELECT upper(category), COUNT(*) FROM events GROUP BY event_type",
+                 "line 1:14: 'category' must be an aggregate expression or appear in GROUP BY clause");
     expect_error("SELECT lower(event_type) OVER () FROM events", "line 1:8: Not a window function: lower");
     expect_error("SELECT CAST('x' AS DATE)", "line 1:8: Cannot cast 'x' to DATE");
     expect_error("SELECT from_iso8601_timestamp('yesterday')", "line 1:8: Invalid format: \"yesterday\"");

@@ -739,7 +739,7 @@ function mysqlToStrftime(f) {
 // A query: { tr, dk, order: [{col, desc, nullsFirst}], ncols, shape }. `order` lists the output
 // columns evlake's rows must be sorted by (empty: any order).
 
-const NULLS = (desc, nf) => (nf ? 'NULLS FIRST' : 'NULLS LAST');
+const NULLS = (nullsFirst) => (nullsFirst ? 'NULLS FIRST' : 'NULLS LAST');
 
 function fromEvents(g) {
   const r = g.r;
@@ -768,8 +768,8 @@ function orderBy(g, cols, mustInclude, wantTotal, allowed = null) {
     if (how === 'ordinal') a = b = String(i + 1);
     // an expression is repeated, unless it is a bare number (that would be an ordinal)
     else if (how === 'expr' && cols[i].tr && !/^\(?\s*-?\s*[0-9.]+\s*\)?$|^'[^']*'$/.test(cols[i].tr)) { a = cols[i].tr; b = cols[i].dk; } else a = b = cols[i].alias;
-    tr.push(`${a}${desc ? ` ${K('DESC')}` : r.chance(0.2) ? ` ${K('ASC')}` : ''}${nf === null ? '' : ` ${K(NULLS(desc, nf))}`}`);
-    dk.push(`${b}${desc ? ' DESC' : ' ASC'} ${NULLS(desc, nf === true)}`);
+    tr.push(`${a}${desc ? ` ${K('DESC')}` : r.chance(0.2) ? ` ${K('ASC')}` : ''}${nf === null ? '' : ` ${K(NULLS(nf))}`}`);
+    dk.push(`${b}${desc ? ' DESC' : ' ASC'} ${NULLS(nf === true)}`);
     order.push({ col: i, desc, nullsFirst: nf === true });
   }
   return { tr: ` ${K('ORDER BY')} ${tr.join(', ')}`, dk: ` ORDER BY ${dk.join(', ')}`, order };
@@ -1487,7 +1487,7 @@ function valEq(a, b, rel) {
 const rowEq = (a, b, approx) => a.length === b.length && a.every((x, i) => valEq(x, b[i], approx?.[i]));
 
 function show(rows, n = 12) {
-  const fmt = (x) => (x.cls === 'null' ? 'NULL' : x.cls === 'str' ? JSON.stringify(x.v) : x.cls === 'double' ? String(x.v) : String(x.v));
+  const fmt = (x) => (x.cls === 'null' ? 'NULL' : x.cls === 'str' ? JSON.stringify(x.v) : String(x.v));
   const lines = rows.slice(0, n).map((r) => `[${r.map(fmt).join(', ')}]`);
   if (rows.length > n) lines.push(`... ${rows.length - n} more`);
   return lines;

@@ -379,6 +379,7 @@ static ev_status eval_on_rows(exec_eval *ev, const exec_expr *e, const exec_batc
     EV_TRY(exec_eval_expr(ev, e, &sub, &part));
     EV_TRY(exec_vec_alloc(ev, e->type, b->n, true, out));
     memset(out->nulls, 1, b->n);
+    memset(out->p, 0, b->n * exec_type_size(e->type)); /* NULL rows hold zeros, never garbage */
     exec_value v;
     for (size_t k = 0; k < nsel; k++) {
         exec_vec_get(&part, k, &v);
@@ -403,6 +404,8 @@ static ev_status eval_case(exec_eval *ev, const exec_expr *e, const exec_batch *
     size_t n = b->n, pairs = (e->nargs - (e->has_else ? 1 : 0)) / 2;
     EV_TRY(exec_vec_alloc(ev, e->type, n, true, out));
     memset(out->nulls, 1, n);
+    memset(out->p, 0, n * exec_type_size(e->type)); /* rows no branch takes: NULL, with zeros (a
+                                                        string comparison reads them unguarded) */
     uint8_t *decided = exec_scratch(ev, n);
     uint32_t *sel = exec_scratch(ev, n * sizeof *sel);
     if (!decided || !sel) return EV_ERR_NOMEM;

@@ -31,6 +31,7 @@ struct exec_scan {
     size_t nfiles, cap;
     exec_expr **stat_conj; /* conjuncts usable against statistics */
     size_t nstat_conj;
+    size_t nresidual; /* conjuncts the partitions cannot decide: rows must be read for them */
     _Atomic size_t next; /* the file the workers are taking row groups from */
     _Atomic uint64_t rg_total, rg_skipped, files_read;
     uint64_t partitions_total, partitions_pruned;
@@ -280,10 +281,12 @@ ev_status exec_scan_prune(exec_query *q, exec_scan *sc, exec_expr *const *conj, 
     size_t np = 0;
     for (size_t k = 0; k < n; k++) {
         bool any = false;
-        if (npk && only_partition_cols(conj[k], sc->ndata, &any) && any)
+        if (npk && only_partition_cols(conj[k], sc->ndata, &any) && any) {
             pconj[np++] = conj[k];
-        else if (stat_usable(conj[k], sc->ndata))
-            sc->stat_conj[sc->nstat_conj++] = conj[k];
+            continue;
+        }
+        sc->nresidual++;
+        if (stat_usable(conj[k], sc->ndata)) sc->stat_conj[sc->nstat_conj++] = conj[k];
     }
     if (!np) return EV_OK;
     /* one-row batch: partition columns hold the partition's values, the rest are NULL */
@@ -940,7 +943,7 @@ int64_t exec_scan_row_count(const exec_scan *sc) {
         if (!sc->files[k].rows && sc->files[k].size) return -1;
         n += (int64_t)sc->files[k].rows;
     }
-    return sc->nstat_conj ? -1 : n;
+    return sc->nresidual ? -1 : n; /* a filter on data columns needs the rows */
 }
 
 void exec_scan_explain(const exec_scan *sc, ev_buf *out) {

@@ -221,6 +221,14 @@ static void test_pruning_and_metadata(void **state) {
     assert_int_equal(st->partitions_pruned, st->partitions_total - 1);
     assert_string_equal(cell(r, 0, 0), "01");
     exec_result_free(r);
+    /* a filter on data columns that neither partitions nor statistics decide: the rows are read */
+    r = run("SELECT COUNT(*) FROM events WHERE user_id LIKE 'u_1%'");
+    exec_result *r2 = run("SELECT COUNT_IF(user_id LIKE 'u_1%') FROM events");
+    assert_false(exec_result_stats(r)->from_metadata);
+    assert_string_equal(cell(r, 0, 0), cell(r2, 0, 0));
+    assert_true(atol(cell(r, 0, 0)) > 0 && atol(cell(r, 0, 0)) < 12000);
+    exec_result_free(r);
+    exec_result_free(r2);
     r = run("SELECT COUNT(*) FROM events WHERE quantity > 5");
     assert_string_equal(cell(r, 0, 0), "0");
     assert_int_equal(exec_result_stats(r)->row_groups_skipped, exec_result_stats(r)->row_groups_total);

@@ -44,11 +44,18 @@ static ev_status eval_neg(exec_eval *ev, const exec_expr *e, const exec_batch *b
     EV_TRY(exec_eval_expr(ev, e->args[0], b, &a));
     EV_TRY(exec_vec_alloc(ev, e->type, b->n, false, out));
     out->nulls = a.nulls;
+    int64_t lowest = e->type == SQL_T_INTEGER ? INT32_MIN : INT64_MIN;
     for (size_t r = 0; r < b->n; r++) {
-        if (e->type == SQL_T_DOUBLE)
+        if (e->type == SQL_T_DOUBLE) {
             out->f[r] = -a.f[r];
-        else
-            out->i[r] = a.type == SQL_T_UNKNOWN ? 0 : -a.i[r];
+        } else if (a.type == SQL_T_UNKNOWN || (a.nulls && a.nulls[r])) {
+            out->i[r] = 0;
+        } else if (a.i[r] == lowest) { /* the one value whose negation does not fit */
+            return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: %s negation overflow", e->pos.line,
+                                e->pos.col, e->type == SQL_T_INTEGER ? "integer" : "bigint");
+        } else {
+            out->i[r] = -a.i[r];
+        }
     }
     return EV_OK;
 }
@@ -126,8 +133,11 @@ static ev_status eval_arith(exec_eval *ev, const exec_expr *e, const exec_batch 
         }
         if (!ovf && e->type == SQL_T_INTEGER && (w > INT32_MAX || w < INT32_MIN)) ovf = true;
         if (ovf)
-            return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: %s addition overflow", e->pos.line,
-                                e->pos.col, e->type == SQL_T_INTEGER ? "integer" : "bigint");
+            return ev_error_set(ev->err, EV_ERR_INPUT, "line %u:%u: %s %s overflow", e->pos.line, e->pos.col,
+                                e->type == SQL_T_INTEGER ? "integer" : "bigint",
+                                e->op == SQL_OP_SUB   ? "subtraction"
+                                : e->op == SQL_OP_MUL ? "multiplication"
+                                                      : "addition");
         o[r] = w;
     }
     return EV_OK;
@@ -203,6 +213,37 @@ static ev_status eval_cmp(exec_eval *ev, const exec_expr *e, const exec_batch *b
             for (size_t r = 0; r < n; r++)
                 o[r] = a[r] >= c[r];
             break;
+        }
+        return EV_OK;
+    }
+    if (exec_is_numeric(x.type) && exec_is_numeric(y.type)) {
+        /* a double on either side: IEEE comparisons, so NaN is neither equal to, below nor above
+         * anything (Trino), unlike the total order ORDER BY uses */
+        for (size_t r = 0; r < n; r++) {
+            double u = x.type == SQL_T_DOUBLE ? x.f[r] : (double)x.i[r];
+            double v = y.type == SQL_T_DOUBLE ? y.f[r] : (double)y.i[r];
+            int64_t res;
+            switch (e->op) {
+            case SQL_OP_EQ:
+                res = u == v;
+                break;
+            case SQL_OP_NE:
+                res = u != v;
+                break;
+            case SQL_OP_LT:
+                res = u < v;
+                break;
+            case SQL_OP_LE:
+                res = u <= v;
+                break;
+            case SQL_OP_GT:
+                res = u > v;
+                break;
+            default:
+                res = u >= v;
+                break;
+            }
+            out->i[r] = (out->nulls && out->nulls[r]) ? 0 : res;
         }
         return EV_OK;
     }

@@ -92,6 +92,8 @@ static void test_parse_errors(void **state) {
     expect_error("SELECT year FROM events WHERE year = 2025",
                  "line 1:36: Cannot apply operator: varchar = integer");
     expect_error("SELECT 1 / 0", "line 1:10: Division by zero");
+    expect_error("SELECT -(-9223372036854775807 - 1)", "line 1:8: bigint negation overflow");
+    expect_error("SELECT 9223372036854775807 * 2", "line 1:28: bigint multiplication overflow");
     expect_error("SELECT foo(1)", "line 1:8: Function 'foo' not registered");
     expect_error("SELECT 1 AS a UNION ALL SELECT nosuch, 3", "line 1:32: Column 'nosuch' cannot be resolved");
     expect_error("SELECT product_id, COUNT(*) FROM events GROUP BY 7",
@@ -101,7 +103,14 @@ static void test_parse_errors(void **state) {
 
 static void test_semantics(void **state) {
     (void)state;
-    exec_result *r = run("select 7 / 2 AS a, 7.0 / 2 AS b, -7 / 2 AS c, 7 % 3 AS d, 1.0 * 3 / 6 AS e, "
+    /* NaN compares false with everything (IEEE, as Trino), though ORDER BY puts it above all */
+    exec_result *r = run("SELECT 0.0 / 0 > 1, 0.0 / 0 = 0.0 / 0, 0.0 / 0 <> 0.0 / 0, 0.0 / 0 < 1");
+    assert_string_equal(cell(r, 0, 0), "false");
+    assert_string_equal(cell(r, 0, 1), "false");
+    assert_string_equal(cell(r, 0, 2), "true");
+    assert_string_equal(cell(r, 0, 3), "false");
+    exec_result_free(r);
+    r = run("select 7 / 2 AS a, 7.0 / 2 AS b, -7 / 2 AS c, 7 % 3 AS d, 1.0 * 3 / 6 AS e, "
                          "round(2.5) AS f, round(-2.5) AS g, round(3.14159, 2) AS h");
     assert_string_equal(cell(r, 0, 0), "3");
     assert_string_equal(cell(r, 0, 1), "3.5");

@@ -336,9 +336,7 @@ static ev_status marks_resolve(exec_agg *a, acc *c, exec_budget *bud, ev_error *
                 row[code] = 0;
                 if (d->type == SQL_T_UNKNOWN || (d->nulls && d->nulls[code])) continue;
                 codes[nb] = (uint32_t)code;
-                hs[nb++] = d->type == SQL_T_VARCHAR
-                               ? exec_hash_bytes(d->s[code].ptr, d->s[code].len) | (1ULL << 63)
-                               : value_hash(d, code);
+                hs[nb++] = value_hash(d, code);
             }
             for (size_t i = 0; i < nb; i++) {
                 if (i + AHEAD < nb && set->cap) __builtin_prefetch(&set->e[dset_slot(hs[i + AHEAD], g, set->cap)]);

@@ -185,68 +185,57 @@ static ev_status eval_cmp(exec_eval *ev, const exec_expr *e, const exec_batch *b
         memset(out->i, 0, n * 8);
         return EV_OK;
     }
+/* One loop per operator over two arrays of the same C type: C's comparisons are the SQL ones for
+ * integers, and for doubles the IEEE ones Trino uses (NaN neither equal to, below nor above
+ * anything, unlike the total order ORDER BY uses). */
+#define CMP_LOOPS(A, C, O)                                                                                   \
+    switch (e->op) {                                                                                         \
+    case SQL_OP_EQ:                                                                                          \
+        for (size_t r = 0; r < n; r++)                                                                       \
+            (O)[r] = (A)[r] == (C)[r];                                                                       \
+        break;                                                                                               \
+    case SQL_OP_NE:                                                                                          \
+        for (size_t r = 0; r < n; r++)                                                                       \
+            (O)[r] = (A)[r] != (C)[r];                                                                       \
+        break;                                                                                               \
+    case SQL_OP_LT:                                                                                          \
+        for (size_t r = 0; r < n; r++)                                                                       \
+            (O)[r] = (A)[r] < (C)[r];                                                                        \
+        break;                                                                                               \
+    case SQL_OP_LE:                                                                                          \
+        for (size_t r = 0; r < n; r++)                                                                       \
+            (O)[r] = (A)[r] <= (C)[r];                                                                       \
+        break;                                                                                               \
+    case SQL_OP_GT:                                                                                          \
+        for (size_t r = 0; r < n; r++)                                                                       \
+            (O)[r] = (A)[r] > (C)[r];                                                                        \
+        break;                                                                                               \
+    default:                                                                                                 \
+        for (size_t r = 0; r < n; r++)                                                                       \
+            (O)[r] = (A)[r] >= (C)[r];                                                                       \
+        break;                                                                                               \
+    }
     if (exec_is_int(x.type) && exec_is_int(y.type)) {
-        const int64_t *a = x.i, *c = y.i;
-        int64_t *o = out->i;
-        switch (e->op) {
-        case SQL_OP_EQ:
-            for (size_t r = 0; r < n; r++)
-                o[r] = a[r] == c[r];
-            break;
-        case SQL_OP_NE:
-            for (size_t r = 0; r < n; r++)
-                o[r] = a[r] != c[r];
-            break;
-        case SQL_OP_LT:
-            for (size_t r = 0; r < n; r++)
-                o[r] = a[r] < c[r];
-            break;
-        case SQL_OP_LE:
-            for (size_t r = 0; r < n; r++)
-                o[r] = a[r] <= c[r];
-            break;
-        case SQL_OP_GT:
-            for (size_t r = 0; r < n; r++)
-                o[r] = a[r] > c[r];
-            break;
-        default:
-            for (size_t r = 0; r < n; r++)
-                o[r] = a[r] >= c[r];
-            break;
-        }
+        CMP_LOOPS(x.i, y.i, out->i);
         return EV_OK;
     }
     if (exec_is_numeric(x.type) && exec_is_numeric(y.type)) {
-        /* a double on either side: IEEE comparisons, so NaN is neither equal to, below nor above
-         * anything (Trino), unlike the total order ORDER BY uses */
-        for (size_t r = 0; r < n; r++) {
-            double u = x.type == SQL_T_DOUBLE ? x.f[r] : (double)x.i[r];
-            double v = y.type == SQL_T_DOUBLE ? y.f[r] : (double)y.i[r];
-            int64_t res;
-            switch (e->op) {
-            case SQL_OP_EQ:
-                res = u == v;
-                break;
-            case SQL_OP_NE:
-                res = u != v;
-                break;
-            case SQL_OP_LT:
-                res = u < v;
-                break;
-            case SQL_OP_LE:
-                res = u <= v;
-                break;
-            case SQL_OP_GT:
-                res = u > v;
-                break;
-            default:
-                res = u >= v;
-                break;
-            }
-            out->i[r] = (out->nulls && out->nulls[r]) ? 0 : res;
+        /* a double on one side: the integer side widened */
+        const double *a = x.f, *c = y.f;
+        double *w = x.type == SQL_T_DOUBLE && y.type == SQL_T_DOUBLE ? NULL : exec_scratch(ev, (n ? n : 1) * 8);
+        if (w) {
+            const exec_vec *iv = x.type == SQL_T_DOUBLE ? &y : &x;
+            for (size_t r = 0; r < n; r++)
+                w[r] = (double)iv->i[r];
+            if (x.type == SQL_T_DOUBLE) c = w;
+            else a = w;
+        } else if (!(x.type == SQL_T_DOUBLE && y.type == SQL_T_DOUBLE)) {
+            return EV_ERR_NOMEM;
         }
+        CMP_LOOPS(a, c, out->i);
         return EV_OK;
     }
+#undef CMP_LOOPS
     for (size_t r = 0; r < n; r++)
         out->i[r] = (out->nulls && out->nulls[r]) ? 0 : cmp_result(e->op, exec_cmp_rows(&x, r, &y, r));
     return EV_OK;

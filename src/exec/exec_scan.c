@@ -18,7 +18,6 @@ typedef struct scan_file {
     uint64_t size, rows;
     exec_value *pvals; /* one per partition key */
     bool pruned;
-    uint8_t *rg_skip; /* per row group, filled when the footer is read (lazily) */
     _Atomic uint32_t next_rg; /* the next row group a worker takes */
 } scan_file;
 
@@ -239,8 +238,6 @@ ev_status exec_scan_open(exec_query *q, const cat_table *t, const bool *needed, 
 
 void exec_scan_close(exec_scan *sc) {
     if (!sc) return;
-    for (size_t k = 0; k < sc->nfiles; k++)
-        free(sc->files[k].rg_skip);
     free(sc->files);
     free(sc);
 }

@@ -19,6 +19,7 @@ struct etl_reader {
     gz_reader *gz;
     ev_buf buf;        /* decompressed bytes not yet split into lines */
     ev_arena strings;  /* decoded strings of the lines since the last flush */
+    etl_fast_state fast;
 };
 
 ev_status etl_reader_create(size_t max_line, etl_reader **out, ev_error *err) {
@@ -79,10 +80,14 @@ static ev_status handle_line(etl_reader *r, line_state *ls, const char *text, si
         snprintf(reason, sizeof reason, "incomplete line: %s", damage);
         return quarantine(ls, line, offset, reason, text, len, err);
     }
+    etl_event e;
+    if (etl_scan_fast(text, len, &r->fast, &e)) {
+        ls->stats->rows++;
+        return ls->sink->row(ls->sink->ctx, &e, err);
+    }
     etl_field f[ETL_NFIELDS];
     ev_status st = etl_scan_line(text, len, f, &r->strings, &ls->stats->unknown_keys, reason, sizeof reason);
     if (st == EV_ERR_NOMEM) return ev_error_set(err, st, "out of memory scanning line %llu", (unsigned long long)line);
-    etl_event e;
     if (st == EV_OK) st = etl_event_from_fields(f, &e, reason, sizeof reason);
     if (st != EV_OK) return quarantine(ls, line, offset, reason, text, len, err);
     ls->stats->rows++;

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "exec_int.h"
 
@@ -237,7 +238,10 @@ static ev_status find_group(exec_agg *a, const exec_vec *kv, size_t r, uint64_t 
 
 /* ---- distinct sets ---- */
 
-static uint64_t value_hash(const exec_vec *v, size_t r) {
+static inline uint64_t value_hash(const exec_vec *v, size_t r) {
+    /* strings hashed inline (exec_hash_value's own result): the resolve loops hash millions */
+    if (v->type == SQL_T_VARCHAR && !(v->nulls && v->nulls[r]))
+        return exec_hash_bytes(v->s[r].ptr, v->s[r].len) | (1ULL << 63);
     return exec_hash_value(v, r) | (1ULL << 63);
 }
 
@@ -245,9 +249,24 @@ static size_t dset_slot(uint64_t h, uint32_t gid, size_t cap) {
     return (h ^ gid * 0x9e3779b97f4a7c15ULL) & (cap - 1);
 }
 
+/* A zeroed slot array. Big sets get 2 MiB pages where the kernel offers them: their probes land at
+ * random, and with 4 KiB pages nearly every one also misses the TLB (measured: a third of
+ * COUNT(DISTINCT)'s resolve time on 90,000 ids per row group). */
+static dent *dset_slots(size_t n) {
+    size_t bytes = n * sizeof(dent), huge = (size_t)2 << 20;
+    if (bytes < huge) return calloc(n, sizeof(dent));
+    void *p = NULL;
+    if (posix_memalign(&p, huge, bytes)) return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    memset(p, 0, bytes);
+    return p;
+}
+
 static ev_status dset_grow(dset *d, ev_error *err) {
     size_t nc = d->cap ? d->cap * 2 : 1024;
-    dent *e = calloc(nc, sizeof *e);
+    dent *e = dset_slots(nc);
     if (!e) return ev_error_set(err, EV_ERR_NOMEM, "out of memory in COUNT(DISTINCT)");
     for (size_t k = 0; k < d->cap; k++) {
         if (!d->e[k].h) continue;
@@ -266,6 +285,33 @@ static pq_str dent_str(const dent *e) {
     return (pq_str){e->len <= DSET_INLINE ? e->inl : e->ptr, e->len};
 }
 
+/* A string of at most DSET_INLINE bytes into a zeroed inline buffer with at most four fixed-size
+ * overlapping copies: a variable-length memcpy is a library call per insert. */
+static inline void inline_copy(char *dst, pq_str s) {
+    const char *p = s.ptr;
+    uint32_t n = s.len;
+    if (n >= 8) {
+        memcpy(dst, p, 8);
+        memcpy(dst + n - 8, p + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(dst, p, 4);
+        memcpy(dst + n - 4, p + n - 4, 4);
+    } else if (n) {
+        dst[0] = p[0];
+        dst[n / 2] = p[n / 2];
+        dst[n - 1] = p[n - 1];
+    }
+}
+
+static inline bool inline_eq(const char *a, const char *b) {
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, a, 8);
+    memcpy(&a1, a + 8, 8);
+    memcpy(&b0, b, 8);
+    memcpy(&b1, b + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
 /* Inserts (gid, value) unless present. */
 static ev_status dset_add(exec_agg *a, dset *d, uint32_t gid, uint64_t h, sql_type t, int64_t iv, pq_str sv,
                           exec_budget *bud, ev_error *err) {
@@ -278,15 +324,14 @@ static ev_status dset_add(exec_agg *a, dset *d, uint32_t gid, uint64_t h, sql_ty
     dent key = {.h = h, .gid = gid, .len = str ? sv.len : 0};
     if (!str)
         key.iv = iv;
-    else if (inl && sv.len)
-        memcpy(key.inl, sv.ptr, sv.len);
+    else if (inl)
+        inline_copy(key.inl, sv);
     size_t p = dset_slot(h, gid, d->cap);
     for (;;) {
         dent *e = &d->e[p];
         if (!e->h) break;
         if (e->h == h && e->gid == gid && e->len == key.len) {
-            if (!str || inl ? !memcmp(e->inl, key.inl, DSET_INLINE) : !memcmp(e->ptr, sv.ptr, sv.len))
-                return EV_OK;
+            if (!str || inl ? inline_eq(e->inl, key.inl) : !memcmp(e->ptr, sv.ptr, sv.len)) return EV_OK;
         }
         p = (p + 1) & (d->cap - 1);
     }
@@ -591,6 +636,47 @@ static ev_status keep_string(exec_agg *a, pq_str s, pq_str *out, ev_error *err) 
     return EV_OK;
 }
 
+static bool same_group(const uint32_t *gids, size_t n) {
+    uint32_t g0 = gids[0], diff = 0;
+    for (size_t j = 0; j < n; j++)
+        diff |= gids[j] ^ g0;
+    return diff == 0;
+}
+
+/* SUM/AVG of rows that all fall in group g (a batch of one partition, grouped by partition keys):
+ * four sums in registers, added to the group once. Adding into the group's slot row after row
+ * waits on the previous row's store every time (~9 cycles a row). Doubles are then added in
+ * another order than row by row; like Trino's, a double sum's last digits depend on the order. */
+static ev_status sum_one_group(acc *c, const exec_vec *v, uint32_t g, const uint32_t *rows, size_t n,
+                               ev_error *err) {
+    const uint8_t *nulls = v->nulls;
+    int64_t valid = 0;
+    if (v->type == SQL_T_DOUBLE) {
+        double s[4] = {0, 0, 0, 0};
+        for (size_t j = 0; j < n; j++) {
+            size_t r = rows[j];
+            bool ok = !(nulls && nulls[r]);
+            s[j & 3] += ok ? v->f[r] : 0.0;
+            valid += ok;
+        }
+        if (valid) c->f[g] += (s[0] + s[1]) + (s[2] + s[3]);
+    } else {
+        int64_t s = 0;
+        bool over = false;
+        for (size_t j = 0; j < n; j++) {
+            size_t r = rows[j];
+            bool ok = !(nulls && nulls[r]);
+            over |= __builtin_add_overflow(s, ok ? v->i[r] : 0, &s);
+            valid += ok;
+        }
+        if (valid) over |= __builtin_add_overflow(c->i[g], s, &c->i[g]);
+        if (over) return ev_error_set(err, EV_ERR_INPUT, "bigint addition overflow in SUM");
+    }
+    c->cnt[g] += valid;
+    if (valid) c->has[g] = 1;
+    return EV_OK;
+}
+
 static ev_status update(exec_agg *a, size_t k, const exec_vec *v, const uint32_t *gids, const uint32_t *rows,
                         size_t n, exec_budget *bud, ev_error *err) {
     const exec_agg_spec *sp = &a->specs[k];
@@ -602,11 +688,9 @@ static ev_status update(exec_agg *a, size_t k, const exec_vec *v, const uint32_t
     case EXEC_AGG_COUNT_STAR: {
         /* one group for the whole batch (keys of partition columns): one addition, not a chain of
          * increments of the same counter */
-        uint32_t g0 = n ? gids[0] : 0, diff = 0;
-        for (size_t j = 0; j < n; j++)
-            diff |= gids[j] ^ g0;
-        if (!diff) {
-            if (n) cnt[g0] += (int64_t)n;
+        if (!n) return EV_OK;
+        if (same_group(gids, n)) {
+            cnt[gids[0]] += (int64_t)n;
             return EV_OK;
         }
         for (size_t j = 0; j < n; j++)
@@ -626,6 +710,7 @@ static ev_status update(exec_agg *a, size_t k, const exec_vec *v, const uint32_t
         if (v->type == SQL_T_UNKNOWN) return EV_OK;
         uint8_t *restrict has = c->has;
         const uint8_t *nulls = v->nulls;
+        if (n && same_group(gids, n)) return sum_one_group(c, v, gids[0], rows, n, err);
         if (v->type == SQL_T_DOUBLE) {
             double *restrict f = c->f;
             const double *x = v->f;

@@ -62,6 +62,11 @@ typedef struct exec_batch {
     size_t n;
     size_t ncols;
     exec_vec *cols;
+    /* set by a scan that applied the query's filter itself (exec_scan_set_filter): only rows
+     * sel[0..nsel) passed it (sel NULL: all n) */
+    bool filtered;
+    const uint32_t *sel;
+    size_t nsel;
 } exec_batch;
 
 /* A materialized relation. */
@@ -130,7 +135,10 @@ struct exec_eval {
 };
 
 /* ---- exec_value.c ---- */
-/* The hash of a string value (exec_hash_value's for VARCHAR), inline for the hot loops. */
+/* The hash of a string value (exec_hash_value's for VARCHAR), inline for the hot loops. The tail
+ * of fewer than 8 bytes is read with at most two overlapping loads, not a variable-length memcpy
+ * (a call per hash: most keys here are ids of 6-8 bytes); the length is mixed in, so strings that
+ * share the loaded bytes still differ. */
 static inline uint64_t exec_hash_bytes(const char *p, size_t n) {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
     while (n >= 8) {
@@ -141,7 +149,14 @@ static inline uint64_t exec_hash_bytes(const char *p, size_t n) {
         n -= 8;
     }
     uint64_t w = 0;
-    if (n) memcpy(&w, p, n);
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + n - 4, 4);
+        w = (uint64_t)lo | (uint64_t)hi << 32;
+    } else if (n) {
+        w = (uint64_t)(uint8_t)p[0] | (uint64_t)(uint8_t)p[n / 2] << 8 | (uint64_t)(uint8_t)p[n - 1] << 16;
+    }
     return ev_mix64(h ^ w);
 }
 
@@ -270,6 +285,11 @@ ev_status exec_scan_open(exec_query *q, const cat_table *t, const bool *needed, 
 ev_status exec_scan_prune(exec_query *q, exec_scan *sc, exec_expr *const *conj, size_t n) EV_WUR;
 /* Runs the scan on `threads` workers feeding `fn`. */
 ev_status exec_scan_run(exec_query *q, exec_scan *sc, int threads, exec_sink_fn fn, void *ctx) EV_WUR;
+/* Has the scan apply `filter` (bound to the scan's columns) before it decodes the columns the
+ * filter does not read: those are decoded only for the rows that pass (late materialization: a
+ * filter that keeps one row in ten spares nine tenths of their decoding). The sink then receives
+ * batches marked `filtered`. */
+void exec_scan_set_filter(exec_scan *sc, const exec_expr *filter);
 /* Rows answered by metadata alone (no pruned row group) or -1 when unknown. */
 int64_t exec_scan_row_count(const exec_scan *sc);
 void exec_scan_explain(const exec_scan *sc, ev_buf *out);

@@ -747,14 +747,18 @@ static ev_status pipeline_sink(void *ctx, int worker, exec_eval *ev, const exec_
     /* the workgroup's limit cancels the scan as soon as a file takes it over */
     if (exec_over_scan_limit(p->q)) return exec_scan_limit_exceeded(p->q, ev->err);
     if (!b) return p->agg ? exec_agg_flush(p->aggs[worker], &p->q->budget, ev->err) : EV_OK;
-    uint32_t *sel = NULL;
+    const uint32_t *sel = NULL;
     size_t ns = b->n;
-    if (p->where) {
-        sel = exec_scratch(ev, (b->n ? b->n : 1) * sizeof *sel);
-        if (!sel) return EV_ERR_NOMEM;
-        EV_TRY(exec_eval_filter(ev, p->where, b, sel, &ns));
-        if (!ns) return EV_OK;
+    if (b->filtered) {
+        sel = b->sel;
+        ns = b->sel ? b->nsel : b->n;
+    } else if (p->where) {
+        uint32_t *fsel = exec_scratch(ev, (b->n ? b->n : 1) * sizeof *fsel);
+        if (!fsel) return EV_ERR_NOMEM;
+        EV_TRY(exec_eval_filter(ev, p->where, b, fsel, &ns));
+        sel = fsel;
     }
+    if (!ns) return EV_OK;
     if (p->agg) {
         /* few rows left: aggregate a compacted batch rather than compute every argument on all */
         if (sel && ns * 4 < b->n) {
@@ -1199,6 +1203,7 @@ static ev_status run_select(exec_query *q, const sql_select *s, cte_env *ctes, c
             exec_expr *conj[MAX_CONJ];
             size_t nc = exec_conjuncts(where, conj, MAX_CONJ);
             st = exec_scan_prune(q, sc, conj, nc > MAX_CONJ ? MAX_CONJ : nc);
+            if (st == EV_OK) exec_scan_set_filter(sc, where);
         }
     }
     if (st == EV_OK && agg) {

@@ -5,11 +5,13 @@
  * only partition columns on each partition's values; row-group skipping compares column
  * statistics with `column op constant` conjuncts. Workers take files from a shared counter.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ev_time.h"
+#include "exec_bind.h" /* REF_PLAIN */
 #include "exec_int.h"
 #include "store.h"
 
@@ -19,6 +21,12 @@ typedef struct scan_file {
     exec_value *pvals; /* one per partition key */
     bool pruned;
     _Atomic uint32_t next_rg; /* the next row group a worker takes */
+    /* open while workers scan its row groups: one reader (footer decoded and file mapped once)
+     * shared by them; refs and the open/close under the scan's open_mu */
+    pq_reader *r;
+    int *file_cols; /* per scan column: its leaf in the file, -1 none */
+    int refs;
+    _Atomic uint64_t counted; /* of the reader's bytes read, those added to the query's bytes scanned */
 } scan_file;
 
 struct exec_scan {
@@ -31,6 +39,11 @@ struct exec_scan {
     exec_expr **stat_conj; /* conjuncts usable against statistics */
     size_t nstat_conj;
     size_t nresidual; /* conjuncts the partitions cannot decide: rows must be read for them */
+    const exec_expr *filter; /* applied by the scan (exec_scan_set_filter), NULL: by the sink */
+    bool *lazy;              /* per column: needed, not read by the filter: decoded after it */
+    bool any_lazy;
+    pthread_mutex_t open_mu; /* files' readers opened and closed (exec_scan_run) */
+    pq_pool *pool;           /* column readers' buffers, shared by the workers */
     _Atomic size_t next; /* the file the workers are taking row groups from */
     _Atomic uint64_t rg_total, rg_skipped, files_read;
     uint64_t partitions_total, partitions_pruned;
@@ -239,6 +252,7 @@ ev_status exec_scan_open(exec_query *q, const cat_table *t, const bool *needed, 
 void exec_scan_close(exec_scan *sc) {
     if (!sc) return;
     free(sc->files);
+    free(sc->lazy);
     free(sc);
 }
 
@@ -439,6 +453,31 @@ static bool stats_exclude(const exec_expr *e, const pq_column_desc *d, const pq_
     }
 }
 
+static void filter_columns(const exec_expr *e, bool *used, size_t ncols) {
+    if (e->kind == X_COL && e->aux == REF_PLAIN && e->col >= 0 && (size_t)e->col < ncols) used[e->col] = true;
+    for (size_t k = 0; k < e->nargs; k++)
+        filter_columns(e->args[k], used, ncols);
+}
+
+void exec_scan_set_filter(exec_scan *sc, const exec_expr *filter) {
+    sc->filter = NULL;
+    sc->any_lazy = false;
+    bool *in_filter = calloc(sc->ncols + 1, 1);
+    free(sc->lazy);
+    sc->lazy = calloc(sc->ncols + 1, 1);
+    if (!in_filter || !sc->lazy) { /* no memory: the sink filters, as without this call */
+        free(in_filter);
+        return;
+    }
+    filter_columns(filter, in_filter, sc->ncols);
+    for (size_t c = 0; c < sc->ndata; c++) {
+        sc->lazy[c] = sc->needed[c] && !in_filter[c];
+        sc->any_lazy |= sc->lazy[c];
+    }
+    free(in_filter);
+    sc->filter = filter;
+}
+
 static const exec_expr *conj_column(const exec_expr *e) {
     if (e->kind == X_ISNULL || e->kind == X_IN) return e->args[0];
     return e->args[0]->kind == X_COL ? e->args[0] : e->args[1];
@@ -620,7 +659,6 @@ typedef struct worker_bufs {
     pq_str *pdict_vals;    /* 2 per partition column: the value, the NULL row */
     uint8_t *pdict_nulls;  /* 2 per partition column */
     uint32_t *zero_codes;  /* EXEC_BATCH zeros */
-    pq_pool *pool;         /* column readers' buffers, reused from file to file */
     ev_arena rg;           /* what lives as long as a row group: its dictionaries */
 } worker_bufs;
 
@@ -659,7 +697,10 @@ static ev_status build_batch(worker *w, exec_eval *ev, const scan_file *f, worke
     exec_scan *sc = w->sc;
     for (size_t c = 0; c < sc->ncols; c++) {
         exec_vec *out = &wb->cols[c];
-        if (c < sc->ndata && wb->cs[c].cr) {
+        if (c < sc->ndata && wb->cs[c].cr && sc->filter && sc->lazy[c]) {
+            /* decoded after the filter (scan_filtered): a NULL stand-in the filter never reads */
+            *out = (exec_vec){.type = sc->types[c], .p = wb->blank, .nulls = wb->ones, .uniform = true};
+        } else if (c < sc->ndata && wb->cs[c].cr) {
             EV_TRY(convert_column(ev, &wb->rg, &wb->cs[c], sc->types[c], n, out));
         } else if (c >= sc->ndata) {
             size_t k = c - sc->ndata;
@@ -682,6 +723,59 @@ static ev_status build_batch(worker *w, exec_eval *ev, const scan_file *f, worke
     return EV_OK;
 }
 
+/* The rows of the next batch every column can give without crossing its vector (or, for a column
+ * read after the filter, its page): at most EXEC_BATCH. */
+static ev_status batch_rows(worker *w, const scan_file *f, column_state *cs, int64_t left, size_t *n) {
+    exec_scan *sc = w->sc;
+    *n = EXEC_BATCH;
+    if ((int64_t)*n > left) *n = (size_t)left;
+    for (size_t c = 0; c < sc->ndata; c++) {
+        if (!cs[c].cr) continue;
+        size_t have;
+        if (sc->filter && sc->lazy[c]) {
+            EV_TRY(pq_column_page_left(cs[c].cr, &have, &w->err));
+        } else {
+            if (cs[c].off == cs[c].v.n) {
+                EV_TRY(pq_column_next(cs[c].cr, &cs[c].v, &w->err));
+                cs[c].off = 0;
+            }
+            have = cs[c].v.n - cs[c].off;
+        }
+        if (have == 0)
+            return ev_error_set(&w->err, EV_ERR_CORRUPT, "%s: column %s ends before its row group's rows",
+                                f->path, sc->t->columns[c].name);
+        if (have < *n) *n = have;
+    }
+    return EV_OK;
+}
+
+/* Applies the scan's filter to batch b (its filter columns decoded), then decodes the other
+ * columns: for the passing rows only when they are few (the batch handed on is compacted to them),
+ * else whole (the batch goes on with the selection). */
+static ev_status scan_filtered(worker *w, exec_eval *ev, worker_bufs *wb, exec_batch *b) {
+    exec_scan *sc = w->sc;
+    size_t n = b->n, ns = 0;
+    uint32_t *sel = exec_scratch(ev, n * sizeof *sel);
+    if (!sel) return EV_ERR_NOMEM;
+    EV_TRY(exec_eval_filter(ev, sc->filter, b, sel, &ns));
+    bool sparse = ns * 4 < n;
+    exec_batch out = *b;
+    if (sparse && ns) EV_TRY(exec_batch_select(ev, b, sel, ns, &out));
+    for (size_t c = 0; c < sc->ndata; c++) {
+        column_state *cs = &wb->cs[c];
+        if (!cs->cr || !sc->lazy[c]) continue;
+        EV_TRY(pq_column_read(cs->cr, n, sparse ? sel : NULL, ns, &cs->v, &w->err));
+        cs->off = 0;
+        if (ns) EV_TRY(convert_column(ev, &wb->rg, cs, sc->types[c], cs->v.n, &out.cols[c]));
+        cs->off = cs->v.n; /* consumed: the next batch asks the page again */
+    }
+    if (!ns) return EV_OK;
+    out.filtered = true;
+    out.sel = sparse || ns == n ? NULL : sel; /* compacted, or every row passed */
+    out.nsel = ns;
+    return w->fn(w->ctx, w->id, ev, &out);
+}
+
 static ev_status scan_row_group(worker *w, pq_reader *r, const scan_file *f, size_t rg, worker_bufs *wb,
                                 exec_eval *ev) {
     exec_scan *sc = w->sc;
@@ -701,28 +795,16 @@ static ev_status scan_row_group(worker *w, pq_reader *r, const scan_file *f, siz
     }
     int64_t done = 0;
     while (st == EV_OK && done < rows && !atomic_load(w->stop)) {
-        size_t n = EXEC_BATCH;
-        if ((int64_t)n > rows - done) n = (size_t)(rows - done);
-        for (size_t c = 0; c < sc->ndata && st == EV_OK; c++) {
-            if (!cs[c].cr) continue;
-            if (cs[c].off == cs[c].v.n) {
-                st = pq_column_next(cs[c].cr, &cs[c].v, &w->err);
-                cs[c].off = 0;
-                if (st == EV_OK && cs[c].v.n == 0)
-                    st = ev_error_set(&w->err, EV_ERR_CORRUPT,
-                                      "%s: column %s ends before its row group's %lld rows", f->path,
-                                      sc->t->columns[c].name, (long long)rows);
-            }
-            if (st == EV_OK && cs[c].v.n - cs[c].off < n) n = cs[c].v.n - cs[c].off;
-        }
+        size_t n;
+        st = batch_rows(w, f, cs, rows - done, &n);
         if (st != EV_OK) break;
         ev_arena_reset(ev->scratch);
         st = build_batch(w, ev, f, wb, n);
         if (st != EV_OK) break;
         exec_batch b = {.n = n, .ncols = sc->ncols, .cols = wb->cols};
-        st = w->fn(w->ctx, w->id, ev, &b);
+        st = sc->filter ? scan_filtered(w, ev, wb, &b) : w->fn(w->ctx, w->id, ev, &b);
         for (size_t c = 0; c < sc->ndata; c++)
-            cs[c].off += cs[c].cr ? n : 0;
+            if (cs[c].cr && !(sc->filter && sc->lazy[c])) cs[c].off += n;
         done += (int64_t)n;
     }
     /* the dictionaries die with the column readers: let the sink resolve its codes first */
@@ -749,48 +831,75 @@ static bool rg_excluded(const exec_scan *sc, const pq_file_meta *m, size_t rg, c
 
 /* The file a worker has open: every worker opens the file the others work on (a footer read
  * each), so that row groups, not files, are the unit of work and no core idles at the end. */
+/* A worker's current file (its reader and columns are the scan_file's, shared). */
 typedef struct open_file {
     size_t k; /* SIZE_MAX: none */
     pq_reader *r;
-    int *file_cols;
-    uint64_t counted; /* of the reader's bytes read, those added to the query's bytes scanned */
+    const int *file_cols;
 } open_file;
 
-/* Adds what the reader read since the last call to the query's bytes scanned: per row group, so
- * that the workgroup's scan limit stops a query within a row group of crossing it. */
+/* Adds what the file's reader has read since anyone last counted to the query's bytes scanned:
+ * per row group, so that the workgroup's scan limit stops a query within a row group of crossing
+ * it. The counted mark only moves up, so concurrent callers never count a byte twice. */
 static void count_bytes(worker *w, open_file *of) {
-    uint64_t now = pq_reader_bytes_read(of->r);
-    atomic_fetch_add(&w->q->bytes_scanned, now - of->counted);
-    of->counted = now;
+    scan_file *f = &w->sc->files[of->k];
+    uint64_t now = pq_reader_bytes_read(of->r), prev = atomic_load(&f->counted);
+    while (now > prev && !atomic_compare_exchange_weak(&f->counted, &prev, now)) {
+    }
+    if (now > prev) atomic_fetch_add(&w->q->bytes_scanned, now - prev);
 }
 
 static void close_file(worker *w, open_file *of) {
     if (of->r) {
         count_bytes(w, of);
-        pq_reader_close(of->r);
+        scan_file *f = &w->sc->files[of->k];
+        pthread_mutex_lock(&w->sc->open_mu);
+        if (--f->refs == 0) {
+            pq_reader_close(f->r);
+            free(f->file_cols);
+            f->r = NULL;
+            f->file_cols = NULL;
+        }
+        pthread_mutex_unlock(&w->sc->open_mu);
     }
-    free(of->file_cols);
     *of = (open_file){.k = SIZE_MAX};
+}
+
+/* Opens file f's reader and maps the scan's columns to its leaves (under open_mu). */
+static ev_status open_shared(worker *w, scan_file *f) {
+    exec_scan *sc = w->sc;
+    pq_reader_options ro = {.pool = sc->pool};
+    EV_TRY(pq_reader_open_file(f->path, &ro, &f->r, &w->err));
+    const pq_file_meta *m = pq_reader_meta(f->r);
+    f->file_cols = malloc(sc->ncols * sizeof(int));
+    ev_status st = f->file_cols ? EV_OK : ev_error_set(&w->err, EV_ERR_NOMEM, "out of memory");
+    for (size_t c = 0; st == EV_OK && c < sc->ncols; c++) {
+        f->file_cols[c] = c < sc->ndata ? find_column(f->r, sc->t->columns[c].name) : -1;
+        if (c < sc->ndata && f->file_cols[c] >= 0 && m->columns[f->file_cols[c]].max_rep > 0 && sc->needed[c])
+            st = ev_error_set(&w->err, EV_ERR_UNSUPPORTED, "%s: column %s is a repeated (nested) column",
+                              f->path, sc->t->columns[c].name);
+    }
+    if (st != EV_OK) {
+        pq_reader_close(f->r);
+        free(f->file_cols);
+        f->r = NULL;
+        f->file_cols = NULL;
+    }
+    return st;
 }
 
 static ev_status open_file_k(worker *w, size_t k, open_file *of, worker_bufs *wb, exec_eval *ev) {
     exec_scan *sc = w->sc;
     scan_file *f = &sc->files[k];
     close_file(w, of);
-    pq_reader_options ro = {.pool = wb->pool};
-    EV_TRY(pq_reader_open_file(f->path, &ro, &of->r, &w->err));
-    of->k = k;
-    const pq_file_meta *m = pq_reader_meta(of->r);
-    /* not in ev->scratch: batches reset it */
-    of->file_cols = malloc(sc->ncols * sizeof(int));
-    if (!of->file_cols) return ev_error_set(&w->err, EV_ERR_NOMEM, "out of memory");
-    for (size_t c = 0; c < sc->ncols; c++) {
-        of->file_cols[c] = c < sc->ndata ? find_column(of->r, sc->t->columns[c].name) : -1;
-        if (c < sc->ndata) wb->cs[c].file_col = of->file_cols[c];
-        if (c < sc->ndata && of->file_cols[c] >= 0 && m->columns[of->file_cols[c]].max_rep > 0 && sc->needed[c])
-            return ev_error_set(&w->err, EV_ERR_UNSUPPORTED, "%s: column %s is a repeated (nested) column",
-                                f->path, sc->t->columns[c].name);
-    }
+    pthread_mutex_lock(&sc->open_mu);
+    ev_status st = f->r ? EV_OK : open_shared(w, f);
+    if (st == EV_OK) f->refs++;
+    pthread_mutex_unlock(&sc->open_mu);
+    if (st != EV_OK) return st;
+    *of = (open_file){.k = k, .r = f->r, .file_cols = f->file_cols};
+    for (size_t c = 0; c < sc->ndata; c++)
+        wb->cs[c].file_col = f->file_cols[c];
     fill_partition_consts(sc, f, wb, ev);
     return EV_OK;
 }
@@ -838,10 +947,9 @@ static ev_status worker_bufs_init(worker_bufs *wb, const exec_scan *sc) {
     wb->pdict_vals = calloc(2 * npk + 2, sizeof *wb->pdict_vals);
     wb->pdict_nulls = calloc(2 * npk + 2, 1);
     wb->zero_codes = calloc(EXEC_BATCH, sizeof *wb->zero_codes);
-    wb->pool = pq_pool_new();
     ev_arena_init(&wb->rg, NULL, 4 << 20); /* one block holds a row group's dictionaries: no churn */
     if (!wb->cols || !wb->cs || !wb->consts || !wb->ones || !wb->blank || !wb->pdict || !wb->pdict_id ||
-        !wb->pdict_vals || !wb->pdict_nulls || !wb->zero_codes || !wb->pool)
+        !wb->pdict_vals || !wb->pdict_nulls || !wb->zero_codes)
         return EV_ERR_NOMEM;
     memset(wb->ones, 1, EXEC_BATCH);
     for (size_t k = 0; k < EXEC_BATCH; k++)
@@ -860,7 +968,6 @@ static void worker_bufs_free(worker_bufs *wb) {
     free(wb->pdict_vals);
     free(wb->pdict_nulls);
     free(wb->zero_codes);
-    pq_pool_free(wb->pool);
     ev_arena_destroy(&wb->rg);
 }
 
@@ -903,9 +1010,19 @@ ev_status exec_scan_run(exec_query *q, exec_scan *sc, int threads, exec_sink_fn 
         free(tids);
         return ev_error_set(q->err, EV_ERR_NOMEM, "out of memory");
     }
+    sc->pool = pq_pool_new();
+    if (!sc->pool || pthread_mutex_init(&sc->open_mu, NULL) != 0) {
+        pq_pool_free(sc->pool);
+        sc->pool = NULL;
+        free(ws);
+        free(tids);
+        return ev_error_set(q->err, EV_ERR_NOMEM, "out of memory");
+    }
     atomic_store(&sc->next, 0);
-    for (size_t k = 0; k < sc->nfiles; k++)
+    for (size_t k = 0; k < sc->nfiles; k++) {
         atomic_store(&sc->files[k].next_rg, 0);
+        atomic_store(&sc->files[k].counted, 0);
+    }
     int started = 0;
     for (int t = 0; t < threads; t++) {
         ws[t] = (worker){.q = q, .sc = sc, .fn = fn, .ctx = ctx, .id = t, .stop = &stop};
@@ -925,6 +1042,9 @@ ev_status exec_scan_run(exec_query *q, exec_scan *sc, int threads, exec_sink_fn 
     }
     free(ws);
     free(tids);
+    pthread_mutex_destroy(&sc->open_mu);
+    pq_pool_free(sc->pool); /* every worker closed its file: no reader is left */
+    sc->pool = NULL;
     q->stats.row_groups_total += atomic_load(&sc->rg_total);
     q->stats.row_groups_skipped += atomic_load(&sc->rg_skipped);
     q->stats.files_read += atomic_load(&sc->files_read);

@@ -360,9 +360,7 @@ ev_status exec_table_add_column(exec_table *t, sql_type type, size_t rows, exec_
 }
 
 void exec_table_slice(const exec_table *t, size_t start, size_t n, exec_batch *b, exec_vec *cols) {
-    b->n = n;
-    b->ncols = t->ncols;
-    b->cols = cols;
+    *b = (exec_batch){.n = n, .ncols = t->ncols, .cols = cols};
     for (size_t c = 0; c < t->ncols; c++) {
         const exec_vec *v = &t->cols[c];
         cols[c].type = v->type;

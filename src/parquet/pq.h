@@ -297,6 +297,17 @@ ev_status pq_column_open(pq_reader *r, size_t row_group, size_t column, unsigned
  * EV_ERR_NOMEM. After an error, further calls repeat it. */
 ev_status pq_column_next(pq_column_reader *c, pq_vector *out, ev_error *err) EV_WUR;
 
+/* Reading a column alongside a filter, so that rows the filter drops are never decoded:
+ * pq_column_page_left loads the next page if the current one is used up and says how many of its
+ * rows are left (0 at the end of the chunk); pq_column_read then consumes the next n of them
+ * (n <= that, n <= PQ_VECTOR_SIZE) and hands out all n (sel NULL) or only rows sel[0..nsel)
+ * (ascending offsets < n; out->n = nsel, row k of the vector is row sel[k]; nsel 0 skips them).
+ * Dictionary codes of chosen rows are read where they lie in the page, others are not unpacked.
+ * pq_column_next is page_left + read of up to PQ_VECTOR_SIZE rows. Errors as pq_column_next's. */
+ev_status pq_column_page_left(pq_column_reader *c, size_t *left, ev_error *err) EV_WUR;
+ev_status pq_column_read(pq_column_reader *c, size_t n, const uint32_t *sel, size_t nsel, pq_vector *out,
+                         ev_error *err) EV_WUR;
+
 /* Frees a column reader. Accepts NULL. */
 void pq_column_close(pq_column_reader *c);
 

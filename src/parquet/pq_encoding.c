@@ -395,6 +395,39 @@ static void unpack_groups_u8(const uint8_t *g, uint8_t *out, size_t groups, int 
 RLE_DECODE(pq_rle_dec_u32, uint32_t, unpack_groups_u32)
 RLE_DECODE(pq_rle_dec_u8, uint8_t, unpack_groups_u8)
 
+/* Consumes `total` values and keeps those at the ascending offsets idx[0..m) (each < total): a
+ * value of a bit-packed run is read where it lies, so a filter that keeps one row in ten unpacks
+ * one value in ten, and m = 0 skips. */
+bool pq_rle_dec_gather_u32(pq_rle_dec *d, size_t total, const uint32_t *idx, size_t m, uint32_t *out) {
+    size_t base = 0, k = 0;
+    while (base < total) {
+        if (d->run_left == 0 && !rle_next_run(d)) return false;
+        size_t take = d->run_left < total - base ? d->run_left : total - base;
+        size_t stop = base + take;
+        if (!d->packed) {
+            for (; k < m && idx[k] < stop; k++)
+                out[k] = d->rle_value;
+        } else {
+            const uint8_t *pp = d->pack_p;
+            size_t plen = (size_t)(d->p - pp);
+            uint64_t first = (uint64_t)d->pack_idx - base;
+            int bw = d->bw;
+            uint64_t mask = bw == 32 ? 0xffffffffULL : (1ULL << bw) - 1;
+            for (; k < m && idx[k] < stop; k++) {
+                uint64_t bit = (first + idx[k]) * (uint64_t)bw;
+                size_t byte = (size_t)(bit >> 3);
+                /* a code of <= 32 bits starting at any bit of a byte lies within 8 bytes */
+                out[k] = byte + 8 <= plen ? (uint32_t)((pq_load64(pp + byte) >> (bit & 7)) & mask)
+                                          : (uint32_t)get_bits(pp, plen, bit, bw);
+            }
+            d->pack_idx += (uint32_t)take;
+        }
+        d->run_left -= (uint32_t)take;
+        base = stop;
+    }
+    return true;
+}
+
 /* ---- DELTA_BINARY_PACKED ---- */
 
 #define DELTA_BLOCK 1024

@@ -313,9 +313,10 @@ struct pq_column_reader {
     const uint8_t *page_dense; /* VAL_DENSE */
     size_t dense_pos;
     ev_buf valid_buf, dense_buf; /* page_valid, page_dense */
-    /* one vector's scratch: codes, values of non-null rows, values per row, codes per row */
-    uint32_t *vcodes, *vrc;
-    uint8_t *vdense, *vout;
+    /* one vector's scratch: codes, values of non-null rows, values per row, codes per row; for a
+     * selective read the chosen rows' validity and their offsets among the non-null values */
+    uint32_t *vcodes, *vrc, *vidx;
+    uint8_t *vdense, *vout, *vvalid;
     size_t vbytes;
     ev_status sticky;
     char where[300];
@@ -423,7 +424,7 @@ ev_status pq_column_open(pq_reader *r, size_t rg, size_t col, unsigned flags, pq
         ev_buf_init(&c->valid_buf, r->alloc);
         ev_buf_init(&c->dense_buf, r->alloc);
         /* one vector's scratch, sized for the widest kind (pq_str) */
-        c->vbytes = (PQ_VECTOR_SIZE + 8) * 4 * 2 + (PQ_VECTOR_SIZE + 1) * sizeof(pq_str) * 2;
+        c->vbytes = (PQ_VECTOR_SIZE + 8) * 4 * 3 + (PQ_VECTOR_SIZE + 1) * sizeof(pq_str) * 2 + PQ_VECTOR_SIZE + 8;
         c->vcodes = ev_alloc(r->alloc, c->vbytes);
         if (!c->vcodes || pq_codec_ctx_new(r->alloc, &c->codec) != EV_OK) {
             column_free(c);
@@ -434,6 +435,8 @@ ev_status pq_column_open(pq_reader *r, size_t rg, size_t col, unsigned flags, pq
     c->vrc = c->vcodes + PQ_VECTOR_SIZE + 8;
     c->vdense = (uint8_t *)(c->vrc + PQ_VECTOR_SIZE + 8);
     c->vout = c->vdense + (PQ_VECTOR_SIZE + 1) * sizeof(pq_str);
+    c->vidx = (uint32_t *)(c->vout + (PQ_VECTOR_SIZE + 1) * sizeof(pq_str));
+    c->vvalid = (uint8_t *)(c->vidx + PQ_VECTOR_SIZE + 8);
     c->col = cd;
     c->cm = cm;
     c->rg_index = rg;
@@ -1159,45 +1162,141 @@ static ev_status next_fail(pq_column_reader *c, ev_status st) {
     return st;
 }
 
-ev_status pq_column_next(pq_column_reader *c, pq_vector *out, ev_error *err) {
-    memset(out, 0, sizeof *out);
-    out->kind = c->col->vec_kind;
+ev_status pq_column_page_left(pq_column_reader *c, size_t *left, ev_error *err) {
+    *left = 0;
     if (c->sticky != EV_OK)
         return ev_error_set(err, c->sticky, "%s: column %s: reading stopped after an earlier error",
                             c->r->name, c->col->path);
     if (c->page_pos >= c->page_n) {
         ev_status st = load_page(c, err);
         if (st != EV_OK) return next_fail(c, st);
-        if (c->page_n == 0) {
-            out->first_row = c->next_row;
-            return EV_OK;
-        }
     }
-    size_t k = c->page_n - c->page_pos;
-    if (k > PQ_VECTOR_SIZE) k = PQ_VECTOR_SIZE;
-    size_t p0 = c->page_pos;
+    *left = c->page_n - c->page_pos;
+    return EV_OK;
+}
+
+ev_status pq_column_next(pq_column_reader *c, pq_vector *out, ev_error *err) {
+    size_t left;
+    ev_status st = pq_column_page_left(c, &left, err);
+    if (st != EV_OK) {
+        memset(out, 0, sizeof *out);
+        out->kind = c->col->vec_kind;
+        return st;
+    }
+    return pq_column_read(c, left < PQ_VECTOR_SIZE ? left : PQ_VECTOR_SIZE, NULL, 0, out, err);
+}
+
+/* The chosen rows sel[0..ns) of the next n of the page: their validity into vvalid, the offsets
+ * (from the page's current non-null value) of the valid ones into vidx. Returns how many of the n
+ * rows are valid; *m = valid chosen rows, *nulls = null chosen rows. */
+static size_t choose_rows(pq_column_reader *c, size_t n, const uint32_t *sel, size_t ns, size_t *m,
+                          size_t *nulls) {
+    const uint8_t *valid = c->page_valid ? c->page_valid + c->page_pos : NULL;
+    size_t j = 0, k = 0;
+    if (!valid) {
+        memcpy(c->vidx, sel, ns * sizeof *sel);
+        *m = ns;
+        *nulls = 0;
+        return n;
+    }
+    /* a chosen row's offset among the valid ones = the valid rows of the 8-byte words before its
+     * word (a prefix over n/8 words) + those before it in its word (a masked word summed by one
+     * multiplication): no branch depends on the gaps between chosen rows, and no pass over every
+     * row. Flag bytes are 0/1, so a word's byte sum fits its top byte. valid has 8 bytes of slack
+     * past the page; bytes past n are masked off. */
+    uint32_t *restrict pre = c->vrc, *restrict idx = c->vidx;
+    uint8_t *restrict vv = c->vvalid;
+    size_t words = n / 8;
+    for (size_t q = 0; q < words; q++) {
+        pre[q] = (uint32_t)j;
+        j += (size_t)((pq_load64(valid + 8 * q) * 0x0101010101010101ULL) >> 56);
+    }
+    pre[words] = (uint32_t)j;
+    j += count_ones(valid + 8 * words, n - 8 * words);
+    for (size_t i = 0; i < ns; i++) {
+        uint32_t r = sel[i];
+        uint64_t w = pq_load64(valid + (r & ~7u));
+        uint64_t before = w & ((1ULL << (8 * (r & 7))) - 1);
+        uint8_t v = valid[r];
+        vv[i] = v;
+        idx[k] = pre[r >> 3] + (uint32_t)((before * 0x0101010101010101ULL) >> 56);
+        k += v;
+    }
+    *m = k;
+    *nulls = ns - k;
+    return j;
+}
+
+/* dst[k] = src[idx[k]] for k < m, in ks-byte slots. dst may be src: idx ascends with idx[k] >= k,
+ * so a forward copy never overwrites a value still to be read. */
+static void pick_values(void *dst, const void *src, const uint32_t *idx, size_t m, size_t ks) {
+#define PICK(T)                                                                                              \
+    do {                                                                                                     \
+        T *d_ = dst;                                                                                         \
+        const T *s_ = src;                                                                                   \
+        for (size_t k = 0; k < m; k++)                                                                       \
+            d_[k] = s_[idx[k]];                                                                              \
+    } while (0)
+    switch (ks) {
+    case 1:
+        PICK(uint8_t);
+        break;
+    case 4:
+        PICK(uint32_t);
+        break;
+    case 8:
+        PICK(uint64_t);
+        break;
+    default:
+        PICK(pq_str);
+        break;
+    }
+#undef PICK
+}
+
+ev_status pq_column_read(pq_column_reader *c, size_t n, const uint32_t *sel, size_t nsel, pq_vector *out,
+                         ev_error *err) {
+    memset(out, 0, sizeof *out);
+    out->kind = c->col->vec_kind;
+    if (c->sticky != EV_OK)
+        return ev_error_set(err, c->sticky, "%s: column %s: reading stopped after an earlier error",
+                            c->r->name, c->col->path);
+    out->first_row = c->next_row;
+    if (n == 0) return EV_OK;
+    if (n > c->page_n - c->page_pos || n > PQ_VECTOR_SIZE)
+        return ev_error_set(err, EV_ERR_INPUT, "%s: column %s: reading %zu rows where the page has %zu left",
+                            c->r->name, c->col->path, n, c->page_n - c->page_pos);
+    size_t k = sel ? nsel : n; /* rows handed out */
     size_t ks = c->kind_size;
     const uint8_t *valid = NULL;
-    size_t nulls = 0;
-    out->n = k;
-    out->first_row = c->next_row;
-    if (c->page_valid) {
-        valid = c->page_valid + p0;
-        nulls = k - count_ones(valid, k);
-        out->valid = valid;
-        out->null_count = nulls;
-        if (nulls == 0) valid = NULL;
+    size_t nulls = 0, nn, m = 0; /* nn: valid rows among the n; m: values handed out */
+    if (sel) {
+        nn = choose_rows(c, n, sel, nsel, &m, &nulls);
+        if (nulls) valid = c->vvalid;
+    } else {
+        if (c->page_valid) {
+            valid = c->page_valid + c->page_pos;
+            nulls = n - count_ones(valid, n);
+            if (nulls == 0) valid = NULL;
+        }
+        nn = m = n - nulls;
     }
-    size_t nn = k - nulls;
+    out->n = k;
+    if (valid || (sel && c->page_valid)) {
+        out->valid = sel ? c->vvalid : valid;
+        out->null_count = nulls;
+    }
     const void *dense = NULL;
     switch (c->page_mode) {
     case VAL_DICT: {
-        if (nn > 0 && !pq_rle_dec_u32(&c->code_dec, c->vcodes, nn))
+        bool ok = sel ? pq_rle_dec_gather_u32(&c->code_dec, nn, c->vidx, m, c->vcodes)
+                      : (nn == 0 || pq_rle_dec_u32(&c->code_dec, c->vcodes, nn));
+        if (!ok)
             return next_fail(c,
                              page_fail(c, err, c->page_off, "dictionary codes end early or are malformed"));
         uint32_t dn = c->dict_n;
         /* decoded codes are < 2^bw: only a dictionary smaller than that needs the check */
-        if (nn && c->code_dec.bw < 32 && (1u << c->code_dec.bw) > dn && max_code(c->vcodes, nn) >= dn)
+        if (m && c->code_dec.bw < 32 && (1u << c->code_dec.bw) > dn && max_code(c->vcodes, m) >= dn)
             return next_fail(c, page_fail(c, err, c->page_off,
                                           "dictionary code out of range (dictionary has %u entries)", dn));
         if (c->flags & PQ_READ_DICT_CODES) {
@@ -1223,12 +1322,17 @@ ev_status pq_column_next(pq_column_reader *c, pq_vector *out, ev_error *err) {
                              : NULL;
         if (why) return next_fail(c, page_fail(c, err, c->page_off, "%s", why));
         c->plain_pos += used;
+        if (sel) pick_values(c->vdense, c->vdense, c->vidx, m, ks);
         dense = c->vdense;
         break;
     }
     case VAL_DENSE:
         dense = c->page_dense + c->dense_pos * ks;
         c->dense_pos += nn;
+        if (sel) {
+            pick_values(c->vdense, dense, c->vidx, m, ks);
+            dense = c->vdense;
+        }
         break;
     }
     if (dense) {
@@ -1239,7 +1343,7 @@ ev_status pq_column_next(pq_column_reader *c, pq_vector *out, ev_error *err) {
             out->values = dense;
         }
     }
-    c->page_pos += k;
-    c->next_row += k;
+    c->page_pos += n;
+    c->next_row += n;
     return EV_OK;
 }

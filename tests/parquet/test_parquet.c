@@ -95,6 +95,102 @@ static void test_events_roundtrip(void **state) {
     }
 }
 
+/* Size of one value of a vector kind. */
+static size_t vec_kind_size(pq_vec_kind k) {
+    switch (k) {
+    case PQ_VEC_BOOL:
+        return 1;
+    case PQ_VEC_I32:
+    case PQ_VEC_F32:
+        return 4;
+    case PQ_VEC_I64:
+    case PQ_VEC_F64:
+        return 8;
+    default:
+        return sizeof(pq_str);
+    }
+}
+
+static bool same_value(pq_vec_kind k, const void *a, const void *b) {
+    if (k != PQ_VEC_BYTES) return !memcmp(a, b, vec_kind_size(k));
+    const pq_str *x = a, *y = b;
+    return x->len == y->len && (!x->len || !memcmp(x->ptr, y->ptr, x->len));
+}
+
+/* Reads every column of r twice: whole (pq_column_next) and in random slices of pages with random
+ * selections (none, a few, a third, all; pq_column_page_left + pq_column_read), in values and in
+ * codes form. Every chosen row must have the validity and value of the whole read. */
+static void check_selective(pq_reader *r, const char *what, uint64_t seed) {
+    const pq_file_meta *m = pq_reader_meta(r);
+    ev_error err = {0};
+    uint64_t rng = seed;
+    uint32_t sel[PQ_VECTOR_SIZE];
+    for (size_t g = 0; g < m->num_row_groups; g++) {
+        size_t rows = (size_t)m->row_groups[g].num_rows;
+        for (size_t c = 0; c < m->num_columns; c++) {
+            pq_vec_kind kind = m->columns[c].vec_kind;
+            size_t ks = vec_kind_size(kind);
+            uint8_t *vals = calloc(rows + 1, ks), *valid = calloc(rows + 1, 1);
+            pq_column_reader *whole, *part;
+            assert_int_equal(pq_column_open(r, g, c, 0, &whole, &err), EV_OK);
+            size_t at = 0;
+            for (;;) {
+                pq_vector v;
+                if (pq_column_next(whole, &v, &err) != EV_OK) fail_msg("%s: %s", what, err.msg);
+                if (!v.n) break;
+                for (size_t i = 0; i < v.n; i++) {
+                    valid[at + i] = !v.valid || v.valid[i];
+                    memcpy(vals + (at + i) * ks, (const uint8_t *)v.values + i * ks, ks);
+                    if (kind == PQ_VEC_BYTES) { /* the page's bytes go with the next page: copy */
+                        pq_str *sv = (pq_str *)(vals + (at + i) * ks);
+                        char *copy = malloc(sv->len + 1);
+                        if (sv->len) memcpy(copy, sv->ptr, sv->len);
+                        sv->ptr = copy;
+                    }
+                }
+                at += v.n;
+            }
+            assert_int_equal(at, rows);
+            unsigned flags = tr_next(&rng) % 2 ? PQ_READ_DICT_CODES : 0;
+            assert_int_equal(pq_column_open(r, g, c, flags, &part, &err), EV_OK);
+            size_t base = 0;
+            for (;;) {
+                size_t left;
+                if (pq_column_page_left(part, &left, &err) != EV_OK) fail_msg("%s: %s", what, err.msg);
+                if (!left) break;
+                size_t n = 1 + (size_t)(tr_next(&rng) % (left < PQ_VECTOR_SIZE ? left : PQ_VECTOR_SIZE));
+                unsigned every = (unsigned[]){0, 20, 3, 1}[tr_next(&rng) % 4];
+                size_t ns = 0;
+                for (size_t i = 0; i < n; i++)
+                    if (every && tr_next(&rng) % every == 0) sel[ns++] = (uint32_t)i;
+                bool all = every == 1 && tr_next(&rng) % 2; /* sel NULL: all n rows */
+                pq_vector v;
+                if (pq_column_read(part, n, all ? NULL : sel, ns, &v, &err) != EV_OK)
+                    fail_msg("%s: column %zu: %s", what, c, err.msg);
+                assert_int_equal(v.n, all ? n : ns);
+                for (size_t k = 0; k < v.n; k++) {
+                    size_t row = base + (all ? k : sel[k]);
+                    bool ok = !v.valid || v.valid[k];
+                    if (ok != (bool)valid[row]) fail_msg("%s: column %zu row %zu: validity differs", what, c, row);
+                    if (!ok) continue;
+                    const void *got = v.is_dict ? (const uint8_t *)v.dict + (size_t)v.codes[k] * ks
+                                                : (const uint8_t *)v.values + k * ks;
+                    if (!same_value(kind, got, vals + row * ks))
+                        fail_msg("%s: column %zu row %zu: value differs", what, c, row);
+                }
+                base += n;
+            }
+            assert_int_equal(base, rows);
+            pq_column_close(whole);
+            pq_column_close(part);
+            for (size_t i = 0; kind == PQ_VEC_BYTES && i < rows; i++)
+                free((char *)((pq_str *)vals)[i].ptr);
+            free(vals);
+            free(valid);
+        }
+    }
+}
+
 static void test_random_schemas(void **state) {
     (void)state;
     static const pq_type types[] = {PQ_BOOLEAN, PQ_INT32, PQ_INT64, PQ_FLOAT, PQ_DOUBLE, PQ_BYTE_ARRAY};
@@ -142,6 +238,7 @@ static void test_random_schemas(void **state) {
         snprintf(what, sizeof what, "random schema %llu", (unsigned long long)iter);
         pq_reader *r = write_mem(&t, &o, &file, iter, 1 + (size_t)(tr_next(&rng) % 3000));
         mtable_check(&t, r, what);
+        check_selective(r, what, iter);
         const pq_file_meta *m = pq_reader_meta(r);
         size_t want_rg = nrows ? (nrows + o.row_group_rows - 1) / o.row_group_rows : 0;
         assert_int_equal(m->num_row_groups, want_rg);

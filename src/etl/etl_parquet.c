@@ -54,6 +54,19 @@ typedef struct rg_meta {
     chunk_meta col[NCOLS];
 } rg_meta;
 
+/* The writer keeps one for all its chunks: its hash table starts small and doubles while the
+ * chunk's values need it (quantity has 5 values, not the 131,072 slots of the largest table), so
+ * building a chunk's dictionary touches no fresh memory (page faults cost ~7 us each here). */
+typedef struct num_dict {
+    uint64_t *keys;       /* value bits + 1 (0 = empty slot), nslots */
+    uint32_t *slot_code;
+    uint32_t nslots, slots_cap;  /* the table's size now, and the arrays' */
+    uint64_t *vals;       /* by code: the value bits, NUM_DICT_MAX */
+    uint32_t n;
+    uint32_t *codes;      /* per row of the row group (null rows: unused) */
+    size_t codes_cap;
+} num_dict;
+
 struct etl_pq_writer {
     store_writer *sw;
     etl_pq_codec codec;
@@ -63,6 +76,7 @@ struct etl_pq_writer {
     uint64_t rows;
     ev_buf body, comp, hdr;
     uint32_t *levels;           /* per page: def levels or codes being encoded */
+    num_dict nd;                /* the number columns' dictionaries, one chunk at a time */
     ZSTD_CCtx *zctx;
     minmax file_mm[NCOLS];      /* over the whole file, for the catalog */
     uint64_t file_nulls[NCOLS];
@@ -452,21 +466,19 @@ static ev_status write_strings(etl_pq_writer *w, const etl_rows *r, int c, chunk
  * times, so readers decompress less and can filter and group on codes. Past NUM_DICT_MAX distinct
  * values the chunk is written PLAIN. */
 #define NUM_DICT_MAX 65536
-#define NUM_DICT_SLOTS (2 * NUM_DICT_MAX)
+#define NUM_DICT_MIN_SLOTS 1024
 
-typedef struct num_dict {
-    uint64_t *keys; /* value bits + 1 (0 = empty slot), NUM_DICT_SLOTS */
-    uint32_t *slot_code;
-    uint64_t *vals; /* by code: the value bits */
-    uint32_t n;
-    uint32_t *codes; /* per row of the row group (null rows: unused) */
-} num_dict;
 
 static void num_dict_free(num_dict *d) {
     free(d->keys);
     free(d->slot_code);
     free(d->vals);
     free(d->codes);
+    memset(d, 0, sizeof *d);
+}
+
+static size_t num_dict_memory(const num_dict *d) {
+    return (size_t)d->slots_cap * 12 + (d->vals ? NUM_DICT_MAX * 8 : 0) + d->codes_cap * 4;
 }
 
 static uint64_t num_bits(const etl_rows *r, size_t i, int is_i32) {
@@ -476,24 +488,58 @@ static uint64_t num_bits(const etl_rows *r, size_t i, int is_i32) {
     return b;
 }
 
+static size_t num_slot(const num_dict *d, uint64_t key) {
+    uint64_t h = key * 0x9e3779b97f4a7c15ULL;
+    size_t mask = d->nslots - 1, p = (size_t)(h >> 32) & mask;
+    while (d->keys[p] && d->keys[p] != key) p = (p + 1) & mask;
+    return p;
+}
+
+/* Sizes the table to `nslots` (a power of two) and puts the values back by their codes. */
+static int num_dict_rehash(num_dict *d, uint32_t nslots) {
+    if (nslots > d->slots_cap) {
+        uint64_t *keys = realloc(d->keys, (size_t)nslots * sizeof *keys);
+        if (keys) d->keys = keys;
+        uint32_t *sc = realloc(d->slot_code, (size_t)nslots * sizeof *sc);
+        if (sc) d->slot_code = sc;
+        if (!keys || !sc) return -1;
+        d->slots_cap = nslots;
+    }
+    d->nslots = nslots;
+    memset(d->keys, 0, (size_t)nslots * sizeof *d->keys);
+    for (uint32_t c = 0; c < d->n; c++) {
+        size_t p = num_slot(d, d->vals[c] + 1);
+        d->keys[p] = d->vals[c] + 1;
+        d->slot_code[p] = c;
+    }
+    return 0;
+}
+
 /* Builds the chunk's dictionary; 0 when there are too many distinct values, -1 out of memory. */
 static int num_dict_build(const etl_rows *r, int is_i32, const uint8_t *has, num_dict *d) {
-    d->keys = calloc(NUM_DICT_SLOTS, sizeof *d->keys);
-    d->slot_code = malloc(NUM_DICT_SLOTS * sizeof *d->slot_code);
-    d->vals = malloc(NUM_DICT_MAX * sizeof *d->vals);
-    d->codes = malloc((r->n ? r->n : 1) * sizeof *d->codes);
-    if (!d->keys || !d->slot_code || !d->vals || !d->codes) return -1;
+    if (!d->vals && !(d->vals = malloc(NUM_DICT_MAX * sizeof *d->vals))) return -1;
+    if (d->codes_cap < r->n) {
+        uint32_t *codes = realloc(d->codes, r->n * sizeof *codes);
+        if (!codes) return -1;
+        d->codes = codes;
+        d->codes_cap = r->n;
+    }
+    d->n = 0;
+    /* clear what the last chunk used (a table grown for prices shrinks back for quantities) */
+    if (num_dict_rehash(d, NUM_DICT_MIN_SLOTS) < 0) return -1;
     for (size_t i = 0; i < r->n; i++) {
         if (!has[i]) continue;
-        uint64_t key = num_bits(r, i, is_i32) + 1, h = key * 0x9e3779b97f4a7c15ULL;
-        size_t p = (size_t)(h >> 47) & (NUM_DICT_SLOTS - 1);
-        while (d->keys[p] && d->keys[p] != key)
-            p = (p + 1) & (NUM_DICT_SLOTS - 1);
+        uint64_t key = num_bits(r, i, is_i32) + 1;
+        size_t p = num_slot(d, key);
         if (!d->keys[p]) {
             if (d->n == NUM_DICT_MAX) return 0;
             d->keys[p] = key;
             d->slot_code[p] = d->n;
             d->vals[d->n++] = key - 1;
+            if ((size_t)d->n * 2 > d->nslots) {
+                if (num_dict_rehash(d, d->nslots * 2) < 0) return -1;
+                p = num_slot(d, key);
+            }
         }
         d->codes[i] = d->slot_code[p];
     }
@@ -521,11 +567,11 @@ static ev_status write_numbers(etl_pq_writer *w, const etl_rows *r, int c, chunk
     int32_t imin = INT32_MAX, imax = INT32_MIN;
     double dmin = 0, dmax = 0;
     int any = 0;
-    num_dict d = {0};
-    int dict = num_dict_build(r, is_i32, has, &d);
+    num_dict *d = &w->nd;
+    int dict = num_dict_build(r, is_i32, has, d);
     ev_status st = dict < 0 ? ev_error_set(err, EV_ERR_NOMEM, "out of memory") : EV_OK;
-    if (st == EV_OK && dict > 0 && d.n > 0) st = write_number_dict(w, &d, is_i32, cm, err);
-    int bw = bit_width(d.n ? d.n - 1 : 0);
+    if (st == EV_OK && dict > 0 && d->n > 0) st = write_number_dict(w, d, is_i32, cm, err);
+    int bw = bit_width(d->n ? d->n - 1 : 0);
     for (size_t from = 0; st == EV_OK && from < r->n; from += PAGE_ROWS) {
         size_t to = from + PAGE_ROWS < r->n ? from + PAGE_ROWS : r->n;
         ev_buf_reset(&w->body);
@@ -542,7 +588,7 @@ static ev_status write_numbers(etl_pq_writer *w, const etl_rows *r, int c, chunk
                 continue;
             }
             if (cm->dictionary) {
-                w->levels[k++] = d.codes[i];
+                w->levels[k++] = d->codes[i];
             } else if (is_i32) {
                 memcpy(w->body.data + w->body.len, &r->quantity[i], 4);
                 w->body.len += 4;
@@ -571,7 +617,6 @@ static ev_status write_numbers(etl_pq_writer *w, const etl_rows *r, int c, chunk
         st = write_page(w, PAGE_DATA, (uint32_t)(to - from), cm->dictionary ? ENC_RLE_DICTIONARY : ENC_PLAIN, cm,
                         err);
     }
-    num_dict_free(&d);
     EV_TRY(st);
     if (any && is_i32) mm_set(&cm->mm, &imin, 4, &imax, 4, &failed);
     if (any && !is_i32) mm_set(&cm->mm, &dmin, 8, &dmax, 8, &failed);
@@ -798,6 +843,7 @@ static void writer_free(etl_pq_writer *w) {
     ev_buf_free(&w->comp);
     ev_buf_free(&w->hdr);
     free(w->levels);
+    num_dict_free(&w->nd);
     ZSTD_freeCCtx(w->zctx);
     free(w);
 }
@@ -832,5 +878,7 @@ void etl_pq_abort(etl_pq_writer *w) {
 }
 
 size_t etl_pq_memory(const etl_pq_writer *w) {
-    return w ? w->body.cap + w->comp.cap + w->hdr.cap + w->caprg * sizeof(rg_meta) + PAGE_ROWS * 4 : 0;
+    return w ? w->body.cap + w->comp.cap + w->hdr.cap + w->caprg * sizeof(rg_meta) + PAGE_ROWS * 4 +
+                   num_dict_memory(&w->nd)
+             : 0;
 }

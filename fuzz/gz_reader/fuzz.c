@@ -5,7 +5,8 @@
  * the same bytes (for corrupt or truncated deflate data, the same prefix) and the same damage at the same
  * offset (the same message, except the "near offset" of corrupt data and checksums, which depends on how far
  * ISA-L had read ahead); and, against zlib: when the reader ends cleanly, zlib decodes the same members to
- * the same bytes, and when zlib decodes every member cleanly so does the reader.
+ * the same bytes, and when zlib decodes every member cleanly so does the reader; gz_reader_read_into
+ * (the caller's buffer) gives what gz_reader_read gives.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -71,6 +72,38 @@ static void run(gz_reader *r, size_t window, result *res, uint8_t *buf) {
     if (!res->capped && res->stats.bytes_out != res->len) abort();
     if (res->st == EV_ERR_CORRUPT && res->stats.damage == GZ_DAMAGE_NONE) abort();
     if (res->st == EV_OK && !res->capped && res->stats.damage != GZ_DAMAGE_NONE) abort();
+}
+
+/* run() through gz_reader_read_into with a caller buffer of `cap` bytes. */
+static void run_into(gz_reader *r, size_t cap, result *res, uint8_t *buf) {
+    ev_error err;
+    res->out = buf;
+    res->len = 0;
+    res->capped = 0;
+    for (;;) {
+        size_t room = OUT_CAP - res->len < cap ? OUT_CAP - res->len : cap, n;
+        if (room == 0) {
+            res->capped = 1;
+            res->st = EV_OK;
+            break;
+        }
+        ev_status st = gz_reader_read_into(r, res->out + res->len, room, &n, &err);
+        if (n > room) abort();
+        if (st != EV_OK) {
+            if (n != 0) abort();
+            res->st = st;
+            memcpy(res->msg, err.msg, sizeof res->msg);
+            break;
+        }
+        if (n == 0) {
+            res->st = EV_OK;
+            res->msg[0] = '\0';
+            break;
+        }
+        res->len += n;
+    }
+    gz_reader_stats(r, &res->stats);
+    if (!res->capped && res->stats.bytes_out != res->len) abort();
 }
 
 /* zlib's view: 1 = every member decoded and nothing after them, 0 = damage, -1 = too big to say. */
@@ -148,6 +181,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!a.capped && a.stats.members != b.stats.members) abort();
         if (!a.capped && !fuzzy && a.stats.bytes_in != b.stats.bytes_in) abort();
         close(fd);
+    }
+
+    /* the same bytes inflated into the caller's buffer (read_into): the same output and damage */
+    if (!a.capped) {
+        gz_reader_reset_mem(r, data, size);
+        result c;
+        run_into(r, window, &c, buf_b);
+        if (!c.capped) {
+            int partial = a.stats.damage == GZ_DAMAGE_CORRUPT || a.stats.damage == GZ_DAMAGE_TRUNCATED;
+            size_t common = a.len < c.len ? a.len : c.len;
+            if (a.st != c.st || a.stats.damage != c.stats.damage || a.stats.damage_offset != c.stats.damage_offset)
+                abort();
+            if ((!partial && a.len != c.len) || memcmp(a.out, c.out, common) != 0) abort();
+            if (!partial && a.stats.damage != GZ_DAMAGE_CHECKSUM && strcmp(a.msg, c.msg) != 0) abort();
+        }
     }
 
     /* zlib agrees on clean objects */

@@ -13,6 +13,7 @@
 #include "gz_reader.h"
 
 #define QUARANTINE_RAW_MAX (64u << 10) /* bytes kept of a line too long to keep whole */
+#define ETL_READ_CHUNK (1u << 20) /* bytes inflated at a time, behind the unfinished line */
 
 struct etl_reader {
     size_t max_line;
@@ -25,7 +26,8 @@ struct etl_reader {
 ev_status etl_reader_create(size_t max_line, etl_reader **out, ev_error *err) {
     etl_reader *r = calloc(1, sizeof *r);
     if (!r) return ev_error_set(err, EV_ERR_NOMEM, "out of memory for the raw object reader");
-    gz_options opt = {0, 4u << 20, 1}; /* 4 MiB windows; plain JSON Lines objects pass through */
+    /* plain JSON Lines objects pass through; gzip is inflated into r->buf, not the reader's window */
+    gz_options opt = {0, 256u << 10, 1};
     ev_status st = gz_reader_create(NULL, &opt, &r->gz, err);
     if (st != EV_OK) {
         free(r);
@@ -158,12 +160,13 @@ static ev_status read_object(etl_reader *r, const etl_sink *sink, etl_read_stats
     ev_status st;
     ev_error gerr;
     for (;;) {
-        const uint8_t *p;
+        /* inflated straight behind the unfinished line: no copy of the object's bytes */
+        if (ev_buf_reserve(&r->buf, ETL_READ_CHUNK) != EV_OK) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
         size_t n;
         ev_error_clear(&gerr);
-        st = gz_reader_read(r->gz, &p, &n, &gerr);
+        st = gz_reader_read_into(r->gz, r->buf.data + r->buf.len, ETL_READ_CHUNK, &n, &gerr);
         if (st != EV_OK || n == 0) break;
-        if (ev_buf_append(&r->buf, p, n) != EV_OK) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
+        r->buf.len += n;
         EV_TRY(split_lines(r, &ls, err));
     }
     gz_stats gs;

@@ -21,6 +21,7 @@
 #include <isa-l/crc.h>
 #include <isa-l/igzip_lib.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -467,7 +468,7 @@ static ev_status report(gz_reader *r, ev_error *err) {
 
 /* Plain objects: the bytes as they are (memory: zero-copy; descriptor: the input buffer, then the
  * output window). */
-static ev_status read_plain(gz_reader *r, const uint8_t **ptr, size_t *len, ev_error *err) {
+static ev_status read_plain(gz_reader *r, size_t max, const uint8_t **ptr, size_t *len, ev_error *err) {
     if (r->zs.avail_in == 0) {
         if (r->is_mem) {
             if (refill(r) <= 0) {
@@ -478,7 +479,7 @@ static ev_status read_plain(gz_reader *r, const uint8_t **ptr, size_t *len, ev_e
             ssize_t n = 0;
             if (!r->eof) {
                 do {
-                    n = read(r->fd, r->out_buf, r->out_size);
+                    n = read(r->fd, r->out_buf, r->out_size < max ? r->out_size : max);
                 } while (n < 0 && errno == EINTR);
             }
             if (n < 0) {
@@ -501,6 +502,7 @@ static ev_status read_plain(gz_reader *r, const uint8_t **ptr, size_t *len, ev_e
     }
     size_t n = r->zs.avail_in;
     if (r->is_mem && n > r->out_size) n = r->out_size;
+    if (n > max) n = max;
     *ptr = r->zs.next_in;
     *len = n;
     r->zs.next_in += n;
@@ -509,24 +511,10 @@ static ev_status read_plain(gz_reader *r, const uint8_t **ptr, size_t *len, ev_e
     return EV_OK;
 }
 
-ev_status gz_reader_read(gz_reader *r, const uint8_t **ptr, size_t *len, ev_error *err) {
-    *ptr = NULL;
-    *len = 0;
-    if (r->state == ST_START) detect(r);
-    switch (r->state) {
-    case ST_IDLE:
-    case ST_DONE:
-        return EV_OK;
-    case ST_FAILED:
-        return report(r, err);
-    case ST_PLAIN:
-        return read_plain(r, ptr, len, err);
-    default:
-        break;
-    }
-
+/* Inflates into out[0..out_size) as far as it goes (see gz_reader_read); returns the bytes written. */
+static size_t inflate_into(gz_reader *r, uint8_t *out, size_t out_size) {
     size_t produced = 0;
-    while (produced < r->out_size &&
+    while (produced < out_size &&
            (r->state == ST_HEADER || r->state == ST_MEMBER || r->state == ST_BOUNDARY)) {
         if (r->state == ST_BOUNDARY) {
             /* After a complete member: the end, another member, or garbage. */
@@ -559,11 +547,11 @@ ev_status gz_reader_read(gz_reader *r, const uint8_t **ptr, size_t *len, ev_erro
             if (r->state == ST_HEADER && r->zs.avail_in == 0 && r->eof) fail_truncated(r);
             continue;
         }
-        r->zs.next_out = r->out_buf + produced;
-        r->zs.avail_out = (uint32_t)(r->out_size - produced);
+        r->zs.next_out = out + produced;
+        r->zs.avail_out = (uint32_t)(out_size - produced);
         uint32_t in_before = r->zs.avail_in;
         int rc = isal_inflate(&r->zs);
-        size_t got = (r->out_size - produced) - r->zs.avail_out;
+        size_t got = (out_size - produced) - r->zs.avail_out;
         produced += got;
         r->member_out += got;
         if (rc < 0) {
@@ -610,11 +598,56 @@ ev_status gz_reader_read(gz_reader *r, const uint8_t **ptr, size_t *len, ev_erro
     }
     r->st.bytes_out += produced;
     r->st.bytes_in = in_pos(r);
+    return produced;
+}
+
+enum read_kind { READ_NOTHING, READ_INFLATE, READ_PLAIN };
+
+/* What a read does: inflate, pass plain bytes, or nothing (the end, or a sticky failure, whose
+ * error is returned here). */
+static ev_status read_start(gz_reader *r, enum read_kind *kind, ev_error *err) {
+    *kind = READ_NOTHING;
+    if (r->state == ST_START) detect(r);
+    switch (r->state) {
+    case ST_IDLE:
+    case ST_DONE: return EV_OK;
+    case ST_FAILED: return report(r, err);
+    case ST_PLAIN: *kind = READ_PLAIN; return EV_OK;
+    default: *kind = READ_INFLATE; return EV_OK;
+    }
+}
+
+ev_status gz_reader_read(gz_reader *r, const uint8_t **ptr, size_t *len, ev_error *err) {
+    *ptr = NULL;
+    *len = 0;
+    enum read_kind kind;
+    EV_TRY(read_start(r, &kind, err));
+    if (kind == READ_PLAIN) return read_plain(r, SIZE_MAX, ptr, len, err);
+    if (kind == READ_NOTHING) return EV_OK;
+    size_t produced = inflate_into(r, r->out_buf, r->out_size);
     if (produced) {
         *ptr = r->out_buf;
         *len = produced;
         return EV_OK;
     }
     if (r->state == ST_FAILED) return report(r, err);
+    return EV_OK;
+}
+
+ev_status gz_reader_read_into(gz_reader *r, uint8_t *dst, size_t cap, size_t *len, ev_error *err) {
+    *len = 0;
+    if (cap == 0) return EV_OK;
+    if (cap > GZ_MAX_WINDOW) cap = GZ_MAX_WINDOW; /* ISA-L counts in uint32_t */
+    enum read_kind kind;
+    EV_TRY(read_start(r, &kind, err));
+    if (kind == READ_PLAIN) {
+        const uint8_t *p;
+        EV_TRY(read_plain(r, cap, &p, len, err));
+        if (*len) memcpy(dst, p, *len);
+        return EV_OK;
+    }
+    if (kind == READ_NOTHING) return EV_OK;
+    *len = inflate_into(r, dst, cap);
+    if (*len == 0 && r->state == ST_FAILED) return report(r, err);
     return EV_OK;
 }

@@ -95,6 +95,13 @@ ev_status gz_reader_open_mem(const ev_allocator *alloc, const void *data, size_t
  *   EV_ERR_NOMEM    the first descriptor reset could not allocate its input buffer. */
 ev_status gz_reader_read(gz_reader *r, const uint8_t **ptr, size_t *len, ev_error *err) EV_WUR;
 
+/* Like gz_reader_read, but decompresses straight into the caller's dst[0..cap) and returns the
+ * bytes written in *len (1 <= *len <= cap; 0 at the clean end): no copy for a caller that keeps
+ * the bytes in its own buffer (the ETL's line splitter keeps an unfinished line in front of the
+ * next chunk). The output window is not used, except to pass a plain object read from a
+ * descriptor through (copied). Same errors as gz_reader_read; the two may be mixed on an object. */
+ev_status gz_reader_read_into(gz_reader *r, uint8_t *dst, size_t cap, size_t *len, ev_error *err) EV_WUR;
+
 /* Counters and damage of the current object (valid at any time). */
 void gz_reader_stats(const gz_reader *r, gz_stats *out);
 

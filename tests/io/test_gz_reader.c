@@ -103,6 +103,34 @@ static ev_status read_mem(const void *data, size_t len, const gz_options *opt, e
     return st;
 }
 
+/* drain() through gz_reader_read_into with a caller buffer of `cap` bytes; `mix` alternates it
+ * with gz_reader_read (the two may be mixed on one object). */
+static ev_status drain_into(gz_reader *r, ev_buf *out, ev_error *err, size_t cap, int mix) {
+    uint8_t *dst = malloc(cap);
+    assert_non_null(dst);
+    ev_status st;
+    for (int i = 0;; i++) {
+        size_t n;
+        if (mix && i % 2) {
+            const uint8_t *p;
+            st = gz_reader_read(r, &p, &n, err);
+            if (st == EV_OK && n) assert_int_equal(ev_buf_append(out, p, n), EV_OK);
+        } else {
+            memset(dst, 0x55, cap);
+            st = gz_reader_read_into(r, dst, cap, &n, err);
+            if (st == EV_OK) assert_true(n <= cap);
+            if (st == EV_OK && n) assert_int_equal(ev_buf_append(out, dst, n), EV_OK);
+        }
+        if (st != EV_OK) {
+            assert_int_equal(n, 0);
+            break;
+        }
+        if (n == 0) break;
+    }
+    free(dst);
+    return st;
+}
+
 /* Writes `data` to a temporary file and returns an open descriptor on it. */
 static int temp_fd(const void *data, size_t len) {
     char path[] = "/tmp/evlake-test-gz-XXXXXX";
@@ -617,6 +645,77 @@ static void test_read_error_and_nomem(void **state) {
 }
 
 /* Output from the system's gzip tool (another producer), multi-member via `cat`. */
+/* gz_reader_read_into gives the bytes, statistics and damage messages gz_reader_read gives, for
+ * every caller buffer size, gzip or plain, memory or descriptor, mixed with gz_reader_read. */
+static void test_read_into(void **state) {
+    (void)state;
+    ev_buf text, gz, want, got;
+    ev_buf_init(&text, NULL);
+    ev_buf_init(&gz, NULL);
+    ev_buf_init(&want, NULL);
+    ev_buf_init(&got, NULL);
+    make_text(&text, 300000, 12);
+    gz_member(&gz, text.data, text.len, 6);
+    gz_member(&gz, "", 0, 6);
+    gz_member(&gz, text.data, 1000, 1);
+    size_t whole = gz.len;
+    const size_t caps[] = {1, 7, 4096, 65536, 1u << 20};
+    /* plain memory is returned zero-copy and drain() scribbles on chunks: a copy, restored per read */
+    uint8_t *plain = malloc(text.len);
+    assert_non_null(plain);
+    /* whole, truncated in the last member, trailing garbage, plain text */
+    for (int obj = 0; obj < 4; obj++) {
+        const uint8_t *data = obj == 3 ? plain : gz.data;
+        size_t len = obj == 0 ? whole : obj == 1 ? whole - 300 : obj == 2 ? whole : text.len;
+        if (obj == 2) assert_int_equal(ev_buf_append(&gz, "junk", 4), EV_OK), len = gz.len;
+        for (int fd_source = 0; fd_source < 2; fd_source++) {
+            gz_options opt = {fd_source ? 5000 : 0, 3000, 1};
+            ev_error err1, err2;
+            gz_stats s1, s2;
+            gz_reader *r;
+            int fd = fd_source ? temp_fd(data, len) : -1;
+            ev_buf_reset(&want);
+            memcpy(plain, text.data, text.len);
+            if (fd_source) assert_int_equal(gz_reader_open_fd(NULL, fd, &opt, &r, &err1), EV_OK);
+            else assert_int_equal(gz_reader_open_mem(NULL, data, len, &opt, &r, &err1), EV_OK);
+            ev_status st1 = drain(r, &want, &err1, 0);
+            gz_reader_stats(r, &s1);
+            for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+                for (int mix = 0; mix < 2; mix++) {
+                    ev_buf_reset(&got);
+                    if (fd_source) {
+                        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+                        gz_reader_reset_fd(r, fd);
+                    } else {
+                        memcpy(plain, text.data, text.len);
+                        gz_reader_reset_mem(r, data, len);
+                    }
+                    ev_status st2 = drain_into(r, &got, &err2, caps[c], mix);
+                    gz_reader_stats(r, &s2);
+                    assert_int_equal(st2, st1);
+                    assert_int_equal(got.len, want.len);
+                    assert_memory_equal(got.data, want.data, want.len);
+                    if (st1 != EV_OK) assert_string_equal(err2.msg, err1.msg);
+                    assert_int_equal(s2.bytes_out, s1.bytes_out);
+                    assert_int_equal(s2.bytes_in, s1.bytes_in);
+                    assert_int_equal(s2.members, s1.members);
+                    assert_int_equal(s2.damage, s1.damage);
+                    assert_int_equal(s2.plain, s1.plain);
+                }
+            }
+            assert_int_equal(st1, obj == 0 || obj == 3 ? EV_OK : EV_ERR_CORRUPT);
+            if (obj != 1) assert_int_equal(want.len, obj == 3 ? text.len : text.len + 1000);
+            gz_reader_close(r);
+            if (fd_source) close(fd);
+        }
+    }
+    free(plain);
+    ev_buf_free(&text);
+    ev_buf_free(&gz);
+    ev_buf_free(&want);
+    ev_buf_free(&got);
+}
+
 static void test_gzip_tool_output(void **state) {
     (void)state;
     char dir[256];
@@ -664,6 +763,7 @@ int main(void) {
         cmocka_unit_test(test_reuse_reader),
         cmocka_unit_test(test_read_error_and_nomem),
         cmocka_unit_test(test_gzip_tool_output),
+        cmocka_unit_test(test_read_into),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,14 +86,16 @@ static ev_status add_value(etl_dict *d, const char *s, size_t len, uint32_t hash
  * the first value that looks like an id) then 1-7 digits with no leading zero. */
 static long direct_id(etl_dict *d, const char *s, size_t len) {
     size_t k = len;
-    while (k > 0 && (unsigned)(s[k - 1] - '0') <= 9) k--;
+    while (k > 0 && len - k <= 7 && (unsigned)(s[k - 1] - '0') <= 9) k--; /* 8 digits already say no */
     size_t digits = len - k;
     if (digits == 0 || digits > 7 || s[k] == '0' || k == 0 || k > sizeof d->id_prefix) return -1;
     if (d->id_prefix_len == 0) {
         memcpy(d->id_prefix, s, k);
         d->id_prefix_len = (uint32_t)k;
-    } else if (d->id_prefix_len != k || memcmp(d->id_prefix, s, k) != 0) {
-        return -1;
+    } else {
+        if (d->id_prefix_len != k) return -1;
+        for (size_t i = 0; i < k; i++) /* a prefix of 1-8 bytes ("u_"): cheaper than a memcmp call */
+            if (d->id_prefix[i] != s[i]) return -1;
     }
     long v = 0;
     for (size_t i = k; i < len; i++) v = v * 10 + (s[i] - '0');

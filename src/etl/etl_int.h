@@ -115,7 +115,11 @@ ev_status etl_worker_create(etl_ctx *ctx, int index, size_t memory_budget, etl_w
  * quarantine staging table under (run, batch). An unreadable object is reported in res->status. */
 ev_status etl_worker_process(etl_worker *w, uint32_t batch, const etl_object *obj, etl_object_result *res,
                              ev_error *err) EV_WUR;
-/* Finishes the batch: closes and fsyncs every open file and appends them to `files`. */
+/* Closes and fsyncs the batch's open files (their last row groups written). Called by the
+ * worker's own thread once the batch has no object left for it, so that workers finish their
+ * files in parallel instead of one after the other in etl_worker_end_batch. */
+ev_status etl_worker_close_files(etl_worker *w, ev_error *err) EV_WUR;
+/* Finishes the batch: closes and fsyncs every file still open and appends all to `files`. */
 ev_status etl_worker_end_batch(etl_worker *w, etl_staged_list *files, ev_error *err) EV_WUR;
 /* Removes the batch's staged files (after a failed batch). */
 void etl_worker_discard_batch(etl_worker *w);

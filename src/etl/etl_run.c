@@ -374,9 +374,11 @@ static void *batch_thread(void *arg) {
         pthread_mutex_unlock(bw->mu);
         if (i >= bw->n) break;
         bw->st = etl_worker_process(bw->worker, bw->batch, &bw->objects[i], &bw->results[i], &bw->err);
-        if (bw->st != EV_OK) break;
+        if (bw->st != EV_OK) return NULL;
         etl_crash_point(bw->ctx, "object_done");
     }
+    /* no object left: finish this worker's files while the others still work */
+    bw->st = etl_worker_close_files(bw->worker, &bw->err);
     return NULL;
 }
 

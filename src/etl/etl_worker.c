@@ -288,9 +288,14 @@ ev_status etl_worker_process(etl_worker *w, uint32_t batch, const etl_object *ob
     return EV_OK;
 }
 
-ev_status etl_worker_end_batch(etl_worker *w, etl_staged_list *files, ev_error *err) {
+ev_status etl_worker_close_files(etl_worker *w, ev_error *err) {
     for (size_t i = 0; i < w->nparts; i++)
         if (w->parts[i].hour != INT64_MIN) EV_TRY(part_close(w, &w->parts[i], err));
+    return EV_OK;
+}
+
+ev_status etl_worker_end_batch(etl_worker *w, etl_staged_list *files, ev_error *err) {
+    EV_TRY(etl_worker_close_files(w, err));
     for (size_t i = 0; i < w->done.n; i++) {
         if (etl_staged_list_push(files, &w->done.files[i]) != EV_OK) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
         etl_crash_point(w->ctx, "file_staged");

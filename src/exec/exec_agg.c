@@ -95,6 +95,8 @@ struct exec_agg {
     acc *accs;
     ev_arena strings; /* MIN/MAX strings, distinct strings */
     code_map cmap;
+    bool single;                /* every row of the batch being added is in one group */
+    uint32_t iota[EXEC_BATCH];  /* 0, 1, 2...: the rows of a batch without a selection */
 };
 
 exec_agg *exec_agg_new(size_t nkeys, exec_expr *const *keys, size_t nspecs, const exec_agg_spec *specs) {
@@ -114,6 +116,8 @@ exec_agg *exec_agg_new(size_t nkeys, exec_expr *const *keys, size_t nspecs, cons
     }
     for (size_t k = 0; k < nkeys; k++)
         a->key_types[k] = keys[k]->type;
+    for (uint32_t r = 0; r < EXEC_BATCH; r++)
+        a->iota[r] = r;
     if (exec_table_init(&a->keytab, nkeys, NULL, a->key_types, NULL) != EV_OK) {
         exec_agg_free(a);
         return NULL;
@@ -609,7 +613,21 @@ static ev_status coded_groups(exec_agg *a, const exec_vec *kv, const uint32_t *r
         }
         stride *= (size_t)kv[k].dict_n + 1;
     }
-    if (!varying) memset(idxs, 0, n * sizeof *idxs);
+    if (!varying) { /* one group for the whole batch */
+        uint32_t g1 = m->gid1[base];
+        if (!g1) {
+            uint32_t codes[AGG_CODED_KEYS_MAX], g;
+            for (size_t k = 0; k < a->nkeys; k++)
+                codes[k] = kv[k].codes[rows[0]];
+            EV_TRY(group_of_codes(a, kv, codes, &g, bud, err));
+            g1 = m->gid1[base] = g + 1;
+        }
+        for (size_t j = 0; j < n; j++)
+            gids[j] = g1 - 1;
+        a->single = true;
+        *done = true;
+        return EV_OK;
+    }
     for (size_t j = 0; j < n; j++) {
         size_t idx = idxs[j] + base;
         uint32_t g1 = m->gid1[idx];
@@ -634,13 +652,6 @@ static ev_status keep_string(exec_agg *a, pq_str s, pq_str *out, ev_error *err) 
     if (s.len) memcpy(p, s.ptr, s.len);
     *out = (pq_str){p, s.len};
     return EV_OK;
-}
-
-static bool same_group(const uint32_t *gids, size_t n) {
-    uint32_t g0 = gids[0], diff = 0;
-    for (size_t j = 0; j < n; j++)
-        diff |= gids[j] ^ g0;
-    return diff == 0;
 }
 
 /* SUM/AVG of rows that all fall in group g (a batch of one partition, grouped by partition keys):
@@ -689,7 +700,7 @@ static ev_status update(exec_agg *a, size_t k, const exec_vec *v, const uint32_t
         /* one group for the whole batch (keys of partition columns): one addition, not a chain of
          * increments of the same counter */
         if (!n) return EV_OK;
-        if (same_group(gids, n)) {
+        if (a->single) {
             cnt[gids[0]] += (int64_t)n;
             return EV_OK;
         }
@@ -710,7 +721,7 @@ static ev_status update(exec_agg *a, size_t k, const exec_vec *v, const uint32_t
         if (v->type == SQL_T_UNKNOWN) return EV_OK;
         uint8_t *restrict has = c->has;
         const uint8_t *nulls = v->nulls;
-        if (n && same_group(gids, n)) return sum_one_group(c, v, gids[0], rows, n, err);
+        if (n && a->single) return sum_one_group(c, v, gids[0], rows, n, err);
         if (v->type == SQL_T_DOUBLE) {
             double *restrict f = c->f;
             const double *x = v->f;
@@ -786,19 +797,26 @@ ev_status exec_agg_add(exec_agg *a, exec_eval *ev, const exec_batch *b, const ui
                        exec_budget *bud) {
     size_t n = sel ? nsel : b->n;
     if (!n) return EV_OK;
-    uint32_t *rows = exec_scratch(ev, n * sizeof *rows), *gids = exec_scratch(ev, n * sizeof *gids);
-    if (!rows || !gids) return EV_ERR_NOMEM;
-    if (sel)
-        memcpy(rows, sel, n * sizeof *rows);
-    else
+    const uint32_t *rows = sel;
+    uint32_t *gids = exec_scratch(ev, n * sizeof *gids);
+    if (!gids) return EV_ERR_NOMEM;
+    if (!rows && n <= EXEC_BATCH) {
+        rows = a->iota;
+    } else if (!rows) {
+        uint32_t *all = exec_scratch(ev, n * sizeof *all);
+        if (!all) return EV_ERR_NOMEM;
         for (size_t j = 0; j < n; j++)
-            rows[j] = (uint32_t)j;
+            all[j] = (uint32_t)j;
+        rows = all;
+    }
+    a->single = false;
     if (a->nkeys == 0) {
         if (a->ngroups == 0) {
             if (a->gcap == 0) EV_TRY(grow_groups(a, bud, ev->err));
             a->ngroups = 1;
         }
         memset(gids, 0, n * sizeof *gids);
+        a->single = true;
     } else {
         exec_vec *kv = exec_scratch(ev, a->nkeys * sizeof *kv);
         if (!kv) return EV_ERR_NOMEM;

@@ -395,6 +395,61 @@ static void unpack_groups_u8(const uint8_t *g, uint8_t *out, size_t groups, int 
 RLE_DECODE(pq_rle_dec_u32, uint32_t, unpack_groups_u32)
 RLE_DECODE(pq_rle_dec_u8, uint8_t, unpack_groups_u8)
 
+/* 1-bit levels of a whole page into 0/1 bytes, for a fresh decoder whose output has 8 bytes of
+ * slack: runs are filled and groups spread 8 bytes at a time, each store free to spill into the
+ * slack or into what the next run overwrites. Writers start an RLE run at 8 equal levels, so a
+ * column with a NULL every ten rows alternates short runs and single groups: the general decoder's
+ * per-run work (a call, a byte loop, a bounds-checked read at each end) cost more than the levels. */
+bool pq_rle_dec_levels1(pq_rle_dec *d, uint8_t *out, size_t n) {
+    if (d->bw != 1 || d->run_left) return pq_rle_dec_u8(d, out, n);
+    const uint8_t *p = d->p, *end = d->end;
+    size_t i = 0;
+    while (i < n) {
+        uint64_t h;
+        if (!get_varint(&p, end, &h)) return false;
+        if (h & 1) {
+            size_t groups = (size_t)(h >> 1), avail = (size_t)(end - p);
+            if (groups > avail) groups = avail; /* a last run may be cut short (as rle_next_run) */
+            if (groups == 0) {
+                if (h >> 1) return false;
+                continue;
+            }
+            size_t count = groups * 8, take = count < n - i ? count : n - i;
+            for (size_t q = 0; q * 8 < take; q++) {
+                uint64_t lo = ((uint64_t)(p[q] & 0x0F) * 0x00204081u) & 0x01010101u;
+                uint64_t hi = ((uint64_t)(p[q] >> 4) * 0x00204081u) & 0x01010101u;
+                uint64_t w = lo | hi << 32;
+                memcpy(out + i + q * 8, &w, 8);
+            }
+            if (take < count) { /* the page ends inside the run: leave the decoder on it */
+                d->packed = true;
+                d->pack_p = p;
+                d->pack_idx = (uint32_t)take;
+                d->pack_total = (uint32_t)count;
+                d->run_left = (uint32_t)(count - take);
+            }
+            p += groups;
+            i += take;
+        } else {
+            uint64_t count = h >> 1;
+            if (count == 0) continue;
+            if (p >= end || (*p >> 1)) return false;
+            uint64_t w = *p++ * 0x0101010101010101ULL;
+            size_t take = count < n - i ? (size_t)count : n - i;
+            for (size_t q = 0; q < take; q += 8)
+                memcpy(out + i + q, &w, 8);
+            if (take < count) {
+                d->packed = false;
+                d->rle_value = (uint32_t)(w & 1);
+                d->run_left = (uint32_t)(count - take);
+            }
+            i += take;
+        }
+    }
+    d->p = p;
+    return true;
+}
+
 /* Consumes `total` values and keeps those at the ascending offsets idx[0..m) (each < total): a
  * value of a bit-packed run is read where it lies, so a filter that keeps one row in ten unpacks
  * one value in ten, and m = 0 skips. */

@@ -859,6 +859,22 @@ static size_t count_ones(const uint8_t *v, size_t n) {
     return cnt;
 }
 
+/* Whether a page's definition levels open with one RLE run of max_def covering its nv rows: the
+ * levels of a column that has no NULLs, which then need no decoding (max_def < 128: its value
+ * fits the run's first byte). */
+static bool all_defined(const uint8_t *lv, size_t len, int max_def, size_t nv) {
+    uint64_t count = 0;
+    size_t k = 0;
+    for (int shift = 0; k < len && shift < 64; shift += 7) {
+        uint8_t b = lv[k++];
+        count |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) break;
+        if (k == len) return false;
+    }
+    if (k >= len || (count & 1) || (count >> 1) < nv || max_def >= 128) return false;
+    return lv[k] == max_def;
+}
+
 /* Reads pages until a data page is decoded (returns with page_n > 0), or the chunk ends (page_n = 0). */
 static ev_status load_page(pq_column_reader *c, ev_error *err) {
     pq_reader *r = c->r;
@@ -947,14 +963,15 @@ static ev_status load_page(pq_column_reader *c, ev_error *err) {
         /* levels */
         uint8_t *valid = NULL;
         size_t nn = nv;
-        if (cd->max_def > 0) {
+        /* an OPTIONAL column without NULLs has levels that need no decoding */
+        if (cd->max_def > 0 && !all_defined(lv, lv_len, cd->max_def, nv)) {
             ev_buf_reset(&c->valid_buf);
             if (ev_buf_reserve(&c->valid_buf, nv + 8) != EV_OK)
                 return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", r->name);
             valid = c->valid_buf.data;
             pq_rle_dec d;
             pq_rle_dec_init(&d, lv, lv_len, pq_bit_width((uint64_t)cd->max_def));
-            if (!pq_rle_dec_u8(&d, valid, nv))
+            if (!pq_rle_dec_levels1(&d, valid, nv)) /* valid_buf has 8 bytes of slack */
                 return page_fail(c, err, off, "definition levels end early or are malformed");
             /* a 1-bit stream (max_def 1, flat schemas) already holds 0/1 */
             if (cd->max_def != 1) {

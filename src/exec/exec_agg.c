@@ -57,6 +57,12 @@ typedef struct dhist {
     uint32_t *counts; /* ((group * width + code) * HIST_LANES + lane */
     size_t cap;       /* entries */
     uint64_t rows;    /* counted since the last fold (folds before a count could overflow) */
+    /* aggregates over the same column (SUM(CASE WHEN event_type = 'x' ...) for several x) read
+     * the same codes: the first counts (group, code) pairs, the others (lead >= 0) keep only
+     * their dictionary of values and are folded with its counts */
+    int lead;
+    uint64_t batch;            /* the exec_agg_add call that counted last */
+    const uint32_t *src;       /* the codes it counted */
 } dhist;
 
 typedef struct acc {
@@ -96,8 +102,20 @@ struct exec_agg {
     ev_arena strings; /* MIN/MAX strings, distinct strings */
     code_map cmap;
     bool single;                /* every row of the batch being added is in one group */
+    uint64_t batch;             /* exec_agg_add calls so far */
     uint32_t iota[EXEC_BATCH];  /* 0, 1, 2...: the rows of a batch without a selection */
 };
+
+static bool countable_kind(exec_agg_kind k) {
+    return k == EXEC_AGG_COUNT || k == EXEC_AGG_COUNT_IF || k == EXEC_AGG_SUM || k == EXEC_AGG_AVG;
+}
+
+/* The one column a COUNT/COUNT_IF/SUM/AVG argument reads, -1 if none or several. */
+static int countable_column(const exec_agg_spec *sp) {
+    if (!sp->arg || !countable_kind(sp->kind)) return -1;
+    if (sp->arg->kind == X_COL) return sp->arg->col;
+    return exec_expr_single_column(sp->arg);
+}
 
 exec_agg *exec_agg_new(size_t nkeys, exec_expr *const *keys, size_t nspecs, const exec_agg_spec *specs) {
     exec_agg *a = calloc(1, sizeof *a);
@@ -118,6 +136,15 @@ exec_agg *exec_agg_new(size_t nkeys, exec_expr *const *keys, size_t nspecs, cons
         a->key_types[k] = keys[k]->type;
     for (uint32_t r = 0; r < EXEC_BATCH; r++)
         a->iota[r] = r;
+    for (size_t k = 0; k < nspecs; k++) {
+        a->accs[k].hist.lead = -1;
+        int col = countable_column(&specs[k]);
+        for (size_t j = 0; j < k && col >= 0; j++)
+            if (a->accs[j].hist.lead < 0 && countable_column(&specs[j]) == col) {
+                a->accs[k].hist.lead = (int)j;
+                break;
+            }
+    }
     if (exec_table_init(&a->keytab, nkeys, NULL, a->key_types, NULL) != EV_OK) {
         exec_agg_free(a);
         return NULL;
@@ -463,11 +490,31 @@ static ev_status marks_add(exec_agg *a, acc *c, const exec_vec *v, const uint32_
 
 /* ---- COUNT/SUM/AVG on codes ---- */
 
-static ev_status hist_fold(exec_agg *a, size_t k, ev_error *err) {
+/* n rows of group g whose argument is dictionary entry `code` of d, into aggregate k. */
+static ev_status fold_count(exec_agg *a, size_t k, const exec_vec *d, size_t g, size_t code, int64_t n,
+                            ev_error *err) {
     acc *c = &a->accs[k];
-    dhist *h = &c->hist;
-    const exec_vec *d = h->dict;
     exec_agg_kind kind = a->specs[k].kind;
+    if (d->type == SQL_T_UNKNOWN || (d->nulls && d->nulls[code])) return EV_OK;
+    if (kind == EXEC_AGG_COUNT) {
+        c->cnt[g] += n;
+    } else if (kind == EXEC_AGG_COUNT_IF) {
+        c->cnt[g] += d->i[code] ? n : 0;
+    } else {
+        c->cnt[g] += n;
+        c->has[g] = 1;
+        int64_t prod;
+        if (d->type == SQL_T_DOUBLE)
+            c->f[g] += d->f[code] * (double)n;
+        else if (__builtin_mul_overflow(d->i[code], n, &prod) || __builtin_add_overflow(c->i[g], prod, &c->i[g]))
+            return ev_error_set(err, EV_ERR_INPUT, "bigint addition overflow in SUM");
+    }
+    return EV_OK;
+}
+
+/* Adds lead aggregate k's counts to it and to the aggregates that share them, then clears them. */
+static ev_status hist_fold(exec_agg *a, size_t k, ev_error *err) {
+    dhist *h = &a->accs[k].hist;
     size_t groups = h->cap / (h->width * HIST_LANES);
     for (size_t g = 0; g < groups; g++) {
         uint32_t *row = h->counts + g * h->width * HIST_LANES;
@@ -479,21 +526,10 @@ static ev_status hist_fold(exec_agg *a, size_t k, ev_error *err) {
                 lanes[l] = 0;
             }
             if (!n) continue;
-            if (d->type == SQL_T_UNKNOWN || (d->nulls && d->nulls[code])) continue;
-            if (kind == EXEC_AGG_COUNT) {
-                c->cnt[g] += n;
-            } else if (kind == EXEC_AGG_COUNT_IF) {
-                c->cnt[g] += d->i[code] ? n : 0;
-            } else {
-                c->cnt[g] += n;
-                c->has[g] = 1;
-                int64_t prod;
-                if (d->type == SQL_T_DOUBLE)
-                    c->f[g] += d->f[code] * (double)n;
-                else if (__builtin_mul_overflow(d->i[code], n, &prod) ||
-                         __builtin_add_overflow(c->i[g], prod, &c->i[g]))
-                    return ev_error_set(err, EV_ERR_INPUT, "bigint addition overflow in SUM");
-            }
+            EV_TRY(fold_count(a, k, h->dict, g, code, n, err));
+            for (size_t f = k + 1; f < a->nspecs; f++)
+                if (a->accs[f].hist.lead == (int)k && a->accs[f].hist.dict)
+                    EV_TRY(fold_count(a, f, a->accs[f].hist.dict, g, code, n, err));
         }
     }
     h->rows = 0;
@@ -503,6 +539,18 @@ static ev_status hist_fold(exec_agg *a, size_t k, ev_error *err) {
 static ev_status hist_add(exec_agg *a, size_t k, const exec_vec *v, const uint32_t *gids, const uint32_t *rows,
                           size_t n, exec_budget *bud, ev_error *err) {
     dhist *h = &a->accs[k].hist;
+    if (h->lead >= 0) {
+        /* the lead counted these very codes earlier in this call: keep the dictionary to fold with */
+        const dhist *l = &a->accs[h->lead].hist;
+        if (l->batch != a->batch || l->src != v->codes || l->width != (size_t)v->dict_n + 1)
+            return ev_error_set(err, EV_ERR_INTERNAL, "aggregates over one column read different codes");
+        h->dict_id = v->dict_id;
+        h->dict = v->dict;
+        h->width = l->width;
+        return EV_OK;
+    }
+    h->batch = a->batch;
+    h->src = v->codes;
     if (h->dict_id != v->dict_id || h->rows + n > UINT32_MAX) {
         if (h->dict_id) EV_TRY(hist_fold(a, k, err));
         if (h->dict_id != v->dict_id) h->cap = 0; /* the fold left every count zero */
@@ -534,10 +582,11 @@ static ev_status hist_add(exec_agg *a, size_t k, const exec_vec *v, const uint32
 ev_status exec_agg_flush(exec_agg *a, exec_budget *bud, ev_error *err) {
     for (size_t k = 0; k < a->nspecs; k++) {
         dhist *h = &a->accs[k].hist;
-        if (!h->dict_id) continue;
-        EV_TRY(hist_fold(a, k, err));
-        h->dict_id = 0;
-        h->dict = NULL;
+        if (h->lead < 0 && h->dict_id) EV_TRY(hist_fold(a, k, err)); /* with its followers */
+    }
+    for (size_t k = 0; k < a->nspecs; k++) {
+        a->accs[k].hist.dict_id = 0;
+        a->accs[k].hist.dict = NULL;
     }
     for (size_t k = 0; k < a->nspecs; k++) {
         acc *c = &a->accs[k];
@@ -810,6 +859,7 @@ ev_status exec_agg_add(exec_agg *a, exec_eval *ev, const exec_batch *b, const ui
         rows = all;
     }
     a->single = false;
+    a->batch++;
     if (a->nkeys == 0) {
         if (a->ngroups == 0) {
             if (a->gcap == 0) EV_TRY(grow_groups(a, bud, ev->err));
@@ -853,6 +903,9 @@ ev_status exec_agg_add(exec_agg *a, exec_eval *ev, const exec_batch *b, const ui
                 EV_TRY(hist_add(a, k, &v, gids, rows, n, bud, ev->err));
                 continue;
             }
+            int lead = a->accs[k].hist.lead;
+            if (lead >= 0 && a->accs[lead].hist.batch == a->batch)
+                return ev_error_set(ev->err, EV_ERR_INTERNAL, "aggregates over one column read different codes");
             EV_TRY(exec_vec_plain(ev, &v, b->n));
         } else if (sp->arg) {
             EV_TRY(exec_eval_expr(ev, sp->arg, b, &v));

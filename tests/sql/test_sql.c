@@ -290,6 +290,25 @@ static void test_distinct_and_late_columns(void **state) {
     assert_true(fabs(x - y) <= 1e-9 * fabs(y) && y > 0);
     exec_result_free(late);
     exec_result_free(all);
+    /* aggregates over one column share one count of its codes per group: each equals itself alone */
+    static const char *const aggs[] = {"SUM(CASE WHEN event_type = 'purchase' THEN 1 ELSE 0 END)",
+                                       "COUNT_IF(event_type = 'page_view')", "AVG(IF(event_type = 'search', 2, 0))",
+                                       "COUNT(NULLIF(event_type, 'search'))"};
+    char sql[1024];
+    snprintf(sql, sizeof sql, "SELECT hour, %s, %s, %s, %s FROM events GROUP BY hour ORDER BY hour", aggs[0],
+             aggs[1], aggs[2], aggs[3]);
+    exec_result *shared = run(sql);
+    assert_true(exec_result_rows(shared) >= 2);
+    for (size_t k = 0; k < 4; k++) {
+        snprintf(sql, sizeof sql, "SELECT hour, %s FROM events GROUP BY hour ORDER BY hour", aggs[k]);
+        exec_result *alone = run(sql);
+        assert_int_equal(exec_result_rows(alone), exec_result_rows(shared));
+        for (size_t r = 0; r < exec_result_rows(alone); r++)
+            assert_string_equal(cell(alone, r, 1), cell(shared, r, 1 + k));
+        exec_result_free(alone);
+    }
+    assert_true(atol(cell(shared, 0, 2)) > atol(cell(shared, 0, 1)));
+    exec_result_free(shared);
 }
 
 /* The row count, then the sum of every numeric column. */

@@ -50,6 +50,7 @@ typedef struct dmarks {
  * accumulators when the dictionary changes or goes: one increment a row, no value gathered. */
 #define AGG_HIST_MAX_WIDTH 64
 #define HIST_LANES 4
+#define AGG_STAR_LANE_GROUPS 512
 typedef struct dhist {
     uint64_t dict_id; /* 0: nothing pending */
     const exec_vec *dict;
@@ -104,6 +105,7 @@ struct exec_agg {
     bool single;                /* every row of the batch being added is in one group */
     uint64_t batch;             /* exec_agg_add calls so far */
     uint32_t iota[EXEC_BATCH];  /* 0, 1, 2...: the rows of a batch without a selection */
+    uint32_t star_lanes[AGG_STAR_LANE_GROUPS * HIST_LANES]; /* COUNT(*) of a batch over few groups */
 };
 
 static bool countable_kind(exec_agg_kind k) {
@@ -751,6 +753,18 @@ static ev_status update(exec_agg *a, size_t k, const exec_vec *v, const uint32_t
         if (!n) return EV_OK;
         if (a->single) {
             cnt[gids[0]] += (int64_t)n;
+            return EV_OK;
+        }
+        if (a->ngroups * HIST_LANES <= n && a->ngroups <= AGG_STAR_LANE_GROUPS) {
+            /* few groups, each seen many times: counts in lanes, so that consecutive rows of one
+             * group do not wait on each other's increment (Q4: 30 groups a day) */
+            uint32_t *restrict l = a->star_lanes;
+            memset(l, 0, a->ngroups * HIST_LANES * sizeof *l);
+            for (size_t j = 0; j < n; j++)
+                l[gids[j] * HIST_LANES + (j & (HIST_LANES - 1))]++;
+            for (size_t g = 0; g < a->ngroups; g++)
+                cnt[g] += (int64_t)l[g * HIST_LANES] + l[g * HIST_LANES + 1] + l[g * HIST_LANES + 2] +
+                          l[g * HIST_LANES + 3];
             return EV_OK;
         }
         for (size_t j = 0; j < n; j++)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "cfg.h"
@@ -22,6 +23,42 @@
 #include "ev_time.h"
 
 #define MAX_OPEN_PARTS 64
+#define BIG_PAGE ((size_t)2 << 20)
+
+/* ---- memory of the row buffers ----
+ * Row groups are the worker's big buffers (~24 MB per partition at 512 Ki rows). Blocks of 2 MiB
+ * and more are 2 MiB-aligned and advised as transparent huge pages: the first touch of a 4 KiB
+ * page costs 15-20 us on the VMs evlake runs on (measured: 64 MB in 250-370 ms with 4 KiB pages,
+ * 4 ms with 2 MiB pages), and a run touches each worker's buffers for the first time. Smaller
+ * blocks are malloc's. Every block is released with free(). */
+
+static void *big_alloc(void *ctx, size_t size) {
+    (void)ctx;
+    if (size < BIG_PAGE) return malloc(size);
+    void *p = NULL;
+    if (posix_memalign(&p, BIG_PAGE, size)) return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, size, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages */
+#endif
+    return p;
+}
+
+static void *big_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size) {
+    if (old_size < BIG_PAGE && new_size < BIG_PAGE) return realloc(ptr, new_size);
+    void *q = big_alloc(ctx, new_size);
+    if (!q) return NULL;
+    memcpy(q, ptr, old_size < new_size ? old_size : new_size);
+    free(ptr);
+    return q;
+}
+
+static void big_free(void *ctx, void *ptr, size_t size) {
+    (void)ctx;
+    (void)size;
+    free(ptr);
+}
+
+static const ev_allocator big_pages = {big_alloc, big_realloc, big_free, NULL};
 #define QUARANTINE_FLUSH_LINES 512
 
 struct etl_worker {
@@ -168,7 +205,7 @@ static ev_status enforce_budget(etl_worker *w, ev_error *err) {
         if (worker_memory(w) > w->memory_budget) {
             /* Row buffers keep their capacity; give back the largest one's. */
             etl_rows_free(&largest->rows);
-            etl_rows_init(&largest->rows, NULL);
+            etl_rows_init(&largest->rows, &big_pages);
             break;
         }
     }
@@ -196,7 +233,7 @@ static ev_status part_for(etl_worker *w, int64_t ts, etl_part **out, ev_error *e
     if (free_slot == MAX_OPEN_PARTS) {
         if (w->nparts < MAX_OPEN_PARTS) {
             free_slot = w->nparts++;
-            etl_rows_init(&w->parts[free_slot].rows, NULL);
+            etl_rows_init(&w->parts[free_slot].rows, &big_pages);
         } else { /* too many hours at once: finish the least recently used file */
             EV_TRY(flush_pending(w, err)); /* no pending row may point at the slot being reused */
             EV_TRY(part_close(w, &w->parts[oldest], err));

@@ -61,6 +61,7 @@ typedef struct num_dict {
     uint64_t *keys;       /* value bits + 1 (0 = empty slot), nslots */
     uint32_t *slot_code;
     uint32_t nslots, slots_cap;  /* the table's size now, and the arrays' */
+    int shift;                   /* 64 - log2(nslots) */
     uint64_t *vals;       /* by code: the value bits, NUM_DICT_MAX */
     uint32_t n;
     uint32_t *codes;      /* per row of the row group (null rows: unused) */
@@ -182,15 +183,20 @@ static void put_bitpacked(ev_buf *out, const uint32_t *v, size_t n, int bw, int 
     }
     uint8_t *o = out->data + out->len;
     uint64_t acc = 0;
-    int bits = 0;
+    int bits = 0; /* < 32 between values, so bits + bw <= 63 */
     for (size_t i = 0; i < groups * 8; i++) {
         acc |= (uint64_t)(i < n ? v[i] : 0) << bits;
         bits += bw;
-        while (bits >= 8) {
-            *o++ = (uint8_t)acc;
-            acc >>= 8;
-            bits -= 8;
+        if (bits >= 32) { /* four bytes at a time (little-endian), not one per loop */
+            o[0] = (uint8_t)acc, o[1] = (uint8_t)(acc >> 8), o[2] = (uint8_t)(acc >> 16), o[3] = (uint8_t)(acc >> 24);
+            o += 4;
+            acc >>= 32;
+            bits -= 32;
         }
+    }
+    for (; bits > 0; bits -= 8) { /* groups of 8 values end on a byte */
+        *o++ = (uint8_t)acc;
+        acc >>= 8;
     }
     out->len = (size_t)(o - out->data);
 }
@@ -329,12 +335,14 @@ static ev_status write_page(etl_pq_writer *w, int type, uint32_t num_values, int
 
 /* Definition levels of rows [from, to) as a length-prefixed RLE run into w->body. */
 static void put_def_levels(etl_pq_writer *w, const etl_rows *r, int c, size_t from, size_t to, int *failed) {
-    for (size_t i = from; i < to; i++) {
-        switch (cols[c].kind) {
-        case K_STR: w->levels[i - from] = r->codes[cols[c].slot][i] != ETL_NULL_CODE; break;
-        case K_I32: w->levels[i - from] = r->has_quantity[i]; break;
-        default: w->levels[i - from] = r->has_price[i]; break;
-        }
+    size_t n = to - from, ones = 0;
+    uint32_t *lv = w->levels;
+    if (cols[c].kind == K_STR) {
+        const uint32_t *codes = r->codes[cols[c].slot] + from;
+        for (size_t i = 0; i < n; i++) ones += lv[i] = codes[i] != ETL_NULL_CODE;
+    } else {
+        const uint8_t *has = (cols[c].kind == K_I32 ? r->has_quantity : r->has_price) + from;
+        for (size_t i = 0; i < n; i++) ones += lv[i] = has[i];
     }
     size_t at = w->body.len;
     uint32_t placeholder = 0;
@@ -342,9 +350,16 @@ static void put_def_levels(etl_pq_writer *w, const etl_rows *r, int c, size_t fr
         *failed = 1;
         return;
     }
-    rle_hybrid(&w->body, w->levels, to - from, 1, failed);
-    uint32_t n = (uint32_t)(w->body.len - at - 4);
-    for (int b = 0; b < 4; b++) w->body.data[at + (size_t)b] = (uint8_t)(n >> (8 * b));
+    if (ones == n && n >= 8) { /* no null: the one RLE run rle_hybrid would write, without scanning for it */
+        tw t = {&w->body, {0}, 0, 0};
+        tw_varint(&t, (uint64_t)n << 1);
+        tw_byte(&t, 1);
+        if (t.failed) *failed = 1;
+    } else {
+        rle_hybrid(&w->body, lv, n, 1, failed);
+    }
+    uint32_t len = (uint32_t)(w->body.len - at - 4);
+    for (int b = 0; b < 4; b++) w->body.data[at + (size_t)b] = (uint8_t)(len >> (8 * b));
 }
 
 static void mm_set(minmax *m, const void *min, size_t min_len, const void *max, size_t max_len, int *failed) {
@@ -490,7 +505,7 @@ static uint64_t num_bits(const etl_rows *r, size_t i, int is_i32) {
 
 static size_t num_slot(const num_dict *d, uint64_t key) {
     uint64_t h = key * 0x9e3779b97f4a7c15ULL;
-    size_t mask = d->nslots - 1, p = (size_t)(h >> 32) & mask;
+    size_t mask = d->nslots - 1, p = (size_t)(h >> d->shift); /* the product's top bits mix best */
     while (d->keys[p] && d->keys[p] != key) p = (p + 1) & mask;
     return p;
 }
@@ -506,6 +521,7 @@ static int num_dict_rehash(num_dict *d, uint32_t nslots) {
         d->slots_cap = nslots;
     }
     d->nslots = nslots;
+    d->shift = 64 - __builtin_ctz(nslots);
     memset(d->keys, 0, (size_t)nslots * sizeof *d->keys);
     for (uint32_t c = 0; c < d->n; c++) {
         size_t p = num_slot(d, d->vals[c] + 1);

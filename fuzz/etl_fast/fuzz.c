@@ -14,21 +14,32 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static int same_event(const etl_event *a, const etl_event *b) {
+    if (a->ts_usec != b->ts_usec || a->quantity != b->quantity || a->has_quantity != b->has_quantity ||
+        a->has_price != b->has_price || memcmp(&a->price, &b->price, sizeof a->price) != 0)
+        return 0;
+    for (int c = 0; c < ETL_NSTRING_COLS; c++)
+        if (a->str[c] != b->str[c] || (a->str[c] && a->str_len[c] != b->str_len[c])) return 0;
+    return 1;
+}
+
+/* `line` is followed by a newline at line[len] (the stream form) */
 static void check_line(const char *line, size_t len, etl_fast_state *fs, ev_arena *arena) {
-    etl_event fast;
+    etl_event fast, next;
     memset(&fast, 0xA5, sizeof fast); /* every field must be written */
-    if (!etl_scan_fast(line, len, fs, &fast)) return;
+    etl_fast_state fs2 = *fs;
+    const char *nl = etl_scan_fast_next(line, line + len + 1, &fs2, &next);
+    int took = etl_scan_fast(line, len, fs, &fast);
+    /* the stream form takes the same lines (split at newlines here) with the same event */
+    if (!!nl != took || (nl && (nl != line + len || !same_event(&fast, &next)))) abort();
+    if (!took) return;
     etl_field f[ETL_NFIELDS];
     etl_event slow;
     uint64_t unknown = 0;
     char reason[512];
     if (etl_scan_line(line, len, f, arena, &unknown, reason, sizeof reason) != EV_OK || unknown) abort();
     if (etl_event_from_fields(f, &slow, reason, sizeof reason) != EV_OK) abort();
-    if (fast.ts_usec != slow.ts_usec || fast.quantity != slow.quantity || fast.has_quantity != slow.has_quantity ||
-        fast.has_price != slow.has_price || memcmp(&fast.price, &slow.price, sizeof fast.price) != 0)
-        abort();
-    for (int c = 0; c < ETL_NSTRING_COLS; c++)
-        if (fast.str[c] != slow.str[c] || (fast.str[c] && fast.str_len[c] != slow.str_len[c])) abort();
+    if (!same_event(&fast, &slow)) abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -40,9 +51,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t len = (size_t)((nl ? nl : end) - p);
-        char *line = malloc(len ? len : 1); /* exactly the line's bytes: a read past its end is caught */
+        char *line = malloc(len + 1); /* exactly the line and a newline: a read past them is caught */
         if (!line) break;
         memcpy(line, p, len);
+        line[len] = '\n';
         check_line(line, len, &fs, &arena);
         free(line);
         ev_arena_reset(&arena);

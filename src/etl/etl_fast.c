@@ -231,16 +231,29 @@ static inline cur field_value(cur p, cur end, int pos, etl_fast_state *fs, etl_e
     }
 }
 
-int etl_scan_fast(const char *line, size_t len, etl_fast_state *fs, etl_event *e) {
-    cur p = (cur)line, end = p + len;
-    if (p >= end || *p != '{') return 0;
+/* The object at p up to its closing brace and the blanks after it (spaces, tabs, carriage
+ * returns); NULL if it is not of the fast path's shape. */
+static cur scan_object(cur p, cur end, etl_fast_state *fs, etl_event *e) {
+    if (p >= end || *p != '{') return NULL;
     p = skip_spaces(p + 1, end);
     for (int pos = 0; pos < ETL_NFIELDS; pos++) {
-        if (!(p = match_key(p, end, pos)) || !(p = field_value(p, end, pos, fs, e))) return 0;
+        if (!(p = match_key(p, end, pos)) || !(p = field_value(p, end, pos, fs, e))) return NULL;
         p = skip_spaces(p, end);
-        if (p >= end || *p != (pos + 1 < ETL_NFIELDS ? ',' : '}')) return 0;
+        if (p >= end || *p != (pos + 1 < ETL_NFIELDS ? ',' : '}')) return NULL;
         p = skip_spaces(p + 1, end);
     }
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
+    return p;
+}
+
+int etl_scan_fast(const char *line, size_t len, etl_fast_state *fs, etl_event *e) {
+    cur end = (cur)line + len, p = scan_object((cur)line, end, fs, e);
     return p == end;
+}
+
+const char *etl_scan_fast_next(const char *p, const char *end, etl_fast_state *fs, etl_event *e) {
+    /* Nothing the shape allows before the end of the object is a newline (strings hold no control
+     * character, blanks are spaces), so the first newline after it ends the line. */
+    cur q = scan_object((cur)p, (cur)end, fs, e);
+    return q && q < (cur)end && *q == '\n' ? (const char *)q : NULL;
 }

@@ -73,5 +73,9 @@ typedef struct etl_fast_state {
  * type or reject. Accepts only lines those accept, with the same event. Strings point into the
  * line. */
 int etl_scan_fast(const char *line, size_t len, etl_fast_state *fs, etl_event *e);
+/* The same on the line starting at p in a buffer ending at `end`, whose end is not known yet:
+ * returns the newline that ends it (the event typed into `e`), or NULL when the line is not of
+ * that shape or has no newline before `end`. Saves searching each line's end first. */
+const char *etl_scan_fast_next(const char *p, const char *end, etl_fast_state *fs, etl_event *e);
 
 #endif

@@ -3,14 +3,40 @@
 
 #include <string.h>
 
-/* Loads up to 16 bytes zero-padded (never past len), the slot's key. */
-static void load_head(const char *s, size_t len, uint64_t head[2]) {
-    head[0] = head[1] = 0;
-    memcpy(head, s, len < 16 ? len : 16);
+static inline uint64_t load64(const char *s) {
+    uint64_t v;
+    memcpy(&v, s, 8);
+    return v;
+}
+
+static inline uint64_t load32(const char *s) {
+    uint32_t v;
+    memcpy(&v, s, 4);
+    return v;
+}
+
+/* Loads up to 16 bytes zero-padded (never past len), the slot's key, with fixed-size loads that
+ * overlap (little-endian): a variable-length memcpy is a library call per value. */
+static inline void load_head(const char *s, size_t len, uint64_t head[2]) {
+    if (len >= 16) {
+        head[0] = load64(s);
+        head[1] = load64(s + 8);
+    } else if (len >= 8) {
+        head[0] = load64(s);
+        head[1] = len > 8 ? load64(s + len - 8) >> (8 * (16 - len)) : 0;
+    } else if (len >= 4) {
+        head[0] = load32(s) | (load32(s + len - 4) >> (8 * (8 - len))) << 32;
+        head[1] = 0;
+    } else {
+        uint64_t v = 0;
+        for (size_t i = 0; i < len; i++) v |= (uint64_t)(uint8_t)s[i] << (8 * i);
+        head[0] = v;
+        head[1] = 0;
+    }
 }
 
 /* Hash: a multiply-mix of the first 16 bytes and the length, then FNV-1a over the rest. */
-static uint32_t hash_value(const uint64_t head[2], const char *s, size_t len) {
+static inline uint32_t hash_value(const uint64_t head[2], const char *s, size_t len) {
     uint64_t h = (head[0] * 0x9E3779B97F4A7C15ULL) ^ (head[1] * 0xC2B2AE3D27D4EB4FULL) ^ (len * 0x165667B19E3779F9ULL);
     for (size_t i = 16; i < len; i++) h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
     h ^= h >> 29;
@@ -84,7 +110,7 @@ static ev_status add_value(etl_dict *d, const char *s, size_t len, uint32_t hash
 
 /* The number of a direct id, or -1 if the value is not one: the dictionary's prefix (chosen by
  * the first value that looks like an id) then 1-7 digits with no leading zero. */
-static long direct_id(etl_dict *d, const char *s, size_t len) {
+static inline long direct_id(etl_dict *d, const char *s, size_t len) {
     size_t k = len;
     while (k > 0 && len - k <= 7 && (unsigned)(s[k - 1] - '0') <= 9) k--; /* 8 digits already say no */
     size_t digits = len - k;
@@ -102,7 +128,10 @@ static long direct_id(etl_dict *d, const char *s, size_t len) {
     return v < (long)ID_MAX ? v : -1;
 }
 
-static ev_status intern_direct(etl_dict *d, long id, const char *s, size_t len, uint32_t *code) {
+/* A direct id not seen yet in this dictionary (the array grown to hold it). Out of line: the
+ * hot path, intern_direct, is a load. */
+static __attribute__((noinline)) ev_status intern_direct_add(etl_dict *d, long id, const char *s, size_t len,
+                                                              uint32_t *code) {
     if ((uint32_t)id >= d->id_cap) {
         uint32_t cap = d->id_cap ? d->id_cap : 1024;
         while (cap <= (uint32_t)id) cap *= 2;
@@ -113,18 +142,33 @@ static ev_status intern_direct(etl_dict *d, long id, const char *s, size_t len, 
         d->id_codes = grown;
         d->id_cap = cap;
     }
-    uint32_t c1 = d->id_codes[id];
-    if (c1) {
-        *code = c1 - 1;
-        return EV_OK;
-    }
     EV_TRY(add_value(d, s, len, ETL_DICT_DIRECT, code));
     d->id_codes[id] = *code + 1;
     return EV_OK;
 }
 
-static ev_status intern_hashed(etl_dict *d, const uint64_t head[2], uint32_t h, const char *s, size_t len,
-                               uint32_t *code) {
+static inline ev_status intern_direct(etl_dict *d, long id, const char *s, size_t len, uint32_t *code) {
+    uint32_t c1 = (uint32_t)id < d->id_cap ? d->id_codes[id] : 0;
+    if (!c1) return intern_direct_add(d, id, s, len, code);
+    *code = c1 - 1;
+    return EV_OK;
+}
+
+/* Adds a value the hash table does not hold at slot i (its probe's end). Out of line, as above. */
+static __attribute__((noinline)) ev_status intern_hashed_add(etl_dict *d, uint32_t i, const uint64_t head[2],
+                                                              uint32_t h, const char *s, size_t len,
+                                                              uint32_t *code) {
+    uint32_t c;
+    EV_TRY(add_value(d, s, len, h, &c));
+    slot_fill(&d->slots[i], head, len, h, c);
+    d->nhashed++;
+    *code = c;
+    return EV_OK;
+}
+
+static inline __attribute__((always_inline)) ev_status intern_hashed(etl_dict *d, const uint64_t head[2],
+                                                                     uint32_t h, const char *s, size_t len,
+                                                                     uint32_t *code) {
     if ((uint64_t)d->nhashed * 2 >= d->nslots) EV_TRY(dict_grow_slots(d));
     uint16_t tag = (uint16_t)(h >> 16), slen = (uint16_t)(len < UINT16_MAX ? len : UINT16_MAX);
     uint32_t i = h & (d->nslots - 1);
@@ -137,12 +181,7 @@ static ev_status intern_hashed(etl_dict *d, const uint64_t head[2], uint32_t h, 
         *code = c;
         return EV_OK;
     }
-    uint32_t c;
-    EV_TRY(add_value(d, s, len, h, &c));
-    slot_fill(&d->slots[i], head, len, h, c);
-    d->nhashed++;
-    *code = c;
-    return EV_OK;
+    return intern_hashed_add(d, i, head, h, s, len, code);
 }
 
 ev_status etl_dict_intern(etl_dict *d, const char *s, size_t len, uint32_t *code) {

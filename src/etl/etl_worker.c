@@ -215,11 +215,14 @@ static ev_status enforce_budget(etl_worker *w, ev_error *err) {
 static ev_status flush_pending(etl_worker *w, ev_error *err);
 
 static ev_status part_for(etl_worker *w, int64_t ts, etl_part **out, ev_error *err) {
-    int64_t hour = ev_time_floor(ts, EV_USEC_PER_HOUR) / EV_USEC_PER_HOUR;
-    if (w->nparts && w->parts[w->last_part].hour == hour) {
-        *out = &w->parts[w->last_part];
+    etl_part *last = &w->parts[w->last_part];
+    /* most rows go where the previous one went: a range check instead of two divisions */
+    if (w->nparts && last->hour != INT64_MIN &&
+        (uint64_t)ts - (uint64_t)(last->hour * EV_USEC_PER_HOUR) < (uint64_t)EV_USEC_PER_HOUR) {
+        *out = last;
         return EV_OK;
     }
+    int64_t hour = ev_time_floor(ts, EV_USEC_PER_HOUR) / EV_USEC_PER_HOUR;
     size_t free_slot = MAX_OPEN_PARTS, oldest = 0;
     for (size_t i = 0; i < w->nparts; i++) {
         if (w->parts[i].hour == hour) {

@@ -893,10 +893,23 @@ ev_status exec_agg_add(exec_agg *a, exec_eval *ev, const exec_batch *b, const ui
             if (!h) return EV_ERR_NOMEM;
             for (size_t k = 0; k < a->nkeys; k++)
                 EV_TRY(exec_vec_plain(ev, &kv[k], b->n));
-            for (size_t j = 0; j < n; j++)
-                h[j] = exec_hash_row(kv, a->nkeys, rows[j]);
-            for (size_t j = 0; j < n; j++)
-                EV_TRY(find_group(a, kv, rows[j], h[j], &gids[j], bud, ev->err));
+            /* a row whose keys equal the previous row's joins its group without a lookup: keys
+             * that follow the data's order (the hour of an event time) repeat in long runs */
+            uint8_t *same = exec_scratch(ev, n);
+            if (!same) return EV_ERR_NOMEM;
+            for (size_t j = 0; j < n; j++) {
+                bool eq = j > 0;
+                for (size_t k = 0; k < a->nkeys && eq; k++)
+                    eq = exec_eq_rows(&kv[k], rows[j], &kv[k], rows[j - 1]);
+                same[j] = eq;
+                if (!eq) h[j] = exec_hash_row(kv, a->nkeys, rows[j]);
+            }
+            for (size_t j = 0; j < n; j++) {
+                if (same[j])
+                    gids[j] = gids[j - 1];
+                else
+                    EV_TRY(find_group(a, kv, rows[j], h[j], &gids[j], bud, ev->err));
+            }
         }
     }
     for (size_t k = 0; k < a->nspecs; k++) {

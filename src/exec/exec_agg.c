@@ -56,7 +56,8 @@ typedef struct dhist {
     const exec_vec *dict;
     size_t width; /* dict_n + 1 */
     uint32_t *counts; /* ((group * width + code) * HIST_LANES + lane */
-    size_t cap;       /* entries */
+    size_t cap;       /* entries in use (zeroed) */
+    size_t alloc;     /* entries allocated */
     uint64_t rows;    /* counted since the last fold (folds before a count could overflow) */
     /* aggregates over the same column (SUM(CASE WHEN event_type = 'x' ...) for several x) read
      * the same codes: the first counts (group, code) pairs, the others (lead >= 0) keep only
@@ -563,11 +564,14 @@ static ev_status hist_add(exec_agg *a, size_t k, const exec_vec *v, const uint32
     size_t need = a->ngroups * h->width * HIST_LANES;
     if (need > h->cap) {
         size_t have = h->cap;
-        uint32_t *nc = realloc(h->counts, need * sizeof *nc);
-        if (!nc) return ev_error_set(err, EV_ERR_NOMEM, "out of memory aggregating");
-        EV_TRY(exec_budget_take(bud, (need - have) * sizeof *nc, err));
-        memset(nc + have, 0, (need - have) * sizeof *nc);
-        h->counts = nc;
+        if (need > h->alloc) { /* the budget counts memory held, not each row group's reuse of it */
+            uint32_t *nc = realloc(h->counts, need * sizeof *nc);
+            if (!nc) return ev_error_set(err, EV_ERR_NOMEM, "out of memory aggregating");
+            h->counts = nc;
+            EV_TRY(exec_budget_take(bud, (need - h->alloc) * sizeof *nc, err));
+            h->alloc = need;
+        }
+        memset(h->counts + have, 0, (need - have) * sizeof *h->counts);
         h->cap = need;
     }
     uint32_t *restrict counts = h->counts;
@@ -856,6 +860,32 @@ static ev_status update(exec_agg *a, size_t k, const exec_vec *v, const uint32_t
     return EV_OK;
 }
 
+static bool hist_eligible(const exec_vec *v) {
+    return v->codes && !v->uniform && v->dict_n < AGG_HIST_MAX_WIDTH;
+}
+
+/* An aggregate sharing another's counts goes on alone (for good) when this batch gives the two
+ * arguments in different forms (an expression over a partition column loses the one-value mark
+ * its column has): the shared counts so far are folded first, before either counts this batch.
+ * The arguments are evaluated through the dictionary memo: a second evaluation is a lookup. */
+static ev_status check_followers(exec_agg *a, exec_eval *ev, const exec_batch *b) {
+    for (size_t k = 0; k < a->nspecs; k++) {
+        int lead = a->accs[k].hist.lead;
+        if (lead < 0) continue;
+        exec_vec vk, vl;
+        EV_TRY(exec_eval_coded(ev, a->specs[k].arg, b, &vk));
+        EV_TRY(exec_eval_coded(ev, a->specs[lead].arg, b, &vl));
+        bool ek = hist_eligible(&vk), el = hist_eligible(&vl);
+        if (ek == el && (!ek || (vk.codes == vl.codes && vk.dict_n == vl.dict_n))) continue;
+        if (a->accs[lead].hist.dict_id) EV_TRY(hist_fold(a, (size_t)lead, ev->err));
+        a->accs[k].hist.lead = -1;
+        a->accs[k].hist.dict_id = 0;
+        a->accs[k].hist.dict = NULL;
+        a->accs[k].hist.cap = 0; /* its own counts start empty */
+    }
+    return EV_OK;
+}
+
 ev_status exec_agg_add(exec_agg *a, exec_eval *ev, const exec_batch *b, const uint32_t *sel, size_t nsel,
                        exec_budget *bud) {
     size_t n = sel ? nsel : b->n;
@@ -912,6 +942,7 @@ ev_status exec_agg_add(exec_agg *a, exec_eval *ev, const exec_batch *b, const ui
             }
         }
     }
+    EV_TRY(check_followers(a, ev, b));
     for (size_t k = 0; k < a->nspecs; k++) {
         exec_vec v = {.type = SQL_T_UNKNOWN};
         const exec_agg_spec *sp = &a->specs[k];
@@ -926,7 +957,7 @@ ev_status exec_agg_add(exec_agg *a, exec_eval *ev, const exec_batch *b, const ui
             EV_TRY(exec_vec_plain(ev, &v, b->n));
         } else if (countable && sp->arg) {
             EV_TRY(exec_eval_coded(ev, sp->arg, b, &v));
-            if (v.codes && !v.uniform && v.dict_n < AGG_HIST_MAX_WIDTH) {
+            if (hist_eligible(&v)) {
                 EV_TRY(hist_add(a, k, &v, gids, rows, n, bud, ev->err));
                 continue;
             }

@@ -1094,7 +1094,8 @@ static const sql_select *distinct_as_grouping(exec_query *q, const sql_select *s
 
 static ev_status run_select(exec_query *q, const sql_select *s, cte_env *ctes, const sql_order_item *order,
                             size_t norder, int64_t limit, exec_table *out) {
-    sql_select grouped;
+    sql_select flat, grouped;
+    s = exec_flatten_from(q, s, ctes, &order, norder, &flat);
     s = distinct_as_grouping(q, s, &grouped);
     name_set ns = {0};
     names_of_select(q, s, &ns);

@@ -309,6 +309,96 @@ static void test_distinct_and_late_columns(void **state) {
     }
     assert_true(atol(cell(shared, 0, 2)) > atol(cell(shared, 0, 1)));
     exec_result_free(shared);
+    /* over a partition column the two arguments come in different forms: no sharing, same sums */
+    shared = run("SELECT SUM(NULLIF(length(day) - length(day), 5)), COUNT(day), SUM(length(day)) FROM events");
+    assert_string_equal(cell(shared, 0, 0), "0");
+    assert_string_equal(cell(shared, 0, 1), "12000");
+    assert_string_equal(cell(shared, 0, 2), "24000");
+    exec_result_free(shared);
+}
+
+/* The result of a statement as text, one line per row, column names first. */
+static char *result_text(exec_result *r) {
+    size_t cap = 4096, len = 0;
+    char *out = malloc(cap);
+    for (size_t row = 0; row <= exec_result_rows(r); row++) {
+        for (size_t c = 0; c < exec_result_columns(r); c++) {
+            const char *v = row == 0 ? exec_result_column_name(r, c) : cell(r, row - 1, c);
+            size_t vl = strlen(v);
+            while (len + vl + 2 >= cap)
+                out = realloc(out, cap *= 2);
+            memcpy(out + len, v, vl);
+            len += vl;
+            out[len++] = c + 1 < exec_result_columns(r) ? '|' : '\n';
+        }
+    }
+    out[len] = 0;
+    return out;
+}
+
+/* A derived table or WITH query over one table that only picks, computes and filters is merged
+ * into the outer query (exec_flatten.c): the same rows, names and errors as the query materialized
+ * (an inner LIMIT keeps it from being merged), and it runs within a memory limit that holding the
+ * inner rows exceeds. */
+static void test_merged_subqueries(void **state) {
+    (void)state;
+    static const char *const pairs[][2] = {
+        {"SELECT e, COUNT(*) n FROM (SELECT event_type AS e, price * 2 AS p2 FROM events WHERE price > 100) x "
+         "WHERE p2 > 300 GROUP BY e ORDER BY n DESC, e",
+         "SELECT e, COUNT(*) n FROM (SELECT event_type AS e, price * 2 AS p2 FROM events WHERE price > 100 "
+         "LIMIT 1000000) x WHERE p2 > 300 GROUP BY e ORDER BY n DESC, e"},
+        {"WITH c(a, b) AS (SELECT event_type, category FROM events) SELECT b, count(*) FROM c WHERE a = 'purchase' "
+         "GROUP BY b ORDER BY 1",
+         "WITH c(a, b) AS (SELECT event_type, category FROM events LIMIT 1000000) SELECT b, count(*) FROM c "
+         "WHERE a = 'purchase' GROUP BY b ORDER BY 1"},
+        {"SELECT * FROM (SELECT user_id, upper(event_type), quantity q FROM events WHERE quantity > 2) t "
+         "ORDER BY 1, 2, 3 LIMIT 5",
+         "SELECT * FROM (SELECT user_id, upper(event_type), quantity q FROM events WHERE quantity > 2 "
+         "LIMIT 1000000) t ORDER BY 1, 2, 3 LIMIT 5"},
+        {"SELECT t.*, price FROM (SELECT *, quantity * 2 q2 FROM events WHERE quantity > 1) t "
+         "ORDER BY \"timestamp\", user_id LIMIT 3",
+         "SELECT t.*, price FROM (SELECT *, quantity * 2 q2 FROM events WHERE quantity > 1 LIMIT 1000000) t "
+         "ORDER BY \"timestamp\", user_id LIMIT 3"},
+        {"SELECT s.x0, COUNT(*) FROM (SELECT 25 AS x0 FROM events) s GROUP BY s.x0 ORDER BY s.x0",
+         "SELECT s.x0, COUNT(*) FROM (SELECT 25 AS x0 FROM events LIMIT 1000000) s GROUP BY s.x0 ORDER BY s.x0"},
+    };
+    for (size_t k = 0; k < sizeof pairs / sizeof *pairs; k++) {
+        exec_result *m = run(pairs[k][0]), *full = run(pairs[k][1]);
+        assert_true(exec_result_rows(m) > 0);
+        char *a = result_text(m), *b = result_text(full);
+        if (strcmp(a, b)) fail_msg("%s\n  merged:\n%s\n  materialized:\n%s", pairs[k][0], a, b);
+        free(a);
+        free(b);
+        exec_result_free(m);
+        exec_result_free(full);
+    }
+    expect_error("SELECT price FROM (SELECT event_type FROM events)", "line 1:8: Column 'price' cannot be resolved");
+    expect_error("SELECT x.event_type FROM (SELECT event_type FROM events) y",
+                 "line 1:8: Column 'x.event_type' cannot be resolved");
+    /* within 1 MB: only the merged form streams */
+    exec_options o = {.home = g_home, .threads = 2, .memory_limit = 1 << 20};
+    exec_session *small;
+    ev_error err = {0};
+    assert_int_equal(exec_session_open(&o, &small, &err), EV_OK);
+    ev_arena a;
+    ev_arena_init(&a, NULL, 4096);
+    sql_script sc;
+    const char *q = "WITH p AS (SELECT * FROM events WHERE event_type <> 'search') "
+                    "SELECT COUNT(*), SUM(quantity), MAX(user_id) FROM p";
+    assert_int_equal(sql_parse(q, strlen(q), &a, &sc, &err), EV_OK);
+    exec_result *r = NULL;
+    if (exec_run(small, sc.stmts[0], &r, &err) != EV_OK) fail_msg("%s: %s", q, err.msg);
+    exec_result *direct = run("SELECT COUNT(*), SUM(quantity), MAX(user_id) FROM events WHERE event_type <> 'search'");
+    for (size_t c = 0; c < 3; c++)
+        assert_string_equal(cell(r, 0, c), cell(direct, 0, c));
+    assert_true(atol(cell(r, 0, 0)) > 9000);
+    exec_result_free(r);
+    exec_result_free(direct);
+    q = "WITH p AS (SELECT * FROM events WHERE event_type <> 'search' LIMIT 1000000) SELECT COUNT(*) FROM p";
+    assert_int_equal(sql_parse(q, strlen(q), &a, &sc, &err), EV_OK);
+    assert_int_equal(exec_run(small, sc.stmts[0], &r, &err), EV_ERR_LIMIT);
+    exec_session_close(small);
+    ev_arena_destroy(&a);
 }
 
 /* The row count, then the sum of every numeric column. */
@@ -408,6 +498,7 @@ int main(void) {
         cmocka_unit_test(test_semantics),
         cmocka_unit_test(test_pruning_and_metadata),
         cmocka_unit_test(test_distinct_and_late_columns),
+        cmocka_unit_test(test_merged_subqueries),
         cmocka_unit_test(test_prompt_line_editing),
         cmocka_unit_test(test_five_questions_match_duckdb),
     };

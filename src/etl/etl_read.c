@@ -71,8 +71,9 @@ static ev_status quarantine(line_state *ls, uint64_t line, uint64_t offset, cons
     return ls->sink->bad(ls->sink->ctx, line, offset, reason, raw, len, err);
 }
 
+/* try_fast: 0 when etl_scan_fast_next already turned the line down. */
 static ev_status handle_line(etl_reader *r, line_state *ls, const char *text, size_t len, uint64_t offset,
-                             const char *damage, ev_error *err) {
+                             const char *damage, int try_fast, ev_error *err) {
     uint64_t line = ++ls->line_no;
     if (len && text[len - 1] == '\r') len--;
     if (blank(text, len)) return EV_OK;
@@ -83,7 +84,7 @@ static ev_status handle_line(etl_reader *r, line_state *ls, const char *text, si
         return quarantine(ls, line, offset, reason, text, len, err);
     }
     etl_event e;
-    if (etl_scan_fast(text, len, &r->fast, &e)) {
+    if (try_fast && etl_scan_fast(text, len, &r->fast, &e)) {
         ls->stats->rows++;
         return ls->sink->row(ls->sink->ctx, &e, err);
     }
@@ -128,7 +129,7 @@ static ev_status split_lines(etl_reader *r, line_state *ls, ev_error *err) {
             continue;
         }
         if (!(nl = memchr(p, '\n', (size_t)(end - p)))) break;
-        EV_TRY(handle_line(r, ls, p, (size_t)(nl - p), ls->offset + (uint64_t)(p - start), NULL, err));
+        EV_TRY(handle_line(r, ls, p, (size_t)(nl - p), ls->offset + (uint64_t)(p - start), NULL, 0, err));
         p = (char *)nl + 1;
     }
     EV_TRY(flush(r, ls, err));
@@ -155,7 +156,7 @@ static ev_status split_lines(etl_reader *r, line_state *ls, ev_error *err) {
 /* The end of the object: the last line has no newline. `damage` says why, if it was cut short. */
 static ev_status finish_lines(etl_reader *r, line_state *ls, const char *damage, ev_error *err) {
     if (!ls->skipping && r->buf.len)
-        EV_TRY(handle_line(r, ls, (const char *)r->buf.data, r->buf.len, ls->offset, damage, err));
+        EV_TRY(handle_line(r, ls, (const char *)r->buf.data, r->buf.len, ls->offset, damage, 1, err));
     r->buf.len = 0;
     return flush(r, ls, err);
 }

@@ -4,8 +4,9 @@ objects, in the same run (../shared/tools/duckdb/bench-etl.mjs is the DuckDB sid
 
 Prints JSON lines: per case (1 hour = 12 objects, 24 hours = 288 objects) the events/s and peak
 RSS of both and the ratios; then the incremental case (1 new object after 288) against that object
-alone in a fresh lake. Medians of --runs runs after a warm-up for the 1-hour case; the 24-hour
-case runs once each (it takes minutes).
+alone in a fresh lake. Medians of --runs runs after a warm-up for the 1-hour case (evlake and
+DuckDB alternating, so that load from other processes falls on both alike); the 24-hour case runs
+once each (it takes minutes). CPU seconds (user + system of the process tree) come with each.
 usage: bench_etl.py BUILD_DIR [--quick] [--runs N]
 """
 import datetime, json, os, resource, shutil, subprocess, sys, time
@@ -73,16 +74,28 @@ def median(xs):
     return xs[len(xs) // 2]
 
 
+def children_cpu():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def case(name, objects, runs):
+    """Runs of both alternate (evlake, DuckDB, evlake, ...) so that both see the same load from
+    other processes on the machine; CPU seconds are reported too (less sensitive to that load)."""
     home = lake(name, objects)
     evlake_etl(home)  # warm-up (and page cache)
-    secs = []
-    for _ in range(runs):
+    secs, cpus, duck_runs, duck_cpus = [], [], [], []
+    for i in range(runs):
+        c0 = children_cpu()
         s, rep = evlake_etl(home)
         secs.append(s)
+        cpus.append(children_cpu() - c0)
+        if i < max(1, runs // 2):
+            c0 = children_cpu()
+            duck_runs.append(duckdb_etl(home))
+            duck_cpus.append(children_cpu() - c0)
     subprocess.run([EVLAKE, "etl", "reset", "--home", home], check=True, capture_output=True)
     ev_rss = rss_of([EVLAKE, "etl", "run", "--home", home])
-    duck_runs = [duckdb_etl(home) for _ in range(max(1, runs // 2))]
     duck_secs = median([d["secs"] for d in duck_runs])
     glob = os.path.join(home, "raw/events/*/*/*/*/*/*.jsonl.gz")
     duck_rss = rss_of(["node", os.path.join(DUCK, "bench-etl.mjs"), glob, os.path.join(WORK, "duckdb-out"), "ZSTD", "2"])
@@ -94,6 +107,8 @@ def case(name, objects, runs):
            "evlake_events_per_sec": round(ev_eps), "duckdb_events_per_sec": round(duck_eps),
            "speedup_vs_duckdb": round(ev_eps / duck_eps, 2), "target_speedup": 4.0,
            "evlake_peak_rss_mb": ev_rss, "duckdb_peak_rss_mb": duck_rss, "target_rss_mb": 256,
+           "evlake_median_cpu_seconds": round(median(cpus), 3), "duckdb_median_cpu_seconds": round(median(duck_cpus), 3),
+           "cpu_speedup_vs_duckdb": round(median(duck_cpus) / median(cpus), 2),
            "evlake_bytes_per_event": round(rep["bytes_out"] / events, 2),
            "duckdb_bytes_per_event": duck_runs[0]["bytes_per_event"], "runs": runs}
     print(json.dumps(out), flush=True)

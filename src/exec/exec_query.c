@@ -557,6 +557,21 @@ static int sort_cmp(const void *a, const void *b, void *arg) {
     return x < y ? -1 : x > y; /* stable */
 }
 
+/* Row x of keys a against row y of keys b (the same ORDER BY over other vectors). */
+static int key_cmp(const sort_key *a, size_t x, const sort_key *b, size_t y, size_t nkeys) {
+    for (size_t k = 0; k < nkeys; k++) {
+        bool xn = a[k].v->type == SQL_T_UNKNOWN || (a[k].v->nulls && a[k].v->nulls[x]);
+        bool yn = b[k].v->type == SQL_T_UNKNOWN || (b[k].v->nulls && b[k].v->nulls[y]);
+        if (xn || yn) {
+            if (xn == yn) continue;
+            return (xn ? 1 : -1) * (a[k].nulls_first ? -1 : 1);
+        }
+        int r = exec_cmp_rows(a[k].v, x, b[k].v, y);
+        if (r) return a[k].desc ? -r : r;
+    }
+    return 0;
+}
+
 static void sort_rows(uint32_t *rows, size_t n, const sort_key *keys, size_t nkeys) {
     sort_ctx c = {keys, nkeys};
     qsort_r(rows, n, sizeof *rows, sort_cmp, &c);
@@ -740,7 +755,132 @@ typedef struct pipeline {
     size_t nproj;
     int64_t limit_hint; /* stop once this many rows are collected; -1: all */
     _Atomic int64_t collected;
+    /* ORDER BY ... LIMIT topn: each worker keeps its first topn rows by the keys, not every row */
+    int64_t topn; /* -1: no */
+    exec_expr **topn_keys;
+    bool *topn_desc, *topn_nulls_first;
+    size_t topn_nkeys;
+    exec_table *topn_cut; /* per worker: the keys of its last kept row once it has pruned (n 1) */
 } pipeline;
+
+/* Bytes exec_table_reserve took from the budget for t's columns. */
+static size_t table_budget(const exec_table *t) {
+    size_t per_row = 0;
+    for (size_t c = 0; c < t->ncols; c++)
+        per_row += exec_type_size(t->cols[c].type) + 1;
+    return t->cap * per_row;
+}
+
+static void table_release(exec_query *q, exec_table *t) {
+    exec_budget_give(&q->budget, table_budget(t));
+    exec_table_free(t);
+}
+
+/* Cuts a worker's collected rows to its first topn by the ORDER BY keys: a top-N as the scan goes,
+ * so ORDER BY x LIMIT 10 over the 24-hour lake holds thousands of rows, not 172 M. */
+static ev_status topn_prune(pipeline *p, int worker, exec_eval *ev) {
+    exec_query *q = p->q;
+    exec_table *t = &p->collect[worker];
+    size_t nk = p->topn_nkeys;
+    sql_type *kt = exec_scratch(ev, (nk + 1) * sizeof *kt);
+    exec_vec *cols = exec_scratch(ev, (t->ncols + 1) * sizeof *cols);
+    exec_vec *kv = exec_scratch(ev, (nk + 1) * sizeof *kv);
+    sort_key *keys = exec_scratch(ev, (nk + 1) * sizeof *keys);
+    if (!kt || !cols || !kv || !keys) return EV_ERR_NOMEM;
+    for (size_t k = 0; k < nk; k++)
+        kt[k] = p->topn_keys[k]->type;
+    exec_table K, kept;
+    EV_TRY(exec_table_init(&K, nk, NULL, kt, ev->err));
+    ev_status st = EV_OK;
+    for (size_t off = 0; off < t->n && st == EV_OK; off += EXEC_BATCH) {
+        size_t m = t->n - off < EXEC_BATCH ? t->n - off : EXEC_BATCH;
+        exec_batch sb;
+        exec_table_slice(t, off, m, &sb, cols);
+        for (size_t k = 0; k < nk && st == EV_OK; k++)
+            st = exec_eval_expr(ev, p->topn_keys[k], &sb, &kv[k]);
+        exec_batch kb = {.n = m, .ncols = nk, .cols = kv};
+        if (st == EV_OK) st = exec_table_append(&K, &kb, NULL, m, &q->budget, ev->err);
+    }
+    uint32_t *rows = st == EV_OK ? malloc((t->n + 1) * sizeof *rows) : NULL;
+    if (st == EV_OK && !rows) st = ev_error_set(ev->err, EV_ERR_NOMEM, "out of memory sorting");
+    if (st == EV_OK) {
+        for (size_t r = 0; r < t->n; r++)
+            rows[r] = (uint32_t)r;
+        for (size_t k = 0; k < nk; k++)
+            keys[k] = (sort_key){&K.cols[k], p->topn_desc[k], p->topn_nulls_first[k]};
+        sort_rows(rows, t->n, keys, nk);
+        sql_type *types = exec_scratch(ev, (t->ncols + 1) * sizeof *types);
+        if (!types) st = EV_ERR_NOMEM;
+        for (size_t c = 0; types && c < t->ncols; c++)
+            types[c] = t->cols[c].type;
+        if (st == EV_OK) st = exec_table_init(&kept, t->ncols, t->names, types, ev->err);
+        size_t keep = t->n < (size_t)p->topn ? t->n : (size_t)p->topn;
+        if (st == EV_OK) st = exec_table_append_table(&kept, t, rows, keep, &q->budget, ev->err);
+        if (st == EV_OK) {
+            table_release(q, t);
+            *t = kept;
+        }
+        /* rows that sort after the last kept one cannot make the first topn any more */
+        exec_table *cut = &p->topn_cut[worker];
+        if (st == EV_OK && keep == (size_t)p->topn && keep > 0) {
+            table_release(q, cut);
+            st = exec_table_init(cut, nk, NULL, kt, ev->err);
+            if (st == EV_OK) st = exec_table_append_table(cut, &K, &rows[keep - 1], 1, &q->budget, ev->err);
+        }
+    }
+    free(rows);
+    table_release(q, &K);
+    return st;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The rows of *sel (all of b when NULL) that sort before the worker's cutoff row; for a small
+ * LIMIT only the first topn of those (data in the order of the key, the newest first: every
+ * batch beats the cutoff, and copying it whole to sort it later was most of the work). */
+static ev_status topn_filter(pipeline *p, int worker, exec_eval *ev, const exec_batch *b, const uint32_t **sel,
+                             size_t *ns) {
+    size_t nk = p->topn_nkeys;
+    exec_vec *kv = exec_scratch(ev, (nk + 1) * sizeof *kv);
+    sort_key *bk = exec_scratch(ev, (nk + 1) * sizeof *bk), *ck = exec_scratch(ev, (nk + 1) * sizeof *ck);
+    uint32_t *keep = exec_scratch(ev, (b->n + 1) * sizeof *keep);
+    if (!kv || !bk || !ck || !keep) return EV_ERR_NOMEM;
+    const exec_table *cut = &p->topn_cut[worker];
+    for (size_t k = 0; k < nk; k++) {
+        EV_TRY(exec_eval_expr(ev, p->topn_keys[k], b, &kv[k]));
+        EV_TRY(exec_vec_plain(ev, &kv[k], b->n));
+        bk[k] = (sort_key){&kv[k], p->topn_desc[k], p->topn_nulls_first[k]};
+        ck[k] = (sort_key){&cut->cols[k], p->topn_desc[k], p->topn_nulls_first[k]};
+    }
+    size_t m = 0, n = *sel ? *ns : b->n, top = (size_t)p->topn;
+    for (size_t j = 0; j < n; j++) {
+        uint32_t r = *sel ? (*sel)[j] : (uint32_t)j;
+        if (key_cmp(bk, r, ck, 0, nk) >= 0) continue;
+        if (top > 64) {
+            keep[m++] = r;
+            continue;
+        }
+        /* a small LIMIT: the batch's own first topn, kept sorted by the keys */
+        if (m == top) {
+            if (key_cmp(bk, r, bk, keep[m - 1], nk) >= 0) continue;
+            m--;
+        }
+        keep[m++] = r;
+        for (size_t i = m - 1; i > 0 && key_cmp(bk, keep[i], bk, keep[i - 1], nk) < 0; i--) {
+            uint32_t t = keep[i];
+            keep[i] = keep[i - 1];
+            keep[i - 1] = t;
+        }
+    }
+    /* kept rows go on in the batch's order (the selection must ascend) */
+    if (top <= 64) qsort(keep, m, sizeof *keep, cmp_u32);
+    *sel = keep;
+    *ns = m;
+    return EV_OK;
+}
 
 static ev_status pipeline_sink(void *ctx, int worker, exec_eval *ev, const exec_batch *b) {
     pipeline *p = ctx;
@@ -771,11 +911,23 @@ static ev_status pipeline_sink(void *ctx, int worker, exec_eval *ev, const exec_
     exec_batch pb = {.n = b->n, .ncols = p->nproj};
     pb.cols = exec_scratch(ev, (p->nproj + 1) * sizeof *pb.cols);
     if (!pb.cols) return EV_ERR_NOMEM;
-    for (size_t k = 0; k < p->nproj; k++) {
+    for (size_t k = 0; k < p->nproj; k++)
         pb.cols[k] = b->cols[p->proj[k]];
-        EV_TRY(exec_vec_plain(ev, &pb.cols[k], b->n));
+    if (p->topn >= 0 && p->topn_cut && p->topn_cut[worker].n == 1) {
+        /* the rows that can still make the first topn, taken out (still coded) before the rest
+         * of the batch is turned into values */
+        EV_TRY(topn_filter(p, worker, ev, &pb, &sel, &ns));
+        if (!ns) return EV_OK;
+        exec_batch cb;
+        EV_TRY(exec_batch_select(ev, &pb, sel, ns, &cb));
+        pb = cb;
+        sel = NULL;
     }
+    for (size_t k = 0; k < p->nproj; k++)
+        EV_TRY(exec_vec_plain(ev, &pb.cols[k], pb.n));
     EV_TRY(exec_table_append(&p->collect[worker], &pb, sel, ns, &p->q->budget, ev->err));
+    if (p->topn >= 0 && p->topn_cut && p->collect[worker].n >= (size_t)p->topn * 2 + 4096)
+        EV_TRY(topn_prune(p, worker, ev));
     if (p->limit_hint >= 0 && atomic_fetch_add(&p->collected, (int64_t)ns) + (int64_t)ns >= p->limit_hint)
         return EV_ERR_CANCELLED;
     return EV_OK;
@@ -798,7 +950,7 @@ static ev_status scan_all(exec_query *q, cat_table *ct, const name_set *ns, exec
     exec_scan *sc;
     EV_TRY(exec_scan_open(q, ct, needed, &sc));
     int threads = q->threads;
-    pipeline p = {.q = q, .limit_hint = -1};
+    pipeline p = {.q = q, .limit_hint = -1, .topn = -1};
     p.nproj = ct->ncolumns;
     p.proj = ev_arena_alloc(q->arena, (p.nproj + 1) * sizeof(int));
     p.collect = calloc((size_t)threads, sizeof *p.collect);
@@ -1170,7 +1322,7 @@ static ev_status run_select(exec_query *q, const sql_select *s, cte_env *ctes, c
         return st;
     }
     /* R: the grouped rows (keys, aggregates) or the filtered input (referenced columns only) */
-    pipeline p = {.q = q, .where = where, .agg = agg, .limit_hint = -1};
+    pipeline p = {.q = q, .where = where, .agg = agg, .limit_hint = -1, .topn = -1};
     bool *used = ev_arena_alloc(q->arena, src.sc.n + 1);
     int *remap = ev_arena_alloc(q->arena, (src.sc.n + 1) * sizeof(int));
     if (!used || !remap) st = nomem(q);
@@ -1217,6 +1369,21 @@ static ev_status run_select(exec_query *q, const sql_select *s, cte_env *ctes, c
             exec_fixup(we->part[k], b.nkeys, nbase, agg ? NULL : remap);
         for (size_t k = 0; k < we->nord; k++)
             exec_fixup(we->ord[k], b.nkeys, nbase, agg ? NULL : remap);
+    }
+    if (st == EV_OK && !agg && limit >= 0 && limit <= 100000 && norder && !s->distinct && !b.nwins) {
+        p.topn_keys = ev_arena_alloc(q->arena, norder * sizeof *p.topn_keys);
+        p.topn_desc = ev_arena_alloc(q->arena, norder);
+        p.topn_nulls_first = ev_arena_alloc(q->arena, norder);
+        if (!p.topn_keys || !p.topn_desc || !p.topn_nulls_first) st = nomem(q);
+        for (size_t k = 0; st == EV_OK && k < norder; k++) {
+            p.topn_keys[k] = oc[k].expr ? oc[k].expr : outs[oc[k].out].expr;
+            p.topn_desc[k] = oc[k].desc;
+            p.topn_nulls_first[k] = oc[k].nulls_first;
+        }
+        p.topn_nkeys = norder;
+        p.topn_cut = calloc((size_t)q->threads + 1, sizeof *p.topn_cut);
+        if (!p.topn_cut) st = nomem(q);
+        if (st == EV_OK) p.topn = limit;
     }
     int threads = src.ct ? q->threads : 1;
     exec_table R = {0};
@@ -1300,6 +1467,9 @@ static ev_status run_select(exec_query *q, const sql_select *s, cte_env *ctes, c
     for (int t = 0; p.collect && t < threads; t++)
         exec_table_free(&p.collect[t]);
     free(p.collect);
+    for (int t = 0; p.topn_cut && t < q->threads; t++)
+        exec_table_free(&p.topn_cut[t]);
+    free(p.topn_cut);
     exec_scan_close(sc);
     source_free(&src);
     if (st == EV_OK && having) {
@@ -1333,6 +1503,7 @@ static ev_status run_select(exec_query *q, const sql_select *s, cte_env *ctes, c
     exec_table_free(&R);
     return st;
 }
+
 
 /* ---- bodies and queries ---- */
 

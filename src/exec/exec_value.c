@@ -363,7 +363,7 @@ void exec_table_slice(const exec_table *t, size_t start, size_t n, exec_batch *b
     *b = (exec_batch){.n = n, .ncols = t->ncols, .cols = cols};
     for (size_t c = 0; c < t->ncols; c++) {
         const exec_vec *v = &t->cols[c];
-        cols[c].type = v->type;
+        cols[c] = (exec_vec){.type = v->type}; /* plain values: no codes, not uniform */
         cols[c].p = v->p ? (char *)v->p + start * exec_type_size(v->type) : NULL;
         cols[c].nulls = v->nulls ? v->nulls + start : NULL;
     }

@@ -401,6 +401,38 @@ static void test_merged_subqueries(void **state) {
     ev_arena_destroy(&a);
 }
 
+/* ORDER BY ... LIMIT n (n <= 100,000) keeps a top-n per worker as the scan goes (with a cutoff row
+ * and, for n <= 64, each batch's own top-n): the rows must be the first n of the full sort. */
+static void test_top_n(void **state) {
+    (void)state;
+    static const char *const qs[] = {
+        "SELECT \"timestamp\", user_id, session_id FROM events ORDER BY 1 DESC, 2, 3 LIMIT %d",
+        "SELECT user_id, price, \"timestamp\" FROM events ORDER BY price DESC NULLS LAST, user_id, 3 LIMIT %d",
+        "SELECT upper(event_type) e, quantity, \"timestamp\", user_id FROM events WHERE quantity > 1 "
+        "ORDER BY e, quantity NULLS FIRST, 3 DESC, 4 LIMIT %d",
+        "SELECT hour, session_id, \"timestamp\" FROM events ORDER BY hour DESC, length(session_id), 2, 3 LIMIT %d",
+    };
+    static const int limits[] = {1, 7, 64, 65, 3000};
+    for (size_t k = 0; k < sizeof qs / sizeof *qs; k++) {
+        char sql[512];
+        snprintf(sql, sizeof sql, qs[k], 200000); /* past the top-n bound: sorted whole */
+        exec_result *full = run(sql);
+        assert_true(exec_result_rows(full) > 3000);
+        for (size_t l = 0; l < sizeof limits / sizeof *limits; l++) {
+            snprintf(sql, sizeof sql, qs[k], limits[l]);
+            exec_result *top = run(sql);
+            assert_int_equal(exec_result_rows(top), (size_t)limits[l]);
+            for (size_t r = 0; r < exec_result_rows(top); r++)
+                for (size_t c = 0; c < exec_result_columns(top); c++)
+                    if (strcmp(cell(top, r, c), cell(full, r, c)))
+                        fail_msg("%s: row %zu col %zu: %s, sorted whole: %s", sql, r, c, cell(top, r, c),
+                                 cell(full, r, c));
+            exec_result_free(top);
+        }
+        exec_result_free(full);
+    }
+}
+
 /* The row count, then the sum of every numeric column. */
 static void summarize(exec_result *r, double *vals, size_t *nvals) {
     size_t n = 0;
@@ -499,6 +531,7 @@ int main(void) {
         cmocka_unit_test(test_pruning_and_metadata),
         cmocka_unit_test(test_distinct_and_late_columns),
         cmocka_unit_test(test_merged_subqueries),
+        cmocka_unit_test(test_top_n),
         cmocka_unit_test(test_prompt_line_editing),
         cmocka_unit_test(test_five_questions_match_duckdb),
     };

@@ -242,6 +242,15 @@ exec_expr *exec_coerce(ev_arena *a, exec_expr *x, sql_type to);
 bool exec_common_type(sql_type a, sql_type b, sql_type *out);
 
 /* ---- a statement being run ---- */
+/* ---- exec_files.c: Parquet readers a session keeps open between queries ---- */
+typedef struct exec_files exec_files;
+exec_files *exec_files_new(void);
+void exec_files_free(exec_files *f); /* every reader released first; accepts NULL */
+/* A reader of the file at path, shared with the session's earlier and concurrent uses while the
+ * file is unchanged on disk (device, inode, size, mtime); give it back with exec_files_release. */
+ev_status exec_files_open(exec_files *f, const char *path, pq_reader **out, ev_error *err) EV_WUR;
+void exec_files_release(exec_files *f, pq_reader *r);
+
 struct exec_session {
     char *home;
     char *database;
@@ -253,6 +262,7 @@ struct exec_session {
     char *results;     /* where query results go: relative to the home, or absolute */
     char query_id[40]; /* of the statement being run (names the files it writes) */
     char *crash_point; /* tests only; NULL */
+    exec_files *files; /* NULL: each scan opens and closes its files */
 };
 
 typedef struct exec_query {

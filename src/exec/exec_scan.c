@@ -849,13 +849,21 @@ static void count_bytes(worker *w, open_file *of) {
     if (now > prev) atomic_fetch_add(&w->q->bytes_scanned, now - prev);
 }
 
+static void reader_done(worker *w, pq_reader *r) {
+    exec_files *files = w->q->s->files;
+    if (files)
+        exec_files_release(files, r);
+    else
+        pq_reader_close(r);
+}
+
 static void close_file(worker *w, open_file *of) {
     if (of->r) {
         count_bytes(w, of);
         scan_file *f = &w->sc->files[of->k];
         pthread_mutex_lock(&w->sc->open_mu);
         if (--f->refs == 0) {
-            pq_reader_close(f->r);
+            reader_done(w, f->r);
             free(f->file_cols);
             f->r = NULL;
             f->file_cols = NULL;
@@ -869,8 +877,16 @@ static void close_file(worker *w, open_file *of) {
 static ev_status open_shared(worker *w, scan_file *f) {
     exec_scan *sc = w->sc;
     pq_reader_options ro = {.pool = sc->pool};
-    EV_TRY(pq_reader_open_file(f->path, &ro, &f->r, &w->err));
+    exec_files *files = w->q->s->files;
+    if (files)
+        EV_TRY(exec_files_open(files, f->path, &f->r, &w->err));
+    else
+        EV_TRY(pq_reader_open_file(f->path, &ro, &f->r, &w->err));
     const pq_file_meta *m = pq_reader_meta(f->r);
+    /* bytes scanned: the footer (read at open, or by an earlier query of the session) and what
+     * this scan reads from here on */
+    atomic_store(&f->counted, pq_reader_bytes_read(f->r));
+    atomic_fetch_add(&w->q->bytes_scanned, (uint64_t)m->footer_length + 8);
     f->file_cols = malloc(sc->ncols * sizeof(int));
     ev_status st = f->file_cols ? EV_OK : ev_error_set(&w->err, EV_ERR_NOMEM, "out of memory");
     for (size_t c = 0; st == EV_OK && c < sc->ncols; c++) {
@@ -880,7 +896,7 @@ static ev_status open_shared(worker *w, scan_file *f) {
                               f->path, sc->t->columns[c].name);
     }
     if (st != EV_OK) {
-        pq_reader_close(f->r);
+        reader_done(w, f->r);
         free(f->file_cols);
         f->r = NULL;
         f->file_cols = NULL;
@@ -1019,10 +1035,8 @@ ev_status exec_scan_run(exec_query *q, exec_scan *sc, int threads, exec_sink_fn 
         return ev_error_set(q->err, EV_ERR_NOMEM, "out of memory");
     }
     atomic_store(&sc->next, 0);
-    for (size_t k = 0; k < sc->nfiles; k++) {
+    for (size_t k = 0; k < sc->nfiles; k++)
         atomic_store(&sc->files[k].next_rg, 0);
-        atomic_store(&sc->files[k].counted, 0);
-    }
     int started = 0;
     for (int t = 0; t < threads; t++) {
         ws[t] = (worker){.q = q, .sc = sc, .fn = fn, .ctx = ctx, .id = t, .stop = &stop};

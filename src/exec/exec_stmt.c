@@ -34,6 +34,7 @@ ev_status exec_session_open(const exec_options *o, exec_session **out, ev_error 
     if (s->threads > 64) s->threads = 64;
     s->memory_limit = o->memory_limit ? o->memory_limit : (size_t)4 << 30;
     s->scan_limit = o->scan_limit;
+    s->files = exec_files_new(); /* NULL (no memory): scans open their files themselves */
     char path[4096];
     snprintf(path, sizeof path, "%s/catalog.db", o->home);
     ev_status st = (s->home && s->database && s->workgroup && s->results)
@@ -53,6 +54,7 @@ ev_status exec_session_open(const exec_options *o, exec_session **out, ev_error 
 void exec_session_close(exec_session *s) {
     if (!s) return;
     cat_close(s->cat);
+    exec_files_free(s->files);
     free(s->home);
     free(s->database);
     free(s->workgroup);

@@ -433,6 +433,37 @@ static void test_top_n(void **state) {
     }
 }
 
+/* A session keeps its Parquet readers open between queries (exec_files.c) but never reads a file
+ * that changed on disk through a stale one: a file rewritten in place at the same path, and files
+ * replaced by compaction, give their new rows to the next query of the same session. */
+static void test_session_files(void **state) {
+    (void)state;
+    exec_result_free(run("CREATE TABLE cache_a WITH (external_location = 'landing/cache_a') AS SELECT 1 AS a"));
+    exec_result_free(run("CREATE TABLE cache_b WITH (external_location = 'landing/cache_b') AS "
+                         "SELECT 2 AS a UNION ALL SELECT 3 AS a"));
+    exec_result_free(run("CREATE EXTERNAL TABLE cached (a int) STORED AS PARQUET LOCATION 's3://landing/cache_a/'"));
+    exec_result *r = run("SELECT SUM(a), COUNT(*) FROM cached");
+    assert_string_equal(cell(r, 0, 0), "1");
+    exec_result_free(r);
+    /* the same path, other contents (cp rewrites the file in place: same inode) */
+    assert_int_equal(tu_run_sh(NULL, NULL, "f=$(ls %s/landing/cache_a/*.parquet) && cp %s/landing/cache_b/*.parquet \"$f\"",
+                               g_home, g_home),
+                     0);
+    r = run("SELECT SUM(a), COUNT(*) FROM cached");
+    assert_string_equal(cell(r, 0, 0), "5");
+    assert_string_equal(cell(r, 0, 1), "2");
+    exec_result_free(r);
+    /* compaction swaps a partition's files for new ones and deletes the old */
+    exec_result *before = run("SELECT COUNT(*), SUM(quantity), COUNT(DISTINCT user_id) FROM events WHERE price > 0");
+    assert_int_equal(tu_run_sh(NULL, NULL, "$EVLAKE compact --home %s >/dev/null", g_home), 0);
+    exec_result *after = run("SELECT COUNT(*), SUM(quantity), COUNT(DISTINCT user_id) FROM events WHERE price > 0");
+    for (size_t c = 0; c < 3; c++)
+        assert_string_equal(cell(after, 0, c), cell(before, 0, c));
+    assert_true(atol(cell(after, 0, 0)) > 1000);
+    exec_result_free(before);
+    exec_result_free(after);
+}
+
 /* The row count, then the sum of every numeric column. */
 static void summarize(exec_result *r, double *vals, size_t *nvals) {
     size_t n = 0;
@@ -532,6 +563,7 @@ int main(void) {
         cmocka_unit_test(test_distinct_and_late_columns),
         cmocka_unit_test(test_merged_subqueries),
         cmocka_unit_test(test_top_n),
+        cmocka_unit_test(test_session_files),
         cmocka_unit_test(test_prompt_line_editing),
         cmocka_unit_test(test_five_questions_match_duckdb),
     };

@@ -64,6 +64,7 @@ typedef struct binder {
 ev_status exec_bind_expr(binder *b, const sql_expr *e, exec_expr **out) EV_WUR;
 bool exec_is_agg_name(const char *name);
 bool exec_ast_has_agg(const sql_expr *e);
+bool exec_ast_has_window_or_subquery(const sql_expr *e); /* exec_flatten.c */
 bool exec_expr_equal(const exec_expr *a, const exec_expr *b);
 /* Rewrites placeholder references: aggregates to agg_base + i, windows to win_base + i, and plain
  * columns through remap (when not NULL). */

@@ -29,12 +29,12 @@ typedef struct inner_cols {
     exec_query *q;
 } inner_cols;
 
-static bool has_window_or_subquery(const sql_expr *e) {
+bool exec_ast_has_window_or_subquery(const sql_expr *e) {
     if (!e) return false;
     if ((e->kind == SQL_E_FUNC && e->over) || e->kind == SQL_E_SUBQUERY) return true;
-    if (has_window_or_subquery(e->operand)) return true;
+    if (exec_ast_has_window_or_subquery(e->operand)) return true;
     for (size_t k = 0; k < e->nargs; k++)
-        if (has_window_or_subquery(e->args[k])) return true;
+        if (exec_ast_has_window_or_subquery(e->args[k])) return true;
     return false;
 }
 
@@ -111,14 +111,14 @@ static const sql_select *mergeable(const sql_query *iq, cte_env *ctes) {
     /* a name the outer WITH list would resolve differently: leave it */
     for (cte_env *c = ctes; c && !is->from->db; c = c->next)
         if (!strcasecmp(c->cte->name, is->from->name)) return NULL;
-    if (has_window_or_subquery(is->where)) return NULL;
+    if (exec_ast_has_window_or_subquery(is->where)) return NULL;
     for (size_t k = 0; k < is->nitems; k++) {
         const sql_expr *e = is->items[k].expr;
         if (e->kind == SQL_E_STAR) {
             if (e->qual && strcasecmp(e->qual, is->from->alias ? is->from->alias : is->from->name)) return NULL;
             continue;
         }
-        if (exec_ast_has_agg(e) || has_window_or_subquery(e)) return NULL;
+        if (exec_ast_has_agg(e) || exec_ast_has_window_or_subquery(e)) return NULL;
     }
     return is;
 }
@@ -218,8 +218,8 @@ const sql_select *exec_flatten_from(exec_query *q, const sql_select *s, cte_env 
     inner_cols in = {.sel = is, .alias = f->alias ? f->alias : (f->name ? f->name : ""), .q = q};
     if (!inner_names(q, is, cte, &in)) return s;
     for (size_t k = 0; k < s->nitems; k++)
-        if (has_window_or_subquery(s->items[k].expr)) return s;
-    if (has_window_or_subquery(s->where) || has_window_or_subquery(s->having)) return s;
+        if (exec_ast_has_window_or_subquery(s->items[k].expr)) return s;
+    if (exec_ast_has_window_or_subquery(s->where) || exec_ast_has_window_or_subquery(s->having)) return s;
     sql_select m = *s;
     if (!outer_items(&in, s, &m)) return s;
     bool ok = true;
@@ -264,7 +264,7 @@ const sql_select *exec_flatten_from(exec_query *q, const sql_select *s, cte_env 
             /* output names and positions are the outer query's own */
             if (e->kind == SQL_E_INT || (e->kind == SQL_E_COLUMN && !e->qual && is_output_name(s, e->name)))
                 continue;
-            if (has_window_or_subquery(e)) ok = false;
+            if (exec_ast_has_window_or_subquery(e)) ok = false;
             o[k].expr = subst(&in, o[k].expr, &ok);
             if (ok && o[k].expr->kind == SQL_E_INT) ok = false; /* would read as a position */
         }

@@ -1209,15 +1209,6 @@ static bool count_from_metadata(const binder *b, const pipeline *p, const sql_se
     return b->naggs > 0;
 }
 
-static bool ast_has_window_or_subquery(const sql_expr *e) {
-    if (!e) return false;
-    if ((e->kind == SQL_E_FUNC && e->over) || e->kind == SQL_E_SUBQUERY) return true;
-    if (ast_has_window_or_subquery(e->operand)) return true;
-    for (size_t k = 0; k < e->nargs; k++)
-        if (ast_has_window_or_subquery(e->args[k])) return true;
-    return false;
-}
-
 /* SELECT DISTINCT a, b ... without aggregates is GROUP BY 1, 2, ...: the hash aggregation keeps
  * one row per distinct tuple as the scan goes (on dictionary codes where it can) instead of
  * collecting every row first (172 M rows for a DISTINCT over the 24-hour lake: past any memory
@@ -1226,7 +1217,7 @@ static const sql_select *distinct_as_grouping(exec_query *q, const sql_select *s
     if (!s->distinct || s->ngroup_by || s->having || !s->nitems) return s;
     for (size_t k = 0; k < s->nitems; k++) {
         const sql_expr *e = s->items[k].expr;
-        if (e->kind == SQL_E_STAR || exec_ast_has_agg(e) || ast_has_window_or_subquery(e)) return s;
+        if (e->kind == SQL_E_STAR || exec_ast_has_agg(e) || exec_ast_has_window_or_subquery(e)) return s;
     }
     sql_expr **keys = ev_arena_alloc(q->arena, s->nitems * sizeof *keys);
     sql_expr *pos = ev_arena_alloc(q->arena, s->nitems * sizeof *pos);

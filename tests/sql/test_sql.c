@@ -244,23 +244,34 @@ static void test_pruning_and_metadata(void **state) {
     exec_result_free(r);
 }
 
+/* Runs one statement in a session of its own whose queries may hold `limit` bytes: the status,
+ * the result in *out (NULL on failure). */
+static ev_status run_limited(size_t limit, const char *sql, exec_result **out) {
+    exec_options o = {.home = g_home, .threads = 2, .memory_limit = limit};
+    exec_session *s;
+    ev_error err = {0};
+    assert_int_equal(exec_session_open(&o, &s, &err), EV_OK);
+    ev_arena a;
+    ev_arena_init(&a, NULL, 4096);
+    sql_script sc;
+    assert_int_equal(sql_parse(sql, strlen(sql), &a, &sc, &err), EV_OK);
+    *out = NULL;
+    ev_status st = exec_run(s, sc.stmts[0], out, &err);
+    if (st != EV_OK && st != EV_ERR_LIMIT) fail_msg("%s: %s", sql, err.msg);
+    exec_session_close(s);
+    ev_arena_destroy(&a);
+    return st;
+}
+
 /* SELECT DISTINCT without aggregates runs as a grouping: it keeps one row per distinct tuple as
  * it scans, so it answers under a memory limit far below what collecting the 12,000 rows takes,
  * with the rows GROUP BY gives; late materialization (a filter on one column, the others decoded
  * for the passing rows only) gives what reading every row gives. */
 static void test_distinct_and_late_columns(void **state) {
     (void)state;
-    exec_options o = {.home = g_home, .threads = 2, .memory_limit = 256 << 10};
-    exec_session *small;
-    ev_error err = {0};
-    assert_int_equal(exec_session_open(&o, &small, &err), EV_OK);
-    ev_arena a;
-    ev_arena_init(&a, NULL, 4096);
-    sql_script sc;
-    const char *q = "SELECT DISTINCT event_type, category FROM events ORDER BY 1, 2";
-    assert_int_equal(sql_parse(q, strlen(q), &a, &sc, &err), EV_OK);
-    exec_result *d = NULL;
-    if (exec_run(small, sc.stmts[0], &d, &err) != EV_OK) fail_msg("%s: %s", q, err.msg);
+    exec_result *d;
+    assert_int_equal(run_limited(256 << 10, "SELECT DISTINCT event_type, category FROM events ORDER BY 1, 2", &d),
+                     EV_OK);
     exec_result *g = run("SELECT event_type, category FROM events GROUP BY 1, 2 ORDER BY 1, 2");
     assert_int_equal(exec_result_rows(d), exec_result_rows(g));
     assert_true(exec_result_rows(d) >= 5 && exec_result_rows(d) <= 40);
@@ -270,11 +281,8 @@ static void test_distinct_and_late_columns(void **state) {
     exec_result_free(d);
     exec_result_free(g);
     /* the same query collecting every row first: past the limit */
-    q = "SELECT event_type, category FROM events ORDER BY 1, 2";
-    assert_int_equal(sql_parse(q, strlen(q), &a, &sc, &err), EV_OK);
-    assert_int_equal(exec_run(small, sc.stmts[0], &d, &err), EV_ERR_LIMIT);
-    exec_session_close(small);
-    ev_arena_destroy(&a);
+    assert_int_equal(run_limited(256 << 10, "SELECT event_type, category FROM events ORDER BY 1, 2", &d),
+                     EV_ERR_LIMIT);
     exec_result *late = run("SELECT COUNT(*), SUM(price * quantity), COUNT(DISTINCT user_id), MAX(session_id), "
                             "MIN(\"timestamp\") FROM events WHERE event_type = 'purchase'");
     exec_result *all = run("SELECT COUNT_IF(event_type = 'purchase'), "
@@ -376,29 +384,23 @@ static void test_merged_subqueries(void **state) {
     expect_error("SELECT x.event_type FROM (SELECT event_type FROM events) y",
                  "line 1:8: Column 'x.event_type' cannot be resolved");
     /* within 1 MB: only the merged form streams */
-    exec_options o = {.home = g_home, .threads = 2, .memory_limit = 1 << 20};
-    exec_session *small;
-    ev_error err = {0};
-    assert_int_equal(exec_session_open(&o, &small, &err), EV_OK);
-    ev_arena a;
-    ev_arena_init(&a, NULL, 4096);
-    sql_script sc;
-    const char *q = "WITH p AS (SELECT * FROM events WHERE event_type <> 'search') "
-                    "SELECT COUNT(*), SUM(quantity), MAX(user_id) FROM p";
-    assert_int_equal(sql_parse(q, strlen(q), &a, &sc, &err), EV_OK);
-    exec_result *r = NULL;
-    if (exec_run(small, sc.stmts[0], &r, &err) != EV_OK) fail_msg("%s: %s", q, err.msg);
+    exec_result *r;
+    assert_int_equal(run_limited(1 << 20,
+                                 "WITH p AS (SELECT * FROM events WHERE event_type <> 'search') "
+                                 "SELECT COUNT(*), SUM(quantity), MAX(user_id) FROM p",
+                                 &r),
+                     EV_OK);
     exec_result *direct = run("SELECT COUNT(*), SUM(quantity), MAX(user_id) FROM events WHERE event_type <> 'search'");
     for (size_t c = 0; c < 3; c++)
         assert_string_equal(cell(r, 0, c), cell(direct, 0, c));
     assert_true(atol(cell(r, 0, 0)) > 9000);
     exec_result_free(r);
     exec_result_free(direct);
-    q = "WITH p AS (SELECT * FROM events WHERE event_type <> 'search' LIMIT 1000000) SELECT COUNT(*) FROM p";
-    assert_int_equal(sql_parse(q, strlen(q), &a, &sc, &err), EV_OK);
-    assert_int_equal(exec_run(small, sc.stmts[0], &r, &err), EV_ERR_LIMIT);
-    exec_session_close(small);
-    ev_arena_destroy(&a);
+    assert_int_equal(run_limited(1 << 20,
+                                 "WITH p AS (SELECT * FROM events WHERE event_type <> 'search' LIMIT 1000000) "
+                                 "SELECT COUNT(*) FROM p",
+                                 &r),
+                     EV_ERR_LIMIT);
 }
 
 /* ORDER BY ... LIMIT n (n <= 100,000) keeps a top-n per worker as the scan goes (with a cutoff row

@@ -26,10 +26,14 @@ static const struct {
     const char *name;
     enum col_kind kind;
     int slot; /* etl_rows string column */
-} cols[NCOLS] = {{"timestamp", K_TS, -1},         {"user_id", K_STR, ETL_COL_USER_ID},
-                 {"session_id", K_STR, ETL_COL_SESSION_ID}, {"event_type", K_STR, ETL_COL_EVENT_TYPE},
-                 {"product_id", K_STR, ETL_COL_PRODUCT_ID}, {"category", K_STR, ETL_COL_CATEGORY},
-                 {"quantity", K_I32, -1},          {"price", K_F64, -1},
+} cols[NCOLS] = {{"timestamp", K_TS, -1},
+                 {"user_id", K_STR, ETL_COL_USER_ID},
+                 {"session_id", K_STR, ETL_COL_SESSION_ID},
+                 {"event_type", K_STR, ETL_COL_EVENT_TYPE},
+                 {"product_id", K_STR, ETL_COL_PRODUCT_ID},
+                 {"category", K_STR, ETL_COL_CATEGORY},
+                 {"quantity", K_I32, -1},
+                 {"price", K_F64, -1},
                  {"search_query", K_STR, ETL_COL_SEARCH_QUERY}};
 
 /* Min/max of a column as Parquet's little-endian / raw-bytes statistics. */
@@ -40,8 +44,8 @@ typedef struct minmax {
 } minmax;
 
 typedef struct chunk_meta {
-    uint64_t offset;            /* first page */
-    uint64_t dict_offset;       /* 0: no dictionary page */
+    uint64_t offset;      /* first page */
+    uint64_t dict_offset; /* 0: no dictionary page */
     uint64_t data_offset;
     uint64_t uncompressed, compressed;
     uint64_t nulls;
@@ -58,13 +62,13 @@ typedef struct rg_meta {
  * chunk's values need it (quantity has 5 values, not the 131,072 slots of the largest table), so
  * building a chunk's dictionary touches no fresh memory (page faults cost ~7 us each here). */
 typedef struct num_dict {
-    uint64_t *keys;       /* value bits + 1 (0 = empty slot), nslots */
+    uint64_t *keys; /* value bits + 1 (0 = empty slot), nslots */
     uint32_t *slot_code;
-    uint32_t nslots, slots_cap;  /* the table's size now, and the arrays' */
-    int shift;                   /* 64 - log2(nslots) */
-    uint64_t *vals;       /* by code: the value bits, NUM_DICT_MAX */
+    uint32_t nslots, slots_cap; /* the table's size now, and the arrays' */
+    int shift;                  /* 64 - log2(nslots) */
+    uint64_t *vals;             /* by code: the value bits, NUM_DICT_MAX */
     uint32_t n;
-    uint32_t *codes;      /* per row of the row group (null rows: unused) */
+    uint32_t *codes; /* per row of the row group (null rows: unused) */
     size_t codes_cap;
 } num_dict;
 
@@ -76,19 +80,27 @@ struct etl_pq_writer {
     size_t nrg, caprg;
     uint64_t rows;
     ev_buf body, comp, hdr;
-    uint32_t *levels;           /* per page: def levels or codes being encoded */
-    num_dict nd;                /* the number columns' dictionaries, one chunk at a time */
+    uint32_t *levels;        /* per page: def levels or codes being encoded */
+    uint32_t *order, *renum; /* a string chunk's dictionary: sorted position -> code, code -> sorted */
+    size_t order_cap;
+    ev_buf sort_scratch;
+    num_dict nd; /* the number columns' dictionaries, one chunk at a time */
     ZSTD_CCtx *zctx;
-    minmax file_mm[NCOLS];      /* over the whole file, for the catalog */
+    minmax file_mm[NCOLS]; /* over the whole file, for the catalog */
     uint64_t file_nulls[NCOLS];
 };
 
 ev_status etl_pq_codec_parse(const char *name, etl_pq_codec *out) {
-    if (!strcmp(name, "zstd")) *out = ETL_PQ_ZSTD;
-    else if (!strcmp(name, "snappy")) *out = ETL_PQ_SNAPPY;
-    else if (!strcmp(name, "gzip")) *out = ETL_PQ_GZIP;
-    else if (!strcmp(name, "none") || !strcmp(name, "uncompressed")) *out = ETL_PQ_UNCOMPRESSED;
-    else return EV_ERR_INPUT;
+    if (!strcmp(name, "zstd"))
+        *out = ETL_PQ_ZSTD;
+    else if (!strcmp(name, "snappy"))
+        *out = ETL_PQ_SNAPPY;
+    else if (!strcmp(name, "gzip"))
+        *out = ETL_PQ_GZIP;
+    else if (!strcmp(name, "none") || !strcmp(name, "uncompressed"))
+        *out = ETL_PQ_UNCOMPRESSED;
+    else
+        return EV_ERR_INPUT;
     return EV_OK;
 }
 
@@ -104,7 +116,9 @@ typedef struct tw {
 static void tw_bytes(tw *t, const void *p, size_t n) {
     if (ev_buf_append(t->b, p, n) != EV_OK) t->failed = 1;
 }
-static void tw_byte(tw *t, uint8_t v) { tw_bytes(t, &v, 1); }
+static void tw_byte(tw *t, uint8_t v) {
+    tw_bytes(t, &v, 1);
+}
 static void tw_varint(tw *t, uint64_t v) {
     uint8_t buf[10];
     size_t n = 0;
@@ -115,7 +129,9 @@ static void tw_varint(tw *t, uint64_t v) {
     buf[n++] = (uint8_t)v;
     tw_bytes(t, buf, n);
 }
-static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static uint64_t zigzag(int64_t v) {
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
 
 static void tw_field(tw *t, int16_t id, uint8_t type) {
     int16_t delta = (int16_t)(id - t->last[t->depth]);
@@ -140,8 +156,12 @@ static void tw_bin(tw *t, int16_t id, const void *p, size_t n) {
     tw_varint(t, n);
     tw_bytes(t, p, n);
 }
-static void tw_str(tw *t, int16_t id, const char *s) { tw_bin(t, id, s, strlen(s)); }
-static void tw_bool(tw *t, int16_t id, int v) { tw_field(t, id, v ? 1 : 2); }
+static void tw_str(tw *t, int16_t id, const char *s) {
+    tw_bin(t, id, s, strlen(s));
+}
+static void tw_bool(tw *t, int16_t id, int v) {
+    tw_field(t, id, v ? 1 : 2);
+}
 static void tw_push(tw *t) {
     if (t->depth + 1 >= 32) {
         t->failed = 1;
@@ -171,7 +191,8 @@ static void tw_list(tw *t, int16_t id, uint8_t elem, uint32_t n) {
 
 static size_t run_at(const uint32_t *v, size_t i, size_t n) {
     size_t j = i + 1;
-    while (j < n && v[j] == v[i]) j++;
+    while (j < n && v[j] == v[i])
+        j++;
     return j - i;
 }
 
@@ -188,7 +209,8 @@ static void put_bitpacked(ev_buf *out, const uint32_t *v, size_t n, int bw, int 
         acc |= (uint64_t)(i < n ? v[i] : 0) << bits;
         bits += bw;
         if (bits >= 32) { /* four bytes at a time (little-endian), not one per loop */
-            o[0] = (uint8_t)acc, o[1] = (uint8_t)(acc >> 8), o[2] = (uint8_t)(acc >> 16), o[3] = (uint8_t)(acc >> 24);
+            o[0] = (uint8_t)acc, o[1] = (uint8_t)(acc >> 8), o[2] = (uint8_t)(acc >> 16),
+            o[3] = (uint8_t)(acc >> 24);
             o += 4;
             acc >>= 32;
             bits -= 32;
@@ -211,7 +233,8 @@ static void rle_hybrid(ev_buf *out, const uint32_t *v, size_t n, int bw, int *fa
         if (run >= 8) {
             tw_varint(&t, (uint64_t)run << 1);
             uint32_t val = v[i];
-            for (int b = 0; b < (bw + 7) / 8; b++) tw_byte(&t, (uint8_t)(val >> (8 * b)));
+            for (int b = 0; b < (bw + 7) / 8; b++)
+                tw_byte(&t, (uint8_t)(val >> (8 * b)));
             i += run;
             continue;
         }
@@ -325,8 +348,10 @@ static ev_status write_page(etl_pq_writer *w, int type, uint32_t num_values, int
     }
     tw_end(&t);
     if (t.failed) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
-    if (type == PAGE_DICTIONARY) cm->dict_offset = w->offset;
-    else if (!cm->data_offset) cm->data_offset = w->offset;
+    if (type == PAGE_DICTIONARY)
+        cm->dict_offset = w->offset;
+    else if (!cm->data_offset)
+        cm->data_offset = w->offset;
     cm->uncompressed += w->hdr.len + w->body.len;
     cm->compressed += w->hdr.len + len;
     EV_TRY(emit(w, w->hdr.data, w->hdr.len, err));
@@ -339,10 +364,12 @@ static void put_def_levels(etl_pq_writer *w, const etl_rows *r, int c, size_t fr
     uint32_t *lv = w->levels;
     if (cols[c].kind == K_STR) {
         const uint32_t *codes = r->codes[cols[c].slot] + from;
-        for (size_t i = 0; i < n; i++) ones += lv[i] = codes[i] != ETL_NULL_CODE;
+        for (size_t i = 0; i < n; i++)
+            ones += lv[i] = codes[i] != ETL_NULL_CODE;
     } else {
         const uint8_t *has = (cols[c].kind == K_I32 ? r->has_quantity : r->has_price) + from;
-        for (size_t i = 0; i < n; i++) ones += lv[i] = has[i];
+        for (size_t i = 0; i < n; i++)
+            ones += lv[i] = has[i];
     }
     size_t at = w->body.len;
     uint32_t placeholder = 0;
@@ -359,7 +386,8 @@ static void put_def_levels(etl_pq_writer *w, const etl_rows *r, int c, size_t fr
         rle_hybrid(&w->body, lv, n, 1, failed);
     }
     uint32_t len = (uint32_t)(w->body.len - at - 4);
-    for (int b = 0; b < 4; b++) w->body.data[at + (size_t)b] = (uint8_t)(len >> (8 * b));
+    for (int b = 0; b < 4; b++)
+        w->body.data[at + (size_t)b] = (uint8_t)(len >> (8 * b));
 }
 
 static void mm_set(minmax *m, const void *min, size_t min_len, const void *max, size_t max_len, int *failed) {
@@ -393,16 +421,19 @@ static void mm_merge(minmax *file, const minmax *chunk, enum col_kind kind, int 
     int lower, higher;
     if (kind == K_TS) {
         int64_t a, b, c, d;
-        memcpy(&a, chunk->min, 8), memcpy(&b, file->min, 8), memcpy(&c, chunk->max, 8), memcpy(&d, file->max, 8);
-        lower = a < b, higher = c > d;
+        memcpy(&a, chunk->min, 8), memcpy(&b, file->min, 8), memcpy(&c, chunk->max, 8),
+            memcpy(&d, file->max, 8);
+        lower = a<b, higher = c> d;
     } else if (kind == K_I32) {
         int32_t a, b, c, d;
-        memcpy(&a, chunk->min, 4), memcpy(&b, file->min, 4), memcpy(&c, chunk->max, 4), memcpy(&d, file->max, 4);
-        lower = a < b, higher = c > d;
+        memcpy(&a, chunk->min, 4), memcpy(&b, file->min, 4), memcpy(&c, chunk->max, 4),
+            memcpy(&d, file->max, 4);
+        lower = a<b, higher = c> d;
     } else if (kind == K_F64) {
         double a, b, c, d;
-        memcpy(&a, chunk->min, 8), memcpy(&b, file->min, 8), memcpy(&c, chunk->max, 8), memcpy(&d, file->max, 8);
-        lower = a < b, higher = c > d;
+        memcpy(&a, chunk->min, 8), memcpy(&b, file->min, 8), memcpy(&c, chunk->max, 8),
+            memcpy(&d, file->max, 8);
+        lower = a<b, higher = c> d;
     } else {
         lower = bytes_cmp(chunk->min, chunk->min_len, file->min, file->min_len) < 0;
         higher = bytes_cmp(chunk->max, chunk->max_len, file->max, file->max_len) > 0;
@@ -431,28 +462,53 @@ static ev_status write_timestamps(etl_pq_writer *w, const etl_rows *r, chunk_met
     return failed ? ev_error_set(err, EV_ERR_NOMEM, "out of memory") : EV_OK;
 }
 
+static const char *dict_string_at(const void *ctx, uint32_t i, size_t *len) {
+    return etl_dict_value(ctx, i, len);
+}
+
+/* The chunk's dictionary sorted (w->order, w->renum): a sorted dictionary of ids ("u_10000",
+ * "u_10001", ...) compresses to a fraction of one in first-seen order, its ends are the chunk's
+ * min/max, and readers can walk the dictionaries of successive row groups side by side (the SQL
+ * engine's COUNT(DISTINCT) skips the ids it already has that way: exec_known.c). */
+static ev_status sort_dictionary(etl_pq_writer *w, const etl_dict *d, ev_error *err) {
+    if (d->n > w->order_cap) {
+        size_t nc = w->order_cap ? w->order_cap : 1024;
+        while (nc < d->n)
+            nc *= 2;
+        uint32_t *no = realloc(w->order, nc * sizeof *no);
+        if (no) w->order = no;
+        uint32_t *nr = no ? realloc(w->renum, nc * sizeof *nr) : NULL;
+        if (nr) w->renum = nr;
+        if (!no || !nr) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
+        w->order_cap = nc;
+    }
+    if (pq_sort_strings(dict_string_at, d, d->n, w->order, &w->sort_scratch) != EV_OK)
+        return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
+    for (uint32_t k = 0; k < d->n; k++)
+        w->renum[w->order[k]] = k;
+    return EV_OK;
+}
+
 static ev_status write_strings(etl_pq_writer *w, const etl_rows *r, int c, chunk_meta *cm, ev_error *err) {
     const etl_dict *d = &r->dict[cols[c].slot];
     const uint32_t *codes = r->codes[cols[c].slot];
     int failed = 0;
-    if (d->n > 0) { /* the dictionary page, PLAIN: length-prefixed values; and the chunk's min/max */
+    if (d->n > 0) { /* the dictionary page, PLAIN: length-prefixed values, sorted; the chunk's min/max */
         cm->dictionary = 1;
+        EV_TRY(sort_dictionary(w, d, err));
         ev_buf_reset(&w->body);
-        uint32_t lo = 0, hi = 0;
-        for (uint32_t i = 0; i < d->n && !failed; i++) {
+        for (uint32_t k = 0; k < d->n && !failed; k++) {
             size_t len;
-            const char *v = etl_dict_value(d, i, &len);
+            const char *v = etl_dict_value(d, w->order[k], &len);
             uint32_t l32 = (uint32_t)len;
-            if (ev_buf_append(&w->body, &l32, 4) != EV_OK || ev_buf_append(&w->body, v, len) != EV_OK) failed = 1;
-            size_t ll, hl;
-            const char *lv = etl_dict_value(d, lo, &ll), *hv = etl_dict_value(d, hi, &hl);
-            if (bytes_cmp(v, len, lv, ll) < 0) lo = i;
-            if (bytes_cmp(v, len, hv, hl) > 0) hi = i;
+            if (ev_buf_append(&w->body, &l32, 4) != EV_OK || ev_buf_append(&w->body, v, len) != EV_OK)
+                failed = 1;
         }
         if (failed) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
         EV_TRY(write_page(w, PAGE_DICTIONARY, d->n, ENC_PLAIN, cm, err));
         size_t ll, hl;
-        const char *lv = etl_dict_value(d, lo, &ll), *hv = etl_dict_value(d, hi, &hl);
+        const char *lv = etl_dict_value(d, w->order[0], &ll),
+                   *hv = etl_dict_value(d, w->order[d->n - 1], &hl);
         mm_set(&cm->mm, lv, ll, hv, hl, &failed);
     }
     int bw = d->n ? bit_width(d->n - 1) : 0;
@@ -462,8 +518,10 @@ static ev_status write_strings(etl_pq_writer *w, const etl_rows *r, int c, chunk
         put_def_levels(w, r, c, from, to, &failed);
         size_t k = 0;
         for (size_t i = from; i < to; i++) {
-            if (codes[i] != ETL_NULL_CODE) w->levels[k++] = codes[i];
-            else cm->nulls++;
+            if (codes[i] != ETL_NULL_CODE)
+                w->levels[k++] = w->renum[codes[i]];
+            else
+                cm->nulls++;
         }
         if (d->n) {
             uint8_t width = (uint8_t)bw;
@@ -471,7 +529,8 @@ static ev_status write_strings(etl_pq_writer *w, const etl_rows *r, int c, chunk
             rle_hybrid(&w->body, w->levels, k, bw, &failed);
         }
         if (failed) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
-        EV_TRY(write_page(w, PAGE_DATA, (uint32_t)(to - from), d->n ? ENC_RLE_DICTIONARY : ENC_PLAIN, cm, err));
+        EV_TRY(
+            write_page(w, PAGE_DATA, (uint32_t)(to - from), d->n ? ENC_RLE_DICTIONARY : ENC_PLAIN, cm, err));
     }
     return failed ? ev_error_set(err, EV_ERR_NOMEM, "out of memory") : EV_OK;
 }
@@ -482,7 +541,6 @@ static ev_status write_strings(etl_pq_writer *w, const etl_rows *r, int c, chunk
  * values the chunk is written PLAIN. */
 #define NUM_DICT_MAX 65536
 #define NUM_DICT_MIN_SLOTS 1024
-
 
 static void num_dict_free(num_dict *d) {
     free(d->keys);
@@ -506,7 +564,8 @@ static uint64_t num_bits(const etl_rows *r, size_t i, int is_i32) {
 static size_t num_slot(const num_dict *d, uint64_t key) {
     uint64_t h = key * 0x9e3779b97f4a7c15ULL;
     size_t mask = d->nslots - 1, p = (size_t)(h >> d->shift); /* the product's top bits mix best */
-    while (d->keys[p] && d->keys[p] != key) p = (p + 1) & mask;
+    while (d->keys[p] && d->keys[p] != key)
+        p = (p + 1) & mask;
     return p;
 }
 
@@ -568,8 +627,8 @@ static ev_status write_number_dict(etl_pq_writer *w, const num_dict *d, int is_i
     int failed = 0;
     for (uint32_t k = 0; k < d->n && !failed; k++) {
         uint32_t v32 = (uint32_t)d->vals[k];
-        if (ev_buf_append(&w->body, is_i32 ? (const void *)&v32 : (const void *)&d->vals[k], is_i32 ? 4 : 8) !=
-            EV_OK)
+        if (ev_buf_append(&w->body, is_i32 ? (const void *)&v32 : (const void *)&d->vals[k],
+                          is_i32 ? 4 : 8) != EV_OK)
             failed = 1;
     }
     if (failed) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
@@ -630,8 +689,8 @@ static ev_status write_numbers(etl_pq_writer *w, const etl_rows *r, int c, chunk
                 break;
             }
         }
-        st = write_page(w, PAGE_DATA, (uint32_t)(to - from), cm->dictionary ? ENC_RLE_DICTIONARY : ENC_PLAIN, cm,
-                        err);
+        st = write_page(w, PAGE_DATA, (uint32_t)(to - from), cm->dictionary ? ENC_RLE_DICTIONARY : ENC_PLAIN,
+                        cm, err);
     }
     EV_TRY(st);
     if (any && is_i32) mm_set(&cm->mm, &imin, 4, &imax, 4, &failed);
@@ -681,7 +740,7 @@ ev_status etl_pq_write_row_group(etl_pq_writer *w, const etl_rows *r, ev_error *
     for (int c = 0; c < NCOLS; c++) {
         chunk_meta *cm = &rg->col[c];
         cm->offset = w->offset;
-        ev_status st = cols[c].kind == K_TS ? write_timestamps(w, r, cm, err)
+        ev_status st = cols[c].kind == K_TS    ? write_timestamps(w, r, cm, err)
                        : cols[c].kind == K_STR ? write_strings(w, r, c, cm, err)
                                                : write_numbers(w, r, c, cm, err);
         EV_TRY(st);
@@ -704,8 +763,10 @@ static void put_schema(tw *t) {
     tw_end(t);
     for (int c = 0; c < NCOLS; c++) {
         tw_push(t);
-        int type = cols[c].kind == K_TS ? T_INT64 : cols[c].kind == K_STR ? T_BYTE_ARRAY
-                 : cols[c].kind == K_I32 ? T_INT32 : T_DOUBLE;
+        int type = cols[c].kind == K_TS    ? T_INT64
+                   : cols[c].kind == K_STR ? T_BYTE_ARRAY
+                   : cols[c].kind == K_I32 ? T_INT32
+                                           : T_DOUBLE;
         tw_i32(t, 1, type);
         tw_i32(t, 3, cols[c].kind == K_TS ? REP_REQUIRED : REP_OPTIONAL);
         tw_str(t, 4, cols[c].name);
@@ -735,13 +796,16 @@ static void put_chunk(tw *t, const chunk_meta *cm, int c, uint64_t rows, etl_pq_
     tw_push(t); /* ColumnChunk */
     tw_i64(t, 2, (int64_t)cm->offset);
     tw_struct(t, 3); /* ColumnMetaData */
-    int type = cols[c].kind == K_TS ? T_INT64 : cols[c].kind == K_STR ? T_BYTE_ARRAY
-             : cols[c].kind == K_I32 ? T_INT32 : T_DOUBLE;
+    int type = cols[c].kind == K_TS    ? T_INT64
+               : cols[c].kind == K_STR ? T_BYTE_ARRAY
+               : cols[c].kind == K_I32 ? T_INT32
+                                       : T_DOUBLE;
     tw_i32(t, 1, type);
     int encs[3] = {ENC_PLAIN, ENC_RLE, ENC_RLE_DICTIONARY}, ts_enc[1] = {ENC_DELTA_BINARY_PACKED};
     uint32_t nenc = cols[c].kind == K_TS ? 1 : cm->dictionary ? 3 : 2;
     tw_list(t, 2, 5, nenc);
-    for (uint32_t i = 0; i < nenc; i++) tw_varint(t, zigzag(cols[c].kind == K_TS ? ts_enc[i] : encs[i]));
+    for (uint32_t i = 0; i < nenc; i++)
+        tw_varint(t, zigzag(cols[c].kind == K_TS ? ts_enc[i] : encs[i]));
     tw_list(t, 3, 8, 1);
     tw_varint(t, strlen(cols[c].name));
     tw_bytes(t, cols[c].name, strlen(cols[c].name));
@@ -773,7 +837,8 @@ static ev_status write_footer(etl_pq_writer *w, ev_error *err) {
         const rg_meta *rg = &w->rgs[g];
         tw_push(&t); /* RowGroup */
         tw_list(&t, 1, 12, NCOLS);
-        for (int c = 0; c < NCOLS; c++) put_chunk(&t, &rg->col[c], c, rg->rows, w->codec);
+        for (int c = 0; c < NCOLS; c++)
+            put_chunk(&t, &rg->col[c], c, rg->rows, w->codec);
         tw_i64(&t, 2, (int64_t)rg->uncompressed);
         tw_i64(&t, 3, (int64_t)rg->rows);
         tw_i64(&t, 5, (int64_t)rg->offset);
@@ -787,7 +852,8 @@ static ev_status write_footer(etl_pq_writer *w, ev_error *err) {
     if (t.failed) return ev_error_set(err, EV_ERR_NOMEM, "out of memory writing the footer");
     uint8_t tail[8];
     uint32_t n = (uint32_t)w->hdr.len;
-    for (int b = 0; b < 4; b++) tail[b] = (uint8_t)(n >> (8 * b));
+    for (int b = 0; b < 4; b++)
+        tail[b] = (uint8_t)(n >> (8 * b));
     memcpy(tail + 4, "PAR1", 4);
     EV_TRY(emit(w, w->hdr.data, w->hdr.len, err));
     return emit(w, tail, 8, err);
@@ -808,9 +874,12 @@ static char *stats_json(const etl_pq_writer *w) {
                 size_t len = side ? m->max_len : m->min_len;
                 failed |= ev_buf_printf(&b, ", \"%s\": \"", side ? "max" : "min") != EV_OK;
                 for (size_t i = 0; i < len && !failed; i++) {
-                    if (v[i] == '"' || v[i] == '\\') failed |= ev_buf_printf(&b, "\\%c", v[i]) != EV_OK;
-                    else if (v[i] < 0x20) failed |= ev_buf_printf(&b, "\\u%04x", v[i]) != EV_OK;
-                    else failed |= ev_buf_append(&b, &v[i], 1) != EV_OK;
+                    if (v[i] == '"' || v[i] == '\\')
+                        failed |= ev_buf_printf(&b, "\\%c", v[i]) != EV_OK;
+                    else if (v[i] < 0x20)
+                        failed |= ev_buf_printf(&b, "\\u%04x", v[i]) != EV_OK;
+                    else
+                        failed |= ev_buf_append(&b, &v[i], 1) != EV_OK;
                 }
                 failed |= ev_buf_append_str(&b, "\"") != EV_OK;
             }
@@ -818,7 +887,8 @@ static char *stats_json(const etl_pq_writer *w) {
             int64_t lo, hi;
             memcpy(&lo, m->min, 8);
             memcpy(&hi, m->max, 8);
-            failed |= ev_buf_printf(&b, ", \"min\": %lld, \"max\": %lld", (long long)lo, (long long)hi) != EV_OK;
+            failed |=
+                ev_buf_printf(&b, ", \"min\": %lld, \"max\": %lld", (long long)lo, (long long)hi) != EV_OK;
         } else if (m->set && cols[c].kind == K_I32) {
             int32_t lo, hi;
             memcpy(&lo, m->min, 4);
@@ -859,6 +929,9 @@ static void writer_free(etl_pq_writer *w) {
     ev_buf_free(&w->comp);
     ev_buf_free(&w->hdr);
     free(w->levels);
+    free(w->order);
+    free(w->renum);
+    ev_buf_free(&w->sort_scratch);
     num_dict_free(&w->nd);
     ZSTD_freeCCtx(w->zctx);
     free(w);

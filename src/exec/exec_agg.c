@@ -37,12 +37,15 @@ typedef struct dset {
 typedef struct dmarks {
     uint64_t dict_id; /* 0: nothing pending */
     const exec_vec *dict;
-    size_t width; /* dict_n + 1 */
-    uint8_t *seen;  /* nslots * width */
+    size_t width;  /* dict_n + 1 */
+    uint8_t *seen; /* nslots * width */
     size_t seen_cap;
     uint32_t *slot_gid, nslots, slot_cap;
     uint32_t *slot_of; /* per group: slot + 1, 0 none */
     size_t slot_of_cap;
+    uint32_t *todo; /* the codes of one group being resolved */
+    size_t todo_cap;
+    exec_known *known; /* NULL until strings are resolved */
 } dmarks;
 
 /* COUNT, COUNT_IF, SUM and AVG over a coded argument with a small dictionary (a CASE over
@@ -54,7 +57,7 @@ typedef struct dmarks {
 typedef struct dhist {
     uint64_t dict_id; /* 0: nothing pending */
     const exec_vec *dict;
-    size_t width; /* dict_n + 1 */
+    size_t width;     /* dict_n + 1 */
     uint32_t *counts; /* ((group * width + code) * HIST_LANES + lane */
     size_t cap;       /* entries in use (zeroed) */
     size_t alloc;     /* entries allocated */
@@ -63,8 +66,8 @@ typedef struct dhist {
      * the same codes: the first counts (group, code) pairs, the others (lead >= 0) keep only
      * their dictionary of values and are folded with its counts */
     int lead;
-    uint64_t batch;            /* the exec_agg_add call that counted last */
-    const uint32_t *src;       /* the codes it counted */
+    uint64_t batch;      /* the exec_agg_add call that counted last */
+    const uint32_t *src; /* the codes it counted */
 } dhist;
 
 typedef struct acc {
@@ -103,9 +106,9 @@ struct exec_agg {
     acc *accs;
     ev_arena strings; /* MIN/MAX strings, distinct strings */
     code_map cmap;
-    bool single;                /* every row of the batch being added is in one group */
-    uint64_t batch;             /* exec_agg_add calls so far */
-    uint32_t iota[EXEC_BATCH];  /* 0, 1, 2...: the rows of a batch without a selection */
+    bool single;               /* every row of the batch being added is in one group */
+    uint64_t batch;            /* exec_agg_add calls so far */
+    uint32_t iota[EXEC_BATCH]; /* 0, 1, 2...: the rows of a batch without a selection */
     uint32_t star_lanes[AGG_STAR_LANE_GROUPS * HIST_LANES]; /* COUNT(*) of a batch over few groups */
 };
 
@@ -173,6 +176,8 @@ void exec_agg_free(exec_agg *a) {
         free(c->marks.seen);
         free(c->marks.slot_gid);
         free(c->marks.slot_of);
+        free(c->marks.todo);
+        exec_known_free(c->marks.known);
     }
     free(a->cmap.ids);
     free(a->cmap.gid1);
@@ -395,35 +400,58 @@ static int64_t value_bits(const exec_vec *v, size_t r) {
 
 #define AGG_MARKS_MAX_BYTES (16u << 20)
 
-/* Adds the marked codes to the set; the marks are cleared, the dictionary kept. */
-static ev_status marks_resolve(exec_agg *a, acc *c, exec_budget *bud, ev_error *err) {
-    dmarks *m = &c->marks;
-    const exec_vec *d = m->dict;
+/* Inserts the strings or values of dictionary entries codes[0..n) into group g's set. */
+static ev_status insert_codes(exec_agg *a, dset *set, uint32_t g, const exec_vec *d, const uint32_t *codes,
+                              size_t n, exec_budget *bud, ev_error *err) {
     /* a set bigger than the caches makes every insert a memory miss: hash a block of codes
      * first, then insert while prefetching the slots a few inserts ahead */
     enum { BLOCK = 256, AHEAD = 12 };
-    uint32_t codes[BLOCK];
     uint64_t hs[BLOCK];
-    dset *set = &c->set;
+    for (size_t b = 0; b < n; b += BLOCK) {
+        size_t nb = n - b < BLOCK ? n - b : BLOCK;
+        for (size_t i = 0; i < nb; i++)
+            hs[i] = value_hash(d, codes[b + i]);
+        for (size_t i = 0; i < nb; i++) {
+            if (i + AHEAD < nb && set->cap)
+                __builtin_prefetch(&set->e[dset_slot(hs[i + AHEAD], g, set->cap)]);
+            uint32_t k = codes[b + i];
+            EV_TRY(dset_add(a, set, g, hs[i], d->type, value_bits(d, k),
+                            d->type == SQL_T_VARCHAR ? d->s[k] : (pq_str){"", 0}, bud, err));
+        }
+    }
+    return EV_OK;
+}
+
+/* Adds the marked codes to the set; the marks are cleared, the dictionary kept. Strings go through
+ * the group's known list first (exec_known.c) when the row group met few groups. */
+static ev_status marks_resolve(exec_agg *a, acc *c, exec_budget *bud, ev_error *err) {
+    dmarks *m = &c->marks;
+    const exec_vec *d = m->dict;
+    bool strings = d->type == SQL_T_VARCHAR && m->nslots <= EXEC_KNOWN_GROUPS;
+    if (m->todo_cap < 2 * m->width) { /* the marked codes, then those the set may lack */
+        uint32_t *nt = realloc(m->todo, 2 * m->width * sizeof *nt);
+        if (!nt) return ev_error_set(err, EV_ERR_NOMEM, "out of memory in COUNT(DISTINCT)");
+        m->todo = nt;
+        m->todo_cap = 2 * m->width;
+    }
+    if (strings && !m->known && !(m->known = exec_known_new()))
+        return ev_error_set(err, EV_ERR_NOMEM, "out of memory in COUNT(DISTINCT)");
     for (uint32_t s = 0; s < m->nslots; s++) {
         uint32_t g = m->slot_gid[s];
         uint8_t *row = m->seen + (size_t)s * m->width;
-        for (size_t code = 0; code < m->width;) {
-            size_t nb = 0;
-            for (; code < m->width && nb < BLOCK; code++) {
-                if (!row[code]) continue;
-                row[code] = 0;
-                if (d->type == SQL_T_UNKNOWN || (d->nulls && d->nulls[code])) continue;
-                codes[nb] = (uint32_t)code;
-                hs[nb++] = value_hash(d, code);
-            }
-            for (size_t i = 0; i < nb; i++) {
-                if (i + AHEAD < nb && set->cap) __builtin_prefetch(&set->e[dset_slot(hs[i + AHEAD], g, set->cap)]);
-                uint32_t k = codes[i];
-                EV_TRY(dset_add(a, set, g, hs[i], d->type, value_bits(d, k),
-                                d->type == SQL_T_VARCHAR ? d->s[k] : (pq_str){"", 0}, bud, err));
-            }
+        size_t n = 0;
+        for (size_t code = 0; code < m->width; code++) {
+            if (!row[code]) continue;
+            row[code] = 0;
+            if (d->type == SQL_T_UNKNOWN || (d->nulls && d->nulls[code])) continue;
+            m->todo[n++] = (uint32_t)code;
         }
+        const uint32_t *ins = m->todo;
+        if (strings && n) {
+            EV_TRY(exec_known_filter(m->known, g, d, m->todo, n, m->todo + m->width, &n, bud, err));
+            ins = m->todo + m->width;
+        }
+        EV_TRY(insert_codes(a, &c->set, g, d, ins, n, bud, err));
         m->slot_of[g] = 0;
     }
     m->nslots = 0;
@@ -481,6 +509,17 @@ static ev_status marks_add(exec_agg *a, acc *c, const exec_vec *v, const uint32_
     }
     uint32_t last = UINT32_MAX;
     uint8_t *row = NULL;
+    if (a->single) { /* one group: a store a row, nothing else in the loop */
+        EV_TRY(marks_row(c, gids[0], &row, a, bud, err));
+        const uint32_t *codes = v->codes;
+        if (rows == a->iota)
+            for (size_t j = 0; j < n; j++)
+                row[codes[j]] = 1;
+        else
+            for (size_t j = 0; j < n; j++)
+                row[codes[rows[j]]] = 1;
+        return EV_OK;
+    }
     for (size_t j = 0; j < n; j++) {
         if (gids[j] != last) {
             last = gids[j];
@@ -509,7 +548,8 @@ static ev_status fold_count(exec_agg *a, size_t k, const exec_vec *d, size_t g, 
         int64_t prod;
         if (d->type == SQL_T_DOUBLE)
             c->f[g] += d->f[code] * (double)n;
-        else if (__builtin_mul_overflow(d->i[code], n, &prod) || __builtin_add_overflow(c->i[g], prod, &c->i[g]))
+        else if (__builtin_mul_overflow(d->i[code], n, &prod) ||
+                 __builtin_add_overflow(c->i[g], prod, &c->i[g]))
             return ev_error_set(err, EV_ERR_INPUT, "bigint addition overflow in SUM");
     }
     return EV_OK;
@@ -539,8 +579,8 @@ static ev_status hist_fold(exec_agg *a, size_t k, ev_error *err) {
     return EV_OK;
 }
 
-static ev_status hist_add(exec_agg *a, size_t k, const exec_vec *v, const uint32_t *gids, const uint32_t *rows,
-                          size_t n, exec_budget *bud, ev_error *err) {
+static ev_status hist_add(exec_agg *a, size_t k, const exec_vec *v, const uint32_t *gids,
+                          const uint32_t *rows, size_t n, exec_budget *bud, ev_error *err) {
     dhist *h = &a->accs[k].hist;
     if (h->lead >= 0) {
         /* the lead counted these very codes earlier in this call: keep the dictionary to fold with */
@@ -963,7 +1003,8 @@ ev_status exec_agg_add(exec_agg *a, exec_eval *ev, const exec_batch *b, const ui
             }
             int lead = a->accs[k].hist.lead;
             if (lead >= 0 && a->accs[lead].hist.batch == a->batch)
-                return ev_error_set(ev->err, EV_ERR_INTERNAL, "aggregates over one column read different codes");
+                return ev_error_set(ev->err, EV_ERR_INTERNAL,
+                                    "aggregates over one column read different codes");
             EV_TRY(exec_vec_plain(ev, &v, b->n));
         } else if (sp->arg) {
             EV_TRY(exec_eval_expr(ev, sp->arg, b, &v));
@@ -1044,8 +1085,8 @@ ev_status exec_agg_merge(exec_agg *dst, exec_agg *src, exec_budget *bud, ev_erro
         sql_type t = dst->specs[k].arg->type;
         for (size_t p = 0; p < s->cap && st == EV_OK; p++)
             if (s->e[p].h)
-                st = dset_add(dst, &dst->accs[k].set, map[s->e[p].gid], s->e[p].h, t, s->e[p].iv, dent_str(&s->e[p]), bud,
-                              err);
+                st = dset_add(dst, &dst->accs[k].set, map[s->e[p].gid], s->e[p].h, t, s->e[p].iv,
+                              dent_str(&s->e[p]), bud, err);
     }
     free(map);
     return st;

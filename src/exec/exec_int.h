@@ -307,6 +307,18 @@ void exec_scan_close(exec_scan *sc);
 /* Feeds a materialized table to fn in batches, on one worker. */
 ev_status exec_table_run(exec_query *q, const exec_table *t, exec_sink_fn fn, void *ctx) EV_WUR;
 
+/* ---- exec_known.c: the strings a COUNT(DISTINCT) set holds, in order, for a few groups ---- */
+typedef struct exec_known exec_known;
+#define EXEC_KNOWN_GROUPS 4 /* groups remembered; a row group meeting more goes to the sets directly */
+exec_known *exec_known_new(void); /* NULL when out of memory */
+void exec_known_free(exec_known *k); /* accepts NULL */
+/* codes[0..n): ascending codes of string dictionary d (no NULL entry) whose strings group gid's
+ * set must hold. Puts in out[0..*nout) (room for n) those not known to be there already; the
+ * caller inserts them before the next call (the rest are remembered as in the set). Only
+ * EV_ERR_NOMEM / EV_ERR_LIMIT (budget) fail. */
+ev_status exec_known_filter(exec_known *k, uint32_t gid, const exec_vec *d, const uint32_t *codes, size_t n,
+                            uint32_t *out, size_t *nout, exec_budget *bud, ev_error *err) EV_WUR;
+
 /* ---- exec_agg.c: hash aggregation ---- */
 typedef enum exec_agg_kind {
     EXEC_AGG_COUNT_STAR,

@@ -418,6 +418,13 @@ size_t pq_writer_memory(const pq_writer *w);
 /* Appends v[0..n) encoded DELTA_BINARY_PACKED (a data page's values) to out; `is32` wraps deltas
  * in 32 bits (INT32 columns). For writers of their own, like the ETL's. */
 ev_status pq_delta_encode(ev_buf *out, const int64_t *v, size_t n, bool is32) EV_WUR;
+/* The sorted order of n strings (string i is at(ctx, i, &len)), as Parquet orders BYTE_ARRAY
+ * statistics (unsigned bytes, a prefix first): order[k] = the index of the k-th smallest, equal
+ * strings in index order. For dictionary pages: a sorted dictionary compresses several times
+ * better, and readers can walk two of them side by side (the SQL engine's COUNT(DISTINCT) does).
+ * scratch is grown as needed (n * 20 bytes). Errors: EV_ERR_NOMEM. */
+typedef const char *(*pq_string_at_fn)(const void *ctx, uint32_t i, size_t *len);
+ev_status pq_sort_strings(pq_string_at_fn at, const void *ctx, uint32_t n, uint32_t *order, ev_buf *scratch) EV_WUR;
 
 const char *pq_type_name(pq_type t);
 const char *pq_codec_name(pq_codec c);

@@ -8,6 +8,8 @@
  * page is shortened to the values whose bits are present (what other readers accept), and everything
  * else that does not fit is malformed.
  */
+#include <stdlib.h>
+
 #include "pq_int.h"
 
 int pq_bit_width(uint64_t max) {
@@ -658,4 +660,85 @@ uint64_t pq_hash_bytes(const void *data, size_t n) {
         h ^= k * 0x87c37b91114253d5ULL;
     }
     return pq_hash_u64(h);
+}
+
+/* ---- sorting dictionaries ---- */
+
+void pq_radix_sort_keys(uint64_t *key, uint32_t *order, uint32_t n, uint64_t *key2, uint32_t *ord2) {
+    uint64_t all_and = ~0ULL, all_or = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        all_and &= key[i];
+        all_or |= key[i];
+    }
+    uint64_t varying = all_and ^ all_or;
+    for (int shift = 0; shift < 64; shift += 8) {
+        if (!((varying >> shift) & 0xff)) continue;
+        uint32_t cnt[257] = {0};
+        for (uint32_t i = 0; i < n; i++)
+            cnt[((key[i] >> shift) & 0xff) + 1]++;
+        for (int b = 0; b < 256; b++)
+            cnt[b + 1] += cnt[b];
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t at = cnt[(key[i] >> shift) & 0xff]++;
+            key2[at] = key[i];
+            ord2[at] = order[i];
+        }
+        memcpy(key, key2, (size_t)n * 8);
+        memcpy(order, ord2, (size_t)n * 4);
+    }
+}
+
+uint64_t pq_string_sort_key(const char *p, size_t len) {
+    uint8_t b[8] = {0};
+    if (len) memcpy(b, p, len < 8 ? len : 8);
+    uint64_t k = 0;
+    for (int j = 0; j < 8; j++)
+        k = k << 8 | b[j];
+    return k;
+}
+
+int pq_bytes_cmp(const void *a, size_t al, const void *b, size_t bl) {
+    size_t n = al < bl ? al : bl;
+    int c = n ? memcmp(a, b, n) : 0;
+    return c ? c : (al > bl) - (al < bl);
+}
+
+typedef struct sort_ctx {
+    pq_string_at_fn at;
+    const void *ctx;
+} sort_ctx;
+
+static int cmp_string_entry(const void *a, const void *b, void *ctx) {
+    const sort_ctx *s = ctx;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    size_t xl, yl;
+    const char *xp = s->at(s->ctx, x, &xl), *yp = s->at(s->ctx, y, &yl);
+    int r = pq_bytes_cmp(xp, xl, yp, yl);
+    return r ? r : (x > y) - (x < y);
+}
+
+ev_status pq_sort_strings(pq_string_at_fn at, const void *ctx, uint32_t n, uint32_t *order, ev_buf *scratch) {
+    for (uint32_t i = 0; i < n; i++)
+        order[i] = i;
+    if (n < 2) return EV_OK;
+    ev_buf_reset(scratch);
+    EV_TRY(ev_buf_reserve(scratch, (size_t)n * (8 + 8 + 4)));
+    uint64_t *key = (uint64_t *)(void *)scratch->data, *key2 = key + n;
+    uint32_t *ord2 = (uint32_t *)(key2 + n);
+    for (uint32_t i = 0; i < n; i++) {
+        size_t len;
+        const char *p = at(ctx, i, &len);
+        key[i] = pq_string_sort_key(p, len);
+    }
+    pq_radix_sort_keys(key, order, n, key2, ord2);
+    /* strings sharing their first 8 bytes: by the whole bytes */
+    sort_ctx sc = {at, ctx};
+    for (uint32_t i = 0; i < n;) {
+        uint32_t j = i + 1;
+        while (j < n && key[j] == key[i])
+            j++;
+        if (j - i > 1) qsort_r(order + i, j - i, 4, cmp_string_entry, &sc);
+        i = j;
+    }
+    return EV_OK;
 }

@@ -92,6 +92,16 @@ void pq_codec_ctx_free(pq_codec_ctx *c);
 /* Compresses src into `out` (replacing its contents). */
 ev_status pq_compress(pq_codec_ctx *c, pq_codec codec, int level, const void *src, size_t len, ev_buf *out,
                       ev_error *err) EV_WUR;
+/* Sorting dictionaries (pq_encoding.c). An LSD radix sort of key[0..n), order carried along, over
+ * the key bytes that differ (ids like "u_48213" vary in 3 or 4 of their 8 prefix bytes); stable.
+ * key2/ord2: scratch of n entries each. */
+void pq_radix_sort_keys(uint64_t *key, uint32_t *order, uint32_t n, uint64_t *key2, uint32_t *ord2);
+/* A string's first 8 bytes big-endian, zero-padded: their unsigned order is the strings' order
+ * as far as those bytes go. */
+uint64_t pq_string_sort_key(const char *p, size_t len);
+/* memcmp order, a prefix first. */
+int pq_bytes_cmp(const void *a, size_t al, const void *b, size_t bl);
+
 /* Like pq_compress, but with ZSTD the bytes before `split` (a page's definition levels) and those
  * after it (the values) go into separate zstd blocks of one frame, so each gets its own entropy
  * tables: levels and values have very different byte statistics, and one shared Huffman table

@@ -177,13 +177,6 @@ static void stats_reset(wstats *s) {
     ev_buf_reset(&s->smax);
 }
 
-static int cmp_bytes(const void *a, size_t al, const void *b, size_t bl) {
-    size_t n = al < bl ? al : bl;
-    int c = n ? memcmp(a, b, n) : 0;
-    if (c) return c;
-    return al < bl ? -1 : al > bl;
-}
-
 static ev_status stats_str(wstats *s, const char *p, size_t n) {
     if (!s->has) {
         s->has = true;
@@ -192,10 +185,10 @@ static ev_status stats_str(wstats *s, const char *p, size_t n) {
         EV_TRY(ev_buf_append(&s->smin, p, n));
         return ev_buf_append(&s->smax, p, n);
     }
-    if (cmp_bytes(p, n, s->smin.data, s->smin.len) < 0) {
+    if (pq_bytes_cmp(p, n, s->smin.data, s->smin.len) < 0) {
         ev_buf_reset(&s->smin);
         EV_TRY(ev_buf_append(&s->smin, p, n));
-    } else if (cmp_bytes(p, n, s->smax.data, s->smax.len) > 0) {
+    } else if (pq_bytes_cmp(p, n, s->smax.data, s->smax.len) > 0) {
         ev_buf_reset(&s->smax);
         EV_TRY(ev_buf_append(&s->smax, p, n));
     }
@@ -215,11 +208,11 @@ static void stats_merge(wcol *c, wstats *dst, const wstats *src, ev_status *st) 
             if (*st == EV_OK) *st = ev_buf_append(&dst->smax, src->smax.data, src->smax.len);
             return;
         }
-        if (cmp_bytes(src->smin.data, src->smin.len, dst->smin.data, dst->smin.len) < 0) {
+        if (pq_bytes_cmp(src->smin.data, src->smin.len, dst->smin.data, dst->smin.len) < 0) {
             ev_buf_reset(&dst->smin);
             if (*st == EV_OK) *st = ev_buf_append(&dst->smin, src->smin.data, src->smin.len);
         }
-        if (cmp_bytes(src->smax.data, src->smax.len, dst->smax.data, dst->smax.len) > 0) {
+        if (pq_bytes_cmp(src->smax.data, src->smax.len, dst->smax.data, dst->smax.len) > 0) {
             ev_buf_reset(&dst->smax);
             if (*st == EV_OK) *st = ev_buf_append(&dst->smax, src->smax.data, src->smax.len);
         }
@@ -782,7 +775,7 @@ static int cmp_entry(const void *a, const void *b, void *ctx) {
     const uint8_t *d = c->dict_plain.data;
     switch (c->kind) {
     case K_STR: {
-        int r = cmp_bytes(d + c->dent[x].off, c->dent[x].len, d + c->dent[y].off, c->dent[y].len);
+        int r = pq_bytes_cmp(d + c->dent[x].off, c->dent[x].len, d + c->dent[y].off, c->dent[y].len);
         return r ? r : (x > y) - (x < y);
     }
     case K_I32: {
@@ -832,15 +825,8 @@ static size_t codes_start(const uint8_t *pg, size_t len, size_t vals_off) {
 static uint64_t sort_key(const wcol *c, uint32_t i) {
     const uint8_t *d = c->dict_plain.data;
     switch (c->kind) {
-    case K_STR: {
-        uint8_t b[8] = {0};
-        uint32_t len = c->dent[i].len;
-        memcpy(b, d + c->dent[i].off, len < 8 ? len : 8);
-        uint64_t k = 0;
-        for (int j = 0; j < 8; j++)
-            k = k << 8 | b[j];
-        return k;
-    }
+    case K_STR:
+        return pq_string_sort_key((const char *)d + c->dent[i].off, c->dent[i].len);
     case K_I32:
         return (uint64_t)(pq_load32(d + (size_t)i * 4) ^ 0x80000000u);
     case K_I64:
@@ -870,28 +856,9 @@ static ev_status sort_dict(pq_writer *w, wcol *c, uint32_t *order, uint32_t n) {
     uint8_t *mem = w->fl_sort.data;
     uint64_t *key = (uint64_t *)(void *)mem, *key2 = key + n;
     uint32_t *ord2 = (uint32_t *)(key2 + n);
-    uint64_t all_and = ~0ULL, all_or = 0;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < n; i++)
         key[i] = sort_key(c, i);
-        all_and &= key[i];
-        all_or |= key[i];
-    }
-    uint64_t varying = all_and ^ all_or;
-    for (int shift = 0; shift < 64; shift += 8) {
-        if (!((varying >> shift) & 0xff)) continue;
-        uint32_t cnt[257] = {0};
-        for (uint32_t i = 0; i < n; i++)
-            cnt[((key[i] >> shift) & 0xff) + 1]++;
-        for (int b = 0; b < 256; b++)
-            cnt[b + 1] += cnt[b];
-        for (uint32_t i = 0; i < n; i++) {
-            uint32_t at = cnt[(key[i] >> shift) & 0xff]++;
-            key2[at] = key[i];
-            ord2[at] = order[i];
-        }
-        memcpy(key, key2, (size_t)n * 8);
-        memcpy(order, ord2, (size_t)n * 4);
-    }
+    pq_radix_sort_keys(key, order, n, key2, ord2);
     if (c->kind == K_STR) {
         for (uint32_t i = 0; i < n;) {
             uint32_t j = i + 1;

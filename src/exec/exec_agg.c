@@ -86,11 +86,20 @@ typedef struct acc {
 #define AGG_CODE_MAP_MAX (1u << 20)
 #define AGG_CODED_KEYS_MAX 16
 typedef struct code_map {
-    uint64_t *ids;  /* the dictionaries it was built for, one per key */
+    uint64_t *ids; /* the dictionaries it was built for, one per key */
+    /* and those dictionaries (alive until the row group's flush), with dict_n + 1 rows each */
+    const exec_vec *dicts[AGG_CODED_KEYS_MAX];
+    uint32_t widths[AGG_CODED_KEYS_MAX];
     uint32_t *gid1; /* gid + 1, 0 unseen */
     size_t n, cap;
     bool valid;
+    /* COUNT(*) as the only aggregate: rows counted per combination of codes, in lanes
+     * (star[idx * HIST_LANES + lane]), folded into the groups by star_fold */
+    uint32_t *star;
+    size_t star_cap;
+    uint64_t star_rows; /* counted since the last fold */
 } code_map;
+#define AGG_STAR_CODES_MAX 4096 /* combinations counted that way (64 KiB of lanes) */
 
 struct exec_agg {
     size_t nkeys, nspecs;
@@ -107,6 +116,7 @@ struct exec_agg {
     ev_arena strings; /* MIN/MAX strings, distinct strings */
     code_map cmap;
     bool single;               /* every row of the batch being added is in one group */
+    bool star_only;            /* every aggregate is COUNT(*) */
     uint64_t batch;            /* exec_agg_add calls so far */
     uint32_t iota[EXEC_BATCH]; /* 0, 1, 2...: the rows of a batch without a selection */
     uint32_t star_lanes[AGG_STAR_LANE_GROUPS * HIST_LANES]; /* COUNT(*) of a batch over few groups */
@@ -140,6 +150,9 @@ exec_agg *exec_agg_new(size_t nkeys, exec_expr *const *keys, size_t nspecs, cons
     }
     for (size_t k = 0; k < nkeys; k++)
         a->key_types[k] = keys[k]->type;
+    a->star_only = nspecs > 0;
+    for (size_t k = 0; k < nspecs; k++)
+        a->star_only &= specs[k].kind == EXEC_AGG_COUNT_STAR;
     for (uint32_t r = 0; r < EXEC_BATCH; r++)
         a->iota[r] = r;
     for (size_t k = 0; k < nspecs; k++) {
@@ -181,6 +194,7 @@ void exec_agg_free(exec_agg *a) {
     }
     free(a->cmap.ids);
     free(a->cmap.gid1);
+    free(a->cmap.star);
     free(a->accs);
     free(a->key_types);
     free(a->slots);
@@ -625,7 +639,10 @@ static ev_status hist_add(exec_agg *a, size_t k, const exec_vec *v, const uint32
     return EV_OK;
 }
 
+static ev_status star_fold(exec_agg *a, exec_budget *bud, ev_error *err);
+
 ev_status exec_agg_flush(exec_agg *a, exec_budget *bud, ev_error *err) {
+    EV_TRY(star_fold(a, bud, err));
     for (size_t k = 0; k < a->nspecs; k++) {
         dhist *h = &a->accs[k].hist;
         if (h->lead < 0 && h->dict_id) EV_TRY(hist_fold(a, k, err)); /* with its followers */
@@ -647,11 +664,11 @@ ev_status exec_agg_flush(exec_agg *a, exec_budget *bud, ev_error *err) {
 /* ---- grouping on codes ---- */
 
 /* The group of one combination of codes: the generic lookup on the dictionaries' rows. */
-static ev_status group_of_codes(exec_agg *a, const exec_vec *kv, const uint32_t *codes, uint32_t *gid,
-                                exec_budget *bud, ev_error *err) {
+static ev_status group_of_codes(exec_agg *a, const exec_vec *const *dicts, const uint32_t *codes,
+                                uint32_t *gid, exec_budget *bud, ev_error *err) {
     exec_vec one[AGG_CODED_KEYS_MAX];
     for (size_t k = 0; k < a->nkeys; k++) {
-        const exec_vec *d = kv[k].dict;
+        const exec_vec *d = dicts[k];
         size_t w = exec_type_size(d->type);
         one[k] = (exec_vec){.type = d->type,
                             .p = (char *)d->p + codes[k] * w,
@@ -660,39 +677,89 @@ static ev_status group_of_codes(exec_agg *a, const exec_vec *kv, const uint32_t 
     return find_group(a, one, 0, exec_hash_row(one, a->nkeys, 0), gid, bud, err);
 }
 
-/* Groups the rows through a map from combined codes when every key is coded; *done false when
- * some key is not or the map would be too big (the caller hashes rows instead). */
-static ev_status coded_groups(exec_agg *a, const exec_vec *kv, const uint32_t *rows, size_t n, uint32_t *gids,
-                              bool *done, exec_budget *bud, ev_error *err) {
-    *done = false;
+/* The group of combined code idx of the map's dictionaries, created if new. */
+static ev_status group_of_index(exec_agg *a, size_t idx, uint32_t *gid, exec_budget *bud, ev_error *err) {
     code_map *m = &a->cmap;
-    size_t total = 1;
-    if (a->nkeys > AGG_CODED_KEYS_MAX) return EV_OK;
-    for (size_t k = 0; k < a->nkeys; k++) {
-        if (!kv[k].codes || kv[k].dict->type != a->key_types[k]) return EV_OK;
-        total *= (size_t)kv[k].dict_n + 1;
-        if (total > AGG_CODE_MAP_MAX) return EV_OK;
+    uint32_t g1 = m->gid1[idx];
+    if (!g1) {
+        uint32_t codes[AGG_CODED_KEYS_MAX], g;
+        size_t rest = idx;
+        for (size_t k = 0; k < a->nkeys; k++) {
+            size_t w = m->widths[k];
+            codes[k] = (uint32_t)(rest % w);
+            rest /= w;
+        }
+        EV_TRY(group_of_codes(a, m->dicts, codes, &g, bud, err));
+        g1 = m->gid1[idx] = g + 1;
     }
+    *gid = g1 - 1;
+    return EV_OK;
+}
+
+/* Adds the pending COUNT(*) counts per combination of codes to their groups and clears them. */
+static ev_status star_fold(exec_agg *a, exec_budget *bud, ev_error *err) {
+    code_map *m = &a->cmap;
+    if (!m->star_rows) return EV_OK;
+    for (size_t idx = 0; idx < m->n; idx++) {
+        uint32_t *l = m->star + idx * HIST_LANES;
+        int64_t c = (int64_t)l[0] + l[1] + l[2] + l[3];
+        if (!c) continue;
+        memset(l, 0, HIST_LANES * sizeof *l);
+        uint32_t g;
+        EV_TRY(group_of_index(a, idx, &g, bud, err));
+        for (size_t k = 0; k < a->nspecs; k++)
+            a->accs[k].cnt[g] += c;
+    }
+    m->star_rows = 0;
+    return EV_OK;
+}
+
+/* Readies the map for keys kv (all coded, `total` combinations): kept while the dictionaries are
+ * the same, else emptied (pending counts folded first, with the dictionaries they counted). */
+static ev_status code_map_prepare(exec_agg *a, const exec_vec *kv, size_t total, exec_budget *bud,
+                                  ev_error *err) {
+    code_map *m = &a->cmap;
     bool same = m->valid && m->n == total;
     for (size_t k = 0; k < a->nkeys && same; k++)
         same = m->ids[k] == kv[k].dict_id;
-    if (!same) {
-        if (total > m->cap) {
-            EV_TRY(exec_budget_take(bud, (total - m->cap) * sizeof *m->gid1, err));
-            uint32_t *ng = realloc(m->gid1, total * sizeof *ng);
-            if (!ng) return ev_error_set(err, EV_ERR_NOMEM, "out of memory aggregating");
-            m->gid1 = ng;
-            m->cap = total;
-        }
-        memset(m->gid1, 0, total * sizeof *m->gid1);
-        for (size_t k = 0; k < a->nkeys; k++)
-            m->ids[k] = kv[k].dict_id;
-        m->n = total;
-        m->valid = true;
+    if (same) return EV_OK;
+    EV_TRY(star_fold(a, bud, err));
+    if (total > m->cap) {
+        EV_TRY(exec_budget_take(bud, (total - m->cap) * sizeof *m->gid1, err));
+        uint32_t *ng = realloc(m->gid1, total * sizeof *ng);
+        if (!ng) return ev_error_set(err, EV_ERR_NOMEM, "out of memory aggregating");
+        m->gid1 = ng;
+        m->cap = total;
     }
-    /* combined codes per row, a key at a time (vectorizable); keys of one value for the whole
-     * batch (partition columns) add a constant */
-    uint32_t *idxs = gids; /* gids doubles as scratch: each slot is read before it is written */
+    memset(m->gid1, 0, total * sizeof *m->gid1);
+    for (size_t k = 0; k < a->nkeys; k++) {
+        m->ids[k] = kv[k].dict_id;
+        m->dicts[k] = kv[k].dict;
+        m->widths[k] = kv[k].dict_n + 1;
+    }
+    m->n = total;
+    m->valid = true;
+    return EV_OK;
+}
+
+/* The number of combinations of the keys' codes, or 0 when some key is not coded (in the key's
+ * type) or there are more than `max`. */
+static size_t coded_total(const exec_agg *a, const exec_vec *kv, size_t max) {
+    size_t total = 1;
+    if (a->nkeys > AGG_CODED_KEYS_MAX) return 0;
+    for (size_t k = 0; k < a->nkeys; k++) {
+        if (!kv[k].codes || kv[k].dict->type != a->key_types[k]) return 0;
+        total *= (size_t)kv[k].dict_n + 1;
+        if (total > max) return 0;
+    }
+    return total;
+}
+
+/* Combined codes of rows[0..n) into idxs, a key at a time (vectorizable); keys of one value for
+ * the whole batch (partition columns) add a constant, returned in *base. Returns the number of
+ * keys that vary. */
+static size_t combine_codes(const exec_agg *a, const exec_vec *kv, const uint32_t *rows, size_t n,
+                            uint32_t *idxs, uint32_t *base_out) {
     uint32_t base = 0;
     size_t stride = 1, varying = 0;
     for (size_t k = 0; k < a->nkeys; k++) {
@@ -708,17 +775,64 @@ static ev_status coded_groups(exec_agg *a, const exec_vec *kv, const uint32_t *r
         }
         stride *= (size_t)kv[k].dict_n + 1;
     }
-    if (!varying) { /* one group for the whole batch */
-        uint32_t g1 = m->gid1[base];
-        if (!g1) {
-            uint32_t codes[AGG_CODED_KEYS_MAX], g;
-            for (size_t k = 0; k < a->nkeys; k++)
-                codes[k] = kv[k].codes[rows[0]];
-            EV_TRY(group_of_codes(a, kv, codes, &g, bud, err));
-            g1 = m->gid1[base] = g + 1;
-        }
+    *base_out = base;
+    return varying;
+}
+
+/* COUNT(*) as the only aggregate over coded keys (Q3: product_id, Q4: category and event_type):
+ * rows are counted per combination of codes in lanes and folded into the groups when the
+ * dictionaries change or the row group ends. A row costs one increment and no group lookup.
+ * *done false when the keys do not allow it. */
+static ev_status star_codes_add(exec_agg *a, const exec_vec *kv, const uint32_t *rows, size_t n,
+                                uint32_t *scratch, bool *done, exec_budget *bud, ev_error *err) {
+    *done = false;
+    code_map *m = &a->cmap;
+    size_t total = coded_total(a, kv, AGG_STAR_CODES_MAX);
+    if (!total) return EV_OK;
+    EV_TRY(code_map_prepare(a, kv, total, bud, err));
+    if (m->star_cap < total * HIST_LANES) {
+        size_t nc = AGG_STAR_CODES_MAX * HIST_LANES;
+        EV_TRY(exec_budget_take(bud, (nc - m->star_cap) * sizeof *m->star, err));
+        uint32_t *ns = realloc(m->star, nc * sizeof *ns);
+        if (!ns) return ev_error_set(err, EV_ERR_NOMEM, "out of memory aggregating");
+        memset(ns + m->star_cap, 0, (nc - m->star_cap) * sizeof *ns);
+        m->star = ns;
+        m->star_cap = nc;
+    }
+    if (m->star_rows + n > UINT32_MAX) EV_TRY(star_fold(a, bud, err));
+    uint32_t base;
+    size_t varying = combine_codes(a, kv, rows, n, scratch, &base);
+    uint32_t *restrict l = m->star;
+    if (!varying) {
+        /* one combination: its four lanes share the count (each stays below 2^32) */
+        for (int ln = 0; ln < HIST_LANES; ln++)
+            l[base * HIST_LANES + ln] += (uint32_t)(n / HIST_LANES + ((size_t)ln < n % HIST_LANES));
+    } else {
         for (size_t j = 0; j < n; j++)
-            gids[j] = g1 - 1;
+            l[(scratch[j] + base) * HIST_LANES + (j & (HIST_LANES - 1))]++;
+    }
+    m->star_rows += n;
+    *done = true;
+    return EV_OK;
+}
+
+/* Groups the rows through a map from combined codes when every key is coded; *done false when
+ * some key is not or the map would be too big (the caller hashes rows instead). */
+static ev_status coded_groups(exec_agg *a, const exec_vec *kv, const uint32_t *rows, size_t n, uint32_t *gids,
+                              bool *done, exec_budget *bud, ev_error *err) {
+    *done = false;
+    code_map *m = &a->cmap;
+    size_t total = coded_total(a, kv, AGG_CODE_MAP_MAX);
+    if (!total) return EV_OK;
+    EV_TRY(code_map_prepare(a, kv, total, bud, err));
+    uint32_t *idxs = gids; /* gids doubles as scratch: each slot is read before it is written */
+    uint32_t base;
+    size_t varying = combine_codes(a, kv, rows, n, idxs, &base);
+    if (!varying) { /* one group for the whole batch */
+        uint32_t g;
+        EV_TRY(group_of_index(a, base, &g, bud, err));
+        for (size_t j = 0; j < n; j++)
+            gids[j] = g;
         a->single = true;
         *done = true;
         return EV_OK;
@@ -727,11 +841,9 @@ static ev_status coded_groups(exec_agg *a, const exec_vec *kv, const uint32_t *r
         size_t idx = idxs[j] + base;
         uint32_t g1 = m->gid1[idx];
         if (!g1) {
-            uint32_t codes[AGG_CODED_KEYS_MAX], g;
-            for (size_t k = 0; k < a->nkeys; k++)
-                codes[k] = kv[k].codes[rows[j]];
-            EV_TRY(group_of_codes(a, kv, codes, &g, bud, err));
-            g1 = m->gid1[idx] = g + 1;
+            uint32_t g;
+            EV_TRY(group_of_index(a, idx, &g, bud, err));
+            g1 = g + 1;
         }
         gids[j] = g1 - 1;
     }
@@ -956,7 +1068,9 @@ ev_status exec_agg_add(exec_agg *a, exec_eval *ev, const exec_batch *b, const ui
         if (!kv) return EV_ERR_NOMEM;
         for (size_t k = 0; k < a->nkeys; k++)
             EV_TRY(exec_eval_coded(ev, a->keys[k], b, &kv[k]));
-        bool done;
+        bool done = false;
+        if (a->star_only) EV_TRY(star_codes_add(a, kv, rows, n, gids, &done, bud, ev->err));
+        if (done) return EV_OK;
         EV_TRY(coded_groups(a, kv, rows, n, gids, &done, bud, ev->err));
         if (!done) {
             uint64_t *h = exec_scratch(ev, b->n * sizeof *h);

@@ -482,7 +482,8 @@ static ev_status sort_dictionary(etl_pq_writer *w, const etl_dict *d, ev_error *
         if (!no || !nr) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
         w->order_cap = nc;
     }
-    if (pq_sort_strings(dict_string_at, d, d->n, w->order, &w->sort_scratch) != EV_OK)
+    if (!etl_dict_sorted_order(d, w->order) &&
+        pq_sort_strings(dict_string_at, d, d->n, w->order, &w->sort_scratch) != EV_OK)
         return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
     for (uint32_t k = 0; k < d->n; k++)
         w->renum[w->order[k]] = k;

@@ -192,6 +192,17 @@ ev_status etl_dict_intern(etl_dict *d, const char *s, size_t len, uint32_t *code
     return intern_hashed(d, head, hash_value(head, s, len), s, len, code);
 }
 
+bool etl_dict_sorted_order(const etl_dict *d, uint32_t *order) {
+    if (d->n == 0 || d->nhashed != 0) return false;
+    uint32_t len = d->offsets[1] - d->offsets[0];
+    for (uint32_t i = 1; i < d->n; i++)
+        if (d->offsets[i + 1] - d->offsets[i] != len) return false;
+    uint32_t k = 0;
+    for (uint32_t id = 0; id < d->id_cap && k < d->n; id++)
+        if (d->id_codes[id]) order[k++] = d->id_codes[id] - 1;
+    return k == d->n;
+}
+
 void etl_dict_reset(etl_dict *d) {
     if (d->slots) memset(d->slots, 0, (size_t)d->nslots * sizeof *d->slots);
     if (d->id_codes) memset(d->id_codes, 0, (size_t)d->id_cap * 4);

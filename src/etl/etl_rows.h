@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdbool.h>
+
 #include "ev_alloc.h"
 #include "ev_status.h"
 
@@ -53,6 +55,10 @@ void etl_dict_init(etl_dict *d, const ev_allocator *alloc);
 /* The code of the value (adding it if new). Returns EV_ERR_NOMEM on allocation failure. */
 ev_status etl_dict_intern(etl_dict *d, const char *s, size_t len, uint32_t *code) EV_WUR;
 void etl_dict_reset(etl_dict *d); /* empties it, keeps memory */
+/* The values' codes in sorted (byte) order into order[0..n), when that comes without sorting:
+ * every value a direct id of one length (one number of digits, so numbers and strings sort
+ * alike), read off the id array. false otherwise (order untouched). */
+bool etl_dict_sorted_order(const etl_dict *d, uint32_t *order);
 void etl_dict_free(etl_dict *d);
 static inline const char *etl_dict_value(const etl_dict *d, uint32_t code, size_t *len) {
     *len = d->offsets[code + 1] - d->offsets[code];

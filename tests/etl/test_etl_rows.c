@@ -2,6 +2,7 @@
 #include "test_util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "etl_rows.h"
@@ -83,6 +84,48 @@ static void test_dict_direct_ids(void **state) {
     etl_dict_free(&d);
 }
 
+/* Dictionaries of direct ids of one length come out in byte order without sorting; any other
+ * dictionary says it cannot (the writer then sorts it). */
+static void test_dict_sorted_order(void **state) {
+    (void)state;
+    etl_dict d;
+    etl_dict_init(&d, NULL);
+    uint32_t order[5000];
+    srand(5);
+    for (int round = 0; round < 20; round++) {
+        etl_dict_reset(&d);
+        int n = 1 + rand() % 4000;
+        for (int i = 0; i < n; i++) {
+            char v[16];
+            int len = snprintf(v, sizeof v, "s_%d", 10000 + rand() % 90000);
+            uint32_t c;
+            assert_int_equal(etl_dict_intern(&d, v, (size_t)len, &c), EV_OK);
+        }
+        assert_true(etl_dict_sorted_order(&d, order));
+        for (uint32_t k = 1; k < d.n; k++) {
+            size_t la, lb;
+            const char *a = etl_dict_value(&d, order[k - 1], &la), *b = etl_dict_value(&d, order[k], &lb);
+            assert_int_equal(la, lb);
+            assert_true(memcmp(a, b, la) < 0);
+        }
+    }
+    /* another length ("s_9" sorts after "s_10000"), or a hashed value: no */
+    static const char *const mixed[][3] = {{"s_10000", "s_9", "s_20000"}, {"s_10000", "s_20000", "zzz"}};
+    for (int m = 0; m < 2; m++) {
+        etl_dict_reset(&d);
+        for (int i = 0; i < 3; i++) {
+            uint32_t c;
+            assert_int_equal(etl_dict_intern(&d, mixed[m][i], strlen(mixed[m][i]), &c), EV_OK);
+        }
+        order[0] = 77;
+        assert_false(etl_dict_sorted_order(&d, order));
+        assert_int_equal(order[0], 77);
+    }
+    etl_dict_reset(&d);
+    assert_false(etl_dict_sorted_order(&d, order)); /* empty */
+    etl_dict_free(&d);
+}
+
 static void test_rows_buffer(void **state) {
     (void)state;
     ev_limit_allocator lim;
@@ -149,6 +192,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dict_interning),
         cmocka_unit_test(test_dict_direct_ids),
+        cmocka_unit_test(test_dict_sorted_order),
         cmocka_unit_test(test_rows_buffer),
         cmocka_unit_test(test_rows_out_of_memory),
     };

@@ -307,6 +307,22 @@ void exec_scan_close(exec_scan *sc);
 /* Feeds a materialized table to fn in batches, on one worker. */
 ev_status exec_table_run(exec_query *q, const exec_table *t, exec_sink_fn fn, void *ctx) EV_WUR;
 
+/* ---- exec_json.c: JSON tables (the OpenX JSON SerDe's), one object a line, gzip or plain ---- */
+typedef struct exec_json exec_json;
+/* A reader for one scan worker of a table's data columns (names and types outlive it); only the
+ * needed ones are converted. Errors: EV_ERR_NOMEM, EV_ERR_UNSUPPORTED (over 64 needed columns). */
+ev_status exec_json_new(const char *const *names, const sql_type *types, const bool *needed, size_t ncols,
+                        exec_json **out, ev_error *err) EV_WUR;
+void exec_json_free(exec_json *j); /* accepts NULL */
+/* Starts on the file at path (kept by the caller until the next open). Errors: EV_ERR_IO. */
+ev_status exec_json_open(exec_json *j, const char *path, ev_error *err) EV_WUR;
+/* The next rows (at most EXEC_BATCH, *n = 0 at the end of the file) in (*cols)[c] for each needed
+ * column c, valid until the next call. Errors name the file and line: EV_ERR_INPUT (not a JSON
+ * object, a value its column cannot hold), EV_ERR_CORRUPT (damaged gzip, with its offset),
+ * EV_ERR_IO, EV_ERR_NOMEM. */
+ev_status exec_json_next(exec_json *j, exec_vec **cols, size_t *n, ev_error *err) EV_WUR;
+void exec_json_close_file(exec_json *j);
+
 /* ---- exec_known.c: the strings a COUNT(DISTINCT) set holds, in order, for a few groups ---- */
 typedef struct exec_known exec_known;
 #define EXEC_KNOWN_GROUPS 4 /* groups remembered; a row group meeting more goes to the sets directly */

@@ -38,14 +38,16 @@ struct exec_scan {
     size_t nfiles, cap;
     exec_expr **stat_conj; /* conjuncts usable against statistics */
     size_t nstat_conj;
-    size_t nresidual; /* conjuncts the partitions cannot decide: rows must be read for them */
+    size_t nresidual;        /* conjuncts the partitions cannot decide: rows must be read for them */
     const exec_expr *filter; /* applied by the scan (exec_scan_set_filter), NULL: by the sink */
     bool *lazy;              /* per column: needed, not read by the filter: decoded after it */
     bool any_lazy;
     pthread_mutex_t open_mu; /* files' readers opened and closed (exec_scan_run) */
     pq_pool *pool;           /* column readers' buffers, shared by the workers */
-    _Atomic size_t next; /* the file the workers are taking row groups from */
+    _Atomic size_t next;     /* the file the workers are taking row groups from */
     _Atomic uint64_t rg_total, rg_skipped, files_read;
+    bool json;          /* a JSON table: files are read whole, one worker each */
+    const char **names; /* column names (JSON keys) */
     uint64_t partitions_total, partitions_pruned;
 };
 
@@ -128,14 +130,6 @@ static int on_listed_file(const store_object_info *o, void *vctx) {
     const char *base = strrchr(o->key, '/');
     base = base ? base + 1 : o->key;
     if (base[0] == '_' || base[0] == '.') return 0;
-    const char *fmt = c->sc->t->format;
-    bool json = fmt && !strcmp(fmt, "json");
-    if (json) {
-        c->st = ev_error_set(c->q->err, EV_ERR_UNSUPPORTED,
-                             "reading JSON tables with SQL is not supported yet (table %s.%s)", c->sc->t->db,
-                             c->sc->t->name);
-        return 1;
-    }
     /* the spec of a file below an unpartitioned location is "" */
     c->st = add_file(c->q, c->sc, o->key, o->size, 0, c->spec);
     return c->st != EV_OK;
@@ -225,9 +219,16 @@ ev_status exec_scan_open(exec_query *q, const cat_table *t, const bool *needed, 
         free(sc);
         return ev_error_set(q->err, EV_ERR_NOMEM, "out of memory");
     }
+    sc->json = t->format && !strcmp(t->format, "json");
+    sc->names = ev_arena_alloc(q->arena, (sc->ncols + 1) * sizeof *sc->names);
+    if (!sc->names) {
+        free(sc);
+        return ev_error_set(q->err, EV_ERR_NOMEM, "out of memory");
+    }
     for (size_t c = 0; c < sc->ncols; c++) {
         sc->types[c] = column_type(t->columns[c].type);
         sc->needed[c] = needed ? needed[c] : true;
+        sc->names[c] = t->columns[c].name;
     }
     list_ctx c = {.q = q, .sc = sc};
     ev_status st = cat_table_files(q->s->cat, t->id, on_catalog_file, &c, q->err);
@@ -656,10 +657,11 @@ typedef struct worker_bufs {
     /* partition columns in the codes form too: a one-value dictionary per file, all codes 0 */
     exec_vec *pdict;
     uint64_t *pdict_id;
-    pq_str *pdict_vals;    /* 2 per partition column: the value, the NULL row */
-    uint8_t *pdict_nulls;  /* 2 per partition column */
-    uint32_t *zero_codes;  /* EXEC_BATCH zeros */
-    ev_arena rg;           /* what lives as long as a row group: its dictionaries */
+    pq_str *pdict_vals;   /* 2 per partition column: the value, the NULL row */
+    uint8_t *pdict_nulls; /* 2 per partition column */
+    uint32_t *zero_codes; /* EXEC_BATCH zeros */
+    ev_arena rg;          /* what lives as long as a row group: its dictionaries */
+    exec_json *json;      /* JSON tables: the worker's reader, made on first use */
 } worker_bufs;
 
 static void fill_partition_consts(const exec_scan *sc, const scan_file *f, worker_bufs *wb, exec_eval *ev) {
@@ -692,6 +694,29 @@ static void fill_partition_consts(const exec_scan *sc, const scan_file *f, worke
     }
 }
 
+/* A column that is the same on every row of the file: a partition column (its value, in the
+ * codes form too), or a column the file does not have or the query does not read (NULL). */
+static void constant_column(const exec_scan *sc, const scan_file *f, const worker_bufs *wb, size_t c,
+                            exec_vec *out) {
+    if (c >= sc->ndata) {
+        size_t k = c - sc->ndata;
+        const exec_value *v = &f->pvals[k];
+        *out = (exec_vec){.type = sc->types[c],
+                          .p = (char *)wb->consts + k * EXEC_BATCH * sizeof(pq_str),
+                          .nulls = v->null ? wb->ones : NULL,
+                          .codes = wb->zero_codes,
+                          .dict = &wb->pdict[k],
+                          .dict_n = 1,
+                          .dict_id = wb->pdict_id[k],
+                          .uniform = true};
+    } else {
+        *out = (exec_vec){.type = sc->needed[c] ? sc->types[c] : SQL_T_UNKNOWN,
+                          .p = wb->blank,
+                          .nulls = wb->ones,
+                          .uniform = true};
+    }
+}
+
 /* Points the batch's columns at rows [off, off+n) of the current vectors. */
 static ev_status build_batch(worker *w, exec_eval *ev, const scan_file *f, worker_bufs *wb, size_t n) {
     exec_scan *sc = w->sc;
@@ -702,22 +727,8 @@ static ev_status build_batch(worker *w, exec_eval *ev, const scan_file *f, worke
             *out = (exec_vec){.type = sc->types[c], .p = wb->blank, .nulls = wb->ones, .uniform = true};
         } else if (c < sc->ndata && wb->cs[c].cr) {
             EV_TRY(convert_column(ev, &wb->rg, &wb->cs[c], sc->types[c], n, out));
-        } else if (c >= sc->ndata) {
-            size_t k = c - sc->ndata;
-            const exec_value *v = &f->pvals[k];
-            *out = (exec_vec){.type = sc->types[c],
-                              .p = (char *)wb->consts + k * EXEC_BATCH * sizeof(pq_str),
-                              .nulls = v->null ? wb->ones : NULL,
-                              .codes = wb->zero_codes,
-                              .dict = &wb->pdict[k],
-                              .dict_n = 1,
-                              .dict_id = wb->pdict_id[k],
-                              .uniform = true};
         } else {
-            *out = (exec_vec){.type = sc->needed[c] ? sc->types[c] : SQL_T_UNKNOWN,
-                              .p = wb->blank,
-                              .nulls = wb->ones,
-                              .uniform = true};
+            constant_column(sc, f, wb, c, out);
         }
     }
     return EV_OK;
@@ -920,6 +931,56 @@ static ev_status open_file_k(worker *w, size_t k, open_file *of, worker_bufs *wb
     return EV_OK;
 }
 
+/* Hands batch b on through the scan's filter, if it has one (JSON rows are all converted first). */
+static ev_status filter_and_send(worker *w, exec_eval *ev, exec_batch *b) {
+    exec_scan *sc = w->sc;
+    if (!sc->filter) return w->fn(w->ctx, w->id, ev, b);
+    size_t ns = 0;
+    uint32_t *sel = exec_scratch(ev, b->n * sizeof *sel);
+    if (!sel) return EV_ERR_NOMEM;
+    EV_TRY(exec_eval_filter(ev, sc->filter, b, sel, &ns));
+    if (!ns) return EV_OK;
+    b->filtered = true;
+    b->sel = ns == b->n ? NULL : sel;
+    b->nsel = ns;
+    return w->fn(w->ctx, w->id, ev, b);
+}
+
+/* Reads JSON file f whole, in batches. Its bytes scanned: the file's (compressed) size. */
+static ev_status scan_json_file(worker *w, scan_file *f, worker_bufs *wb, exec_eval *ev) {
+    exec_scan *sc = w->sc;
+    if (!wb->json) EV_TRY(exec_json_new(sc->names, sc->types, sc->needed, sc->ndata, &wb->json, &w->err));
+    EV_TRY(exec_json_open(wb->json, f->path, &w->err));
+    atomic_fetch_add(&sc->files_read, 1);
+    atomic_fetch_add(&w->q->bytes_scanned, f->size);
+    ev_arena_reset(&wb->rg);
+    exec_dict_memo_reset(ev->memo);
+    fill_partition_consts(sc, f, wb, ev);
+    ev_status st = EV_OK;
+    while (st == EV_OK && !atomic_load(w->stop)) {
+        exec_vec *data;
+        size_t n;
+        st = exec_json_next(wb->json, &data, &n, &w->err);
+        if (st != EV_OK || n == 0) break;
+        atomic_fetch_add(&w->q->rows_scanned, n);
+        ev_arena_reset(ev->scratch);
+        for (size_t c = 0; c < sc->ncols; c++) {
+            if (c < sc->ndata && sc->needed[c])
+                wb->cols[c] = data[c];
+            else
+                constant_column(sc, f, wb, c, &wb->cols[c]);
+        }
+        exec_batch b = {.n = n, .ncols = sc->ncols, .cols = wb->cols};
+        st = filter_and_send(w, ev, &b);
+    }
+    exec_json_close_file(wb->json);
+    if (st == EV_OK) {
+        ev_arena_reset(ev->scratch);
+        st = w->fn(w->ctx, w->id, ev, NULL);
+    }
+    return st;
+}
+
 /* Takes and scans the next row group of the current file; *done when no file is left. */
 static ev_status scan_next(worker *w, open_file *of, worker_bufs *wb, exec_eval *ev, bool *done) {
     exec_scan *sc = w->sc;
@@ -928,6 +989,15 @@ static ev_status scan_next(worker *w, open_file *of, worker_bufs *wb, exec_eval 
     if (*done) return EV_OK;
     scan_file *f = &sc->files[k];
     if (f->pruned) {
+        atomic_compare_exchange_strong(&sc->next, &k, k + 1);
+        return EV_OK;
+    }
+    if (sc->json) {
+        /* a JSON file is one unit of work: the worker that takes it reads it whole */
+        if (atomic_fetch_add(&f->next_rg, 1) == 0) {
+            atomic_compare_exchange_strong(&sc->next, &k, k + 1);
+            return scan_json_file(w, f, wb, ev);
+        }
         atomic_compare_exchange_strong(&sc->next, &k, k + 1);
         return EV_OK;
     }
@@ -985,6 +1055,7 @@ static void worker_bufs_free(worker_bufs *wb) {
     free(wb->pdict_nulls);
     free(wb->zero_codes);
     ev_arena_destroy(&wb->rg);
+    exec_json_free(wb->json);
 }
 
 static void *worker_main(void *arg) {

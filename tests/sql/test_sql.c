@@ -72,6 +72,21 @@ static void expect_error(const char *sql, const char *msg) {
     ev_arena_destroy(&a);
 }
 
+/* The error message of a statement that must fail while running (any status but EV_OK). */
+static void expect_error_status(const char *sql, const char *msg) {
+    ev_arena a;
+    ev_arena_init(&a, NULL, 4096);
+    sql_script s;
+    ev_error err = {0};
+    if (sql_parse(sql, strlen(sql), &a, &s, &err) != EV_OK) fail_msg("parse: %s", err.msg);
+    exec_result *r = NULL;
+    ev_status st = exec_run(g_s, s.stmts[0], &r, &err);
+    exec_result_free(r);
+    if (st == EV_OK) fail_msg("expected an error for: %s", sql);
+    if (strcmp(err.msg, msg)) fail_msg("error for %s\n  got:  %s\n  want: %s", sql, err.msg, msg);
+    ev_arena_destroy(&a);
+}
+
 static const char *cell(exec_result *r, size_t row, size_t col) {
     bool null;
     const char *v = exec_result_cell(r, row, col, &null);
@@ -111,7 +126,7 @@ static void test_semantics(void **state) {
     assert_string_equal(cell(r, 0, 3), "false");
     exec_result_free(r);
     r = run("select 7 / 2 AS a, 7.0 / 2 AS b, -7 / 2 AS c, 7 % 3 AS d, 1.0 * 3 / 6 AS e, "
-                         "round(2.5) AS f, round(-2.5) AS g, round(3.14159, 2) AS h");
+            "round(2.5) AS f, round(-2.5) AS g, round(3.14159, 2) AS h");
     assert_string_equal(cell(r, 0, 0), "3");
     assert_string_equal(cell(r, 0, 1), "3.5");
     assert_string_equal(cell(r, 0, 2), "-3");
@@ -170,8 +185,9 @@ static void test_semantics(void **state) {
     /* an expression over a dictionary-coded column is evaluated once per dictionary entry: a CASE
      * whose branches copy the batch must not read past the batch's other columns (the user_id
      * dictionary is longer than a batch) */
-    r = run("SELECT CASE WHEN user_id LIKE 'u_1%' THEN substr(user_id, 1, 3) ELSE 'x' END AS k, COUNT(*) AS n "
-            "FROM events GROUP BY 1 ORDER BY 1");
+    r = run(
+        "SELECT CASE WHEN user_id LIKE 'u_1%' THEN substr(user_id, 1, 3) ELSE 'x' END AS k, COUNT(*) AS n "
+        "FROM events GROUP BY 1 ORDER BY 1");
     exec_result *r2 = run("SELECT COUNT(*) FROM events WHERE user_id >= 'u_1' AND user_id < 'u_2'");
     assert_int_equal(exec_result_rows(r), 2);
     assert_string_equal(cell(r, 0, 0), "u_1");
@@ -207,10 +223,11 @@ static void test_prompt_line_editing(void **state) {
     assert_int_equal(ev_read_file(hist, &h, &err), EV_OK);
     assert_non_null(memmem(h.data, h.len, "answer;", 7)); /* editline escapes the spaces */
     ev_buf_reset(&out);
-    rc = tu_run_sh(&out, NULL,
-                   "export EVLAKE_HISTORY=%s; printf '\\033[A\\nquit\\n' | script -qc \"$EVLAKE sql --home %s\" "
-                   "/dev/null",
-                   hist, g_home);
+    rc = tu_run_sh(
+        &out, NULL,
+        "export EVLAKE_HISTORY=%s; printf '\\033[A\\nquit\\n' | script -qc \"$EVLAKE sql --home %s\" "
+        "/dev/null",
+        hist, g_home);
     assert_int_equal(rc, 0);
     assert_non_null(strstr((const char *)out.data, "42"));
     ev_buf_free(&h);
@@ -270,8 +287,8 @@ static ev_status run_limited(size_t limit, const char *sql, exec_result **out) {
 static void test_distinct_and_late_columns(void **state) {
     (void)state;
     exec_result *d;
-    assert_int_equal(run_limited(256 << 10, "SELECT DISTINCT event_type, category FROM events ORDER BY 1, 2", &d),
-                     EV_OK);
+    assert_int_equal(
+        run_limited(256 << 10, "SELECT DISTINCT event_type, category FROM events ORDER BY 1, 2", &d), EV_OK);
     exec_result *g = run("SELECT event_type, category FROM events GROUP BY 1, 2 ORDER BY 1, 2");
     assert_int_equal(exec_result_rows(d), exec_result_rows(g));
     assert_true(exec_result_rows(d) >= 5 && exec_result_rows(d) <= 40);
@@ -283,8 +300,9 @@ static void test_distinct_and_late_columns(void **state) {
     /* the same query collecting every row first: past the limit */
     assert_int_equal(run_limited(256 << 10, "SELECT event_type, category FROM events ORDER BY 1, 2", &d),
                      EV_ERR_LIMIT);
-    exec_result *late = run("SELECT COUNT(*), SUM(price * quantity), COUNT(DISTINCT user_id), MAX(session_id), "
-                            "MIN(\"timestamp\") FROM events WHERE event_type = 'purchase'");
+    exec_result *late =
+        run("SELECT COUNT(*), SUM(price * quantity), COUNT(DISTINCT user_id), MAX(session_id), "
+            "MIN(\"timestamp\") FROM events WHERE event_type = 'purchase'");
     exec_result *all = run("SELECT COUNT_IF(event_type = 'purchase'), "
                            "SUM(IF(event_type = 'purchase', price * quantity)), "
                            "COUNT(DISTINCT IF(event_type = 'purchase', user_id)), "
@@ -299,9 +317,9 @@ static void test_distinct_and_late_columns(void **state) {
     exec_result_free(late);
     exec_result_free(all);
     /* aggregates over one column share one count of its codes per group: each equals itself alone */
-    static const char *const aggs[] = {"SUM(CASE WHEN event_type = 'purchase' THEN 1 ELSE 0 END)",
-                                       "COUNT_IF(event_type = 'page_view')", "AVG(IF(event_type = 'search', 2, 0))",
-                                       "COUNT(NULLIF(event_type, 'search'))"};
+    static const char *const aggs[] = {
+        "SUM(CASE WHEN event_type = 'purchase' THEN 1 ELSE 0 END)", "COUNT_IF(event_type = 'page_view')",
+        "AVG(IF(event_type = 'search', 2, 0))", "COUNT(NULLIF(event_type, 'search'))"};
     char sql[1024];
     snprintf(sql, sizeof sql, "SELECT hour, %s, %s, %s, %s FROM events GROUP BY hour ORDER BY hour", aggs[0],
              aggs[1], aggs[2], aggs[3]);
@@ -318,7 +336,8 @@ static void test_distinct_and_late_columns(void **state) {
     assert_true(atol(cell(shared, 0, 2)) > atol(cell(shared, 0, 1)));
     exec_result_free(shared);
     /* over a partition column the two arguments come in different forms: no sharing, same sums */
-    shared = run("SELECT SUM(NULLIF(length(day) - length(day), 5)), COUNT(day), SUM(length(day)) FROM events");
+    shared =
+        run("SELECT SUM(NULLIF(length(day) - length(day), 5)), COUNT(day), SUM(length(day)) FROM events");
     assert_string_equal(cell(shared, 0, 0), "0");
     assert_string_equal(cell(shared, 0, 1), "12000");
     assert_string_equal(cell(shared, 0, 2), "24000");
@@ -351,11 +370,13 @@ static char *result_text(exec_result *r) {
 static void test_merged_subqueries(void **state) {
     (void)state;
     static const char *const pairs[][2] = {
-        {"SELECT e, COUNT(*) n FROM (SELECT event_type AS e, price * 2 AS p2 FROM events WHERE price > 100) x "
+        {"SELECT e, COUNT(*) n FROM (SELECT event_type AS e, price * 2 AS p2 FROM events WHERE price > 100) "
+         "x "
          "WHERE p2 > 300 GROUP BY e ORDER BY n DESC, e",
          "SELECT e, COUNT(*) n FROM (SELECT event_type AS e, price * 2 AS p2 FROM events WHERE price > 100 "
          "LIMIT 1000000) x WHERE p2 > 300 GROUP BY e ORDER BY n DESC, e"},
-        {"WITH c(a, b) AS (SELECT event_type, category FROM events) SELECT b, count(*) FROM c WHERE a = 'purchase' "
+        {"WITH c(a, b) AS (SELECT event_type, category FROM events) SELECT b, count(*) FROM c WHERE a = "
+         "'purchase' "
          "GROUP BY b ORDER BY 1",
          "WITH c(a, b) AS (SELECT event_type, category FROM events LIMIT 1000000) SELECT b, count(*) FROM c "
          "WHERE a = 'purchase' GROUP BY b ORDER BY 1"},
@@ -368,7 +389,8 @@ static void test_merged_subqueries(void **state) {
          "SELECT t.*, price FROM (SELECT *, quantity * 2 q2 FROM events WHERE quantity > 1 LIMIT 1000000) t "
          "ORDER BY \"timestamp\", user_id LIMIT 3"},
         {"SELECT s.x0, COUNT(*) FROM (SELECT 25 AS x0 FROM events) s GROUP BY s.x0 ORDER BY s.x0",
-         "SELECT s.x0, COUNT(*) FROM (SELECT 25 AS x0 FROM events LIMIT 1000000) s GROUP BY s.x0 ORDER BY s.x0"},
+         "SELECT s.x0, COUNT(*) FROM (SELECT 25 AS x0 FROM events LIMIT 1000000) s GROUP BY s.x0 ORDER BY "
+         "s.x0"},
     };
     for (size_t k = 0; k < sizeof pairs / sizeof *pairs; k++) {
         exec_result *m = run(pairs[k][0]), *full = run(pairs[k][1]);
@@ -380,7 +402,8 @@ static void test_merged_subqueries(void **state) {
         exec_result_free(m);
         exec_result_free(full);
     }
-    expect_error("SELECT price FROM (SELECT event_type FROM events)", "line 1:8: Column 'price' cannot be resolved");
+    expect_error("SELECT price FROM (SELECT event_type FROM events)",
+                 "line 1:8: Column 'price' cannot be resolved");
     expect_error("SELECT x.event_type FROM (SELECT event_type FROM events) y",
                  "line 1:8: Column 'x.event_type' cannot be resolved");
     /* within 1 MB: only the merged form streams */
@@ -390,17 +413,19 @@ static void test_merged_subqueries(void **state) {
                                  "SELECT COUNT(*), SUM(quantity), MAX(user_id) FROM p",
                                  &r),
                      EV_OK);
-    exec_result *direct = run("SELECT COUNT(*), SUM(quantity), MAX(user_id) FROM events WHERE event_type <> 'search'");
+    exec_result *direct =
+        run("SELECT COUNT(*), SUM(quantity), MAX(user_id) FROM events WHERE event_type <> 'search'");
     for (size_t c = 0; c < 3; c++)
         assert_string_equal(cell(r, 0, c), cell(direct, 0, c));
     assert_true(atol(cell(r, 0, 0)) > 9000);
     exec_result_free(r);
     exec_result_free(direct);
-    assert_int_equal(run_limited(1 << 20,
-                                 "WITH p AS (SELECT * FROM events WHERE event_type <> 'search' LIMIT 1000000) "
-                                 "SELECT COUNT(*) FROM p",
-                                 &r),
-                     EV_ERR_LIMIT);
+    assert_int_equal(
+        run_limited(1 << 20,
+                    "WITH p AS (SELECT * FROM events WHERE event_type <> 'search' LIMIT 1000000) "
+                    "SELECT COUNT(*) FROM p",
+                    &r),
+        EV_ERR_LIMIT);
 }
 
 /* ORDER BY ... LIMIT n (n <= 100,000) keeps a top-n per worker as the scan goes (with a cutoff row
@@ -409,10 +434,12 @@ static void test_top_n(void **state) {
     (void)state;
     static const char *const qs[] = {
         "SELECT \"timestamp\", user_id, session_id FROM events ORDER BY 1 DESC, 2, 3 LIMIT %d",
-        "SELECT user_id, price, \"timestamp\" FROM events ORDER BY price DESC NULLS LAST, user_id, 3 LIMIT %d",
+        "SELECT user_id, price, \"timestamp\" FROM events ORDER BY price DESC NULLS LAST, user_id, 3 LIMIT "
+        "%d",
         "SELECT upper(event_type) e, quantity, \"timestamp\", user_id FROM events WHERE quantity > 1 "
         "ORDER BY e, quantity NULLS FIRST, 3 DESC, 4 LIMIT %d",
-        "SELECT hour, session_id, \"timestamp\" FROM events ORDER BY hour DESC, length(session_id), 2, 3 LIMIT %d",
+        "SELECT hour, session_id, \"timestamp\" FROM events ORDER BY hour DESC, length(session_id), 2, 3 "
+        "LIMIT %d",
     };
     static const int limits[] = {1, 7, 64, 65, 3000};
     for (size_t k = 0; k < sizeof qs / sizeof *qs; k++) {
@@ -435,30 +462,112 @@ static void test_top_n(void **state) {
     }
 }
 
+/* Asserts that two one-row results agree cell by cell (doubles within 1e-9 relative). */
+static void same_row(exec_result *a, exec_result *b) {
+    assert_int_equal(exec_result_rows(a), 1);
+    assert_int_equal(exec_result_rows(b), 1);
+    assert_int_equal(exec_result_columns(a), exec_result_columns(b));
+    for (size_t c = 0; c < exec_result_columns(a); c++) {
+        double x, y;
+        if (exec_result_number(a, 0, c, &x) && exec_result_number(b, 0, c, &y) && strchr(cell(a, 0, c), '.'))
+            assert_true(fabs(x - y) <= 1e-9 * fabs(y));
+        else
+            assert_string_equal(cell(a, 0, c), cell(b, 0, c));
+    }
+}
+
+/* The raw zone as a JSON table (the OpenX SerDe's DDL, as in Athena) answers what the ETL's
+ * Parquet table answers over the same events; bad lines and values fail the query with the file,
+ * line and column. */
+static void test_json_tables(void **state) {
+    (void)state;
+    exec_result_free(
+        run("CREATE EXTERNAL TABLE raw_events (`timestamp` timestamp, user_id string, session_id "
+            "string, event_type string, product_id string, quantity int, price double, category "
+            "string, search_query string) PARTITIONED BY (year string, month string, day string, hour "
+            "string, minute string) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' "
+            "LOCATION 'raw/events/'"));
+    exec_result_free(run("MSCK REPAIR TABLE raw_events"));
+    static const char *const qs[] = {
+        "SELECT COUNT(*), COUNT(DISTINCT user_id), SUM(price * quantity), COUNT(quantity), "
+        "MIN(\"timestamp\"), "
+        "MAX(\"timestamp\"), COUNT(search_query), MAX(category) FROM %s",
+        "SELECT COUNT(*), SUM(price), COUNT(DISTINCT session_id) FROM %s WHERE event_type = 'purchase' AND "
+        "quantity > 2",
+        "SELECT COUNT(*) FROM %s WHERE \"timestamp\" >= TIMESTAMP '2025-11-20 01:00:00'"};
+    for (size_t k = 0; k < sizeof qs / sizeof *qs; k++) {
+        char sql[1024];
+        snprintf(sql, sizeof sql, qs[k], "raw_events");
+        exec_result *raw = run(sql);
+        snprintf(sql, sizeof sql, qs[k], "events");
+        exec_result *pq = run(sql);
+        same_row(raw, pq);
+        if (k == 0) assert_string_equal(cell(raw, 0, 0), "12000");
+        exec_result_free(raw);
+        exec_result_free(pq);
+    }
+    /* three objects named by their windows' ends (01:00, 01:05, 01:10), 4000 events each */
+    exec_result *parts = run("SELECT hour, minute, COUNT(*) FROM raw_events GROUP BY 1, 2 ORDER BY 1, 2");
+    assert_int_equal(exec_result_rows(parts), 3);
+    assert_string_equal(cell(parts, 0, 0), "01");
+    assert_string_equal(cell(parts, 0, 1), "00");
+    assert_string_equal(cell(parts, 2, 1), "10");
+    assert_string_equal(cell(parts, 2, 2), "4000");
+    exec_result_free(parts);
+
+    /* a plain file with a broken third line, and one whose value does not fit its column */
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/badjson", g_home);
+    assert_int_equal(
+        tu_run_sh(NULL, NULL,
+                  "mkdir -p %s/a %s/b && printf '{\"n\": 1, \"s\": \"x\"}\n\n{\"n\": 2}\n{\"n\": 3,}\n' "
+                  "> %s/a/part.json && printf '{\"n\": 1}\n{\"n\": \"abc\"}\n' | gzip > %s/b/x.json.gz",
+                  dir, dir, dir, dir),
+        0);
+    exec_result_free(run("CREATE EXTERNAL TABLE bad_a (n bigint, s string) ROW FORMAT SERDE "
+                         "'org.openx.data.jsonserde.JsonSerDe' LOCATION 'badjson/a/'"));
+    exec_result_free(run("CREATE EXTERNAL TABLE bad_b (n bigint) ROW FORMAT SERDE "
+                         "'org.openx.data.jsonserde.JsonSerDe' LOCATION 'badjson/b/'"));
+    char want[1024];
+    snprintf(want, sizeof want, "%s/badjson/a/part.json: line 4 col 9: expected a string key after ','",
+             g_home);
+    expect_error_status("SELECT SUM(n) FROM bad_a", want);
+    snprintf(want, sizeof want,
+             "%s/badjson/b/x.json.gz: line 2 col 7: column 'n' (bigint) cannot hold the string \"abc\"",
+             g_home);
+    expect_error_status("SELECT COUNT(*), MAX(n) FROM bad_b", want);
+}
+
 /* A session keeps its Parquet readers open between queries (exec_files.c) but never reads a file
  * that changed on disk through a stale one: a file rewritten in place at the same path, and files
  * replaced by compaction, give their new rows to the next query of the same session. */
 static void test_session_files(void **state) {
     (void)state;
-    exec_result_free(run("CREATE TABLE cache_a WITH (external_location = 'landing/cache_a') AS SELECT 1 AS a"));
+    exec_result_free(
+        run("CREATE TABLE cache_a WITH (external_location = 'landing/cache_a') AS SELECT 1 AS a"));
     exec_result_free(run("CREATE TABLE cache_b WITH (external_location = 'landing/cache_b') AS "
                          "SELECT 2 AS a UNION ALL SELECT 3 AS a"));
-    exec_result_free(run("CREATE EXTERNAL TABLE cached (a int) STORED AS PARQUET LOCATION 's3://landing/cache_a/'"));
+    exec_result_free(
+        run("CREATE EXTERNAL TABLE cached (a int) STORED AS PARQUET LOCATION 's3://landing/cache_a/'"));
     exec_result *r = run("SELECT SUM(a), COUNT(*) FROM cached");
     assert_string_equal(cell(r, 0, 0), "1");
     exec_result_free(r);
     /* the same path, other contents (cp rewrites the file in place: same inode) */
-    assert_int_equal(tu_run_sh(NULL, NULL, "f=$(ls %s/landing/cache_a/*.parquet) && cp %s/landing/cache_b/*.parquet \"$f\"",
-                               g_home, g_home),
-                     0);
+    assert_int_equal(
+        tu_run_sh(NULL, NULL,
+                  "f=$(ls %s/landing/cache_a/*.parquet) && cp %s/landing/cache_b/*.parquet \"$f\"", g_home,
+                  g_home),
+        0);
     r = run("SELECT SUM(a), COUNT(*) FROM cached");
     assert_string_equal(cell(r, 0, 0), "5");
     assert_string_equal(cell(r, 0, 1), "2");
     exec_result_free(r);
     /* compaction swaps a partition's files for new ones and deletes the old */
-    exec_result *before = run("SELECT COUNT(*), SUM(quantity), COUNT(DISTINCT user_id) FROM events WHERE price > 0");
+    exec_result *before =
+        run("SELECT COUNT(*), SUM(quantity), COUNT(DISTINCT user_id) FROM events WHERE price > 0");
     assert_int_equal(tu_run_sh(NULL, NULL, "$EVLAKE compact --home %s >/dev/null", g_home), 0);
-    exec_result *after = run("SELECT COUNT(*), SUM(quantity), COUNT(DISTINCT user_id) FROM events WHERE price > 0");
+    exec_result *after =
+        run("SELECT COUNT(*), SUM(quantity), COUNT(DISTINCT user_id) FROM events WHERE price > 0");
     for (size_t c = 0; c < 3; c++)
         assert_string_equal(cell(after, 0, c), cell(before, 0, c));
     assert_true(atol(cell(after, 0, 0)) > 1000);
@@ -559,15 +668,11 @@ static void test_five_questions_match_duckdb(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_errors),
-        cmocka_unit_test(test_semantics),
-        cmocka_unit_test(test_pruning_and_metadata),
-        cmocka_unit_test(test_distinct_and_late_columns),
-        cmocka_unit_test(test_merged_subqueries),
-        cmocka_unit_test(test_top_n),
-        cmocka_unit_test(test_session_files),
-        cmocka_unit_test(test_prompt_line_editing),
-        cmocka_unit_test(test_five_questions_match_duckdb),
+        cmocka_unit_test(test_parse_errors),         cmocka_unit_test(test_semantics),
+        cmocka_unit_test(test_pruning_and_metadata), cmocka_unit_test(test_distinct_and_late_columns),
+        cmocka_unit_test(test_merged_subqueries),    cmocka_unit_test(test_top_n),
+        cmocka_unit_test(test_session_files),        cmocka_unit_test(test_json_tables),
+        cmocka_unit_test(test_prompt_line_editing),  cmocka_unit_test(test_five_questions_match_duckdb),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

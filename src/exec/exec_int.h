@@ -310,9 +310,10 @@ ev_status exec_table_run(exec_query *q, const exec_table *t, exec_sink_fn fn, vo
 /* ---- exec_json.c: JSON tables (the OpenX JSON SerDe's), one object a line, gzip or plain ---- */
 typedef struct exec_json exec_json;
 /* A reader for one scan worker of a table's data columns (names and types outlive it); only the
- * needed ones are converted. Errors: EV_ERR_NOMEM, EV_ERR_UNSUPPORTED (over 64 needed columns). */
+ * needed ones are converted. null_malformed: a line that is not a JSON object is a row of NULLs
+ * (the SerDe's 'ignore.malformed.json'), else an error. Errors: EV_ERR_NOMEM, EV_ERR_UNSUPPORTED (over 64 needed columns). */
 ev_status exec_json_new(const char *const *names, const sql_type *types, const bool *needed, size_t ncols,
-                        exec_json **out, ev_error *err) EV_WUR;
+                        bool null_malformed, exec_json **out, ev_error *err) EV_WUR;
 void exec_json_free(exec_json *j); /* accepts NULL */
 /* Starts on the file at path (kept by the caller until the next open). Errors: EV_ERR_IO. */
 ev_status exec_json_open(exec_json *j, const char *path, ev_error *err) EV_WUR;

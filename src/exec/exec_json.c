@@ -36,6 +36,7 @@ struct exec_json {
     ev_arena strings; /* a batch's strings */
     const char *path;
     int fd;
+    bool null_malformed; /* 'ignore.malformed.json' = 'true': a malformed line is a row of NULLs */
 };
 
 static void vecs_free(exec_json *j) {
@@ -59,11 +60,12 @@ void exec_json_free(exec_json *j) {
 }
 
 ev_status exec_json_new(const char *const *names, const sql_type *types, const bool *needed, size_t ncols,
-                        exec_json **out, ev_error *err) {
+                        bool null_malformed, exec_json **out, ev_error *err) {
     *out = NULL;
     exec_json *j = calloc(1, sizeof *j);
     if (!j) return ev_error_set(err, EV_ERR_NOMEM, "out of memory");
     j->fd = -1;
+    j->null_malformed = null_malformed;
     j->ncols = ncols;
     j->types = types;
     j->names = names;
@@ -219,6 +221,10 @@ ev_status exec_json_next(exec_json *j, exec_vec **cols, size_t *n, ev_error *err
             return ev_error_set(err, EV_ERR_INPUT, "%s: line %llu is longer than 16 MiB", j->path,
                                 (unsigned long long)ln.number);
         st = js_scan(j->scanner, ln.ptr, ln.len, ln.number, j->vals, NULL, err);
+        if (st == EV_ERR_INPUT && j->null_malformed) { /* as the OpenX SerDe does: a row, every field NULL */
+            memset(j->vals, 0, sizeof j->vals);
+            st = EV_OK;
+        }
         if (st != EV_OK) {
             char msg[sizeof err->msg];
             memcpy(msg, err->msg, sizeof msg);

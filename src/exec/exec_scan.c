@@ -9,10 +9,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ev_time.h"
 #include "exec_bind.h" /* REF_PLAIN */
 #include "exec_int.h"
+#include "exec_write.h" /* exec_table_prop */
 #include "store.h"
 
 typedef struct scan_file {
@@ -949,7 +951,12 @@ static ev_status filter_and_send(worker *w, exec_eval *ev, exec_batch *b) {
 /* Reads JSON file f whole, in batches. Its bytes scanned: the file's (compressed) size. */
 static ev_status scan_json_file(worker *w, scan_file *f, worker_bufs *wb, exec_eval *ev) {
     exec_scan *sc = w->sc;
-    if (!wb->json) EV_TRY(exec_json_new(sc->names, sc->types, sc->needed, sc->ndata, &wb->json, &w->err));
+    if (!wb->json) {
+        char ignore[16];
+        exec_table_prop(sc->t->properties, "ignore.malformed.json", ignore, sizeof ignore);
+        EV_TRY(exec_json_new(sc->names, sc->types, sc->needed, sc->ndata, !strcasecmp(ignore, "true"),
+                             &wb->json, &w->err));
+    }
     EV_TRY(exec_json_open(wb->json, f->path, &w->err));
     atomic_fetch_add(&sc->files_read, 1);
     atomic_fetch_add(&w->q->bytes_scanned, f->size);

@@ -195,6 +195,36 @@ static ev_status get_table(exec_query *q, const sql_stmt *s, cat_table **t) {
     return st;
 }
 
+/* SERDEPROPERTIES as the table's properties JSON ("{}" when none): the JSON reader reads
+ * 'ignore.malformed.json' from it. Keys and values are kept as given (quotes and backslashes
+ * escaped). */
+static ev_status serde_properties(exec_query *q, const sql_stmt *s, const char **out) {
+    ev_buf b;
+    ev_buf_init(&b, NULL);
+    ev_status st = ev_buf_append_str(&b, "{");
+    for (size_t k = 0; st == EV_OK && k < s->nserde_props; k++) {
+        const sql_kv *kv = &s->serde_props[k];
+        if (kv->is_array) {
+            st = sql_error_at(q->err, kv->pos, "SERDEPROPERTIES '%s' must be a string", kv->key);
+            break;
+        }
+        const char *parts[2] = {kv->key, kv->value};
+        for (int i = 0; i < 2 && st == EV_OK; i++) {
+            st = ev_buf_append_str(&b, i ? ": \"" : (k ? ", \"" : "\""));
+            for (const char *c = parts[i]; st == EV_OK && c && *c; c++)
+                st = *c == '"' || *c == '\\' ? ev_buf_printf(&b, "\\%c", *c) : ev_buf_append(&b, c, 1);
+            if (st == EV_OK) st = ev_buf_append_str(&b, "\"");
+        }
+    }
+    if (st == EV_OK) st = ev_buf_append(&b, "}", 2);
+    char *json = st == EV_OK ? ev_arena_strndup(q->arena, (const char *)b.data, b.len - 1) : NULL;
+    ev_buf_free(&b);
+    if (st == EV_OK && !json) st = EV_ERR_NOMEM;
+    if (st == EV_ERR_NOMEM) return ev_error_set(q->err, st, "out of memory");
+    *out = json;
+    return st;
+}
+
 static ev_status run_catalog(exec_query *q, const sql_stmt *s, exec_result *r) {
     ev_buf b;
     ev_buf_init(&b, NULL);
@@ -266,6 +296,8 @@ static ev_status run_catalog(exec_query *q, const sql_stmt *s, exec_result *r) {
         if (st != EV_OK) break;
         def.format = s->format;
         def.serde = s->serde;
+        st = serde_properties(q, s, &def.properties);
+        if (st != EV_OK) break;
         def.ncolumns = s->ncolumns + s->npartition_cols;
         def.npartition_keys = s->npartition_cols;
         def.columns = ev_arena_alloc(q->arena, (def.ncolumns + 1) * sizeof *def.columns);

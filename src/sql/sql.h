@@ -256,6 +256,8 @@ typedef struct sql_stmt {
     const char *comment; /* CREATE DATABASE ... COMMENT */
     sql_kv *props;       /* WITH (...) of CTAS, TBLPROPERTIES, WITH DBPROPERTIES */
     size_t nprops;
+    sql_kv *serde_props; /* ROW FORMAT SERDE '...' WITH SERDEPROPERTIES (...) */
+    size_t nserde_props;
     bool cascade;                /* DROP DATABASE ... CASCADE */
     sql_column_def *insert_cols; /* INSERT INTO t (a, b): names and positions only; NULL if none */
     size_t ninsert_cols;

@@ -1075,9 +1075,7 @@ static ev_status parse_create_external(parser *p, sql_stmt *s) {
                 s->format = strstr(s->serde, "json") || strstr(s->serde, "Json") ? "json" : "parquet";
                 if (accept_kw(p, "with")) {
                     EV_TRY(expect_kw(p, "serdeproperties"));
-                    sql_kv *kv;
-                    size_t n;
-                    EV_TRY(parse_props(p, &kv, &n));
+                    EV_TRY(parse_props(p, &s->serde_props, &s->nserde_props));
                 }
             } else if (accept_kw(p, "delimited")) {
                 return sql_error_at(p->err, p->toks[p->i - 1].pos,

@@ -536,6 +536,17 @@ static void test_json_tables(void **state) {
              "%s/badjson/b/x.json.gz: line 2 col 7: column 'n' (bigint) cannot hold the string \"abc\"",
              g_home);
     expect_error_status("SELECT COUNT(*), MAX(n) FROM bad_b", want);
+    /* with the SerDe's 'ignore.malformed.json' the broken line is a row of NULLs, as in Athena */
+    exec_result_free(
+        run("CREATE EXTERNAL TABLE bad_c (n bigint, s string) ROW FORMAT SERDE "
+            "'org.openx.data.jsonserde.JsonSerDe' WITH SERDEPROPERTIES ('ignore.malformed.json' = "
+            "'TRUE') LOCATION 'badjson/a/'"));
+    exec_result *c = run("SELECT COUNT(*), COUNT(n), SUM(n), MAX(s) FROM bad_c");
+    assert_string_equal(cell(c, 0, 0), "3");
+    assert_string_equal(cell(c, 0, 1), "2");
+    assert_string_equal(cell(c, 0, 2), "3");
+    assert_string_equal(cell(c, 0, 3), "x");
+    exec_result_free(c);
 }
 
 /* A session keeps its Parquet readers open between queries (exec_files.c) but never reads a file

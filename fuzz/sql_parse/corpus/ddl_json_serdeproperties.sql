@@ -1,0 +1,1 @@
+CREATE EXTERNAL TABLE IF NOT EXISTS raw.events_json (`timestamp` string, user_id string, quantity int) PARTITIONED BY (year string, hour string) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' WITH SERDEPROPERTIES ('ignore.malformed.json' = 'true', 'case.insensitive' = 'false') STORED AS TEXTFILE LOCATION 's3://raw/events/'

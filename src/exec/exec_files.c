@@ -39,7 +39,7 @@ struct exec_files {
     uint64_t clock, misses;
 };
 
-exec_files *exec_files_new(void) {
+exec_files *exec_files_new(size_t dict_cache) {
     exec_files *f = calloc(1, sizeof *f);
     if (!f) return NULL;
     f->pool = pq_pool_new();
@@ -48,6 +48,9 @@ exec_files *exec_files_new(void) {
         free(f);
         return NULL;
     }
+    /* small dictionaries (categories, prices, products) are cheap to keep and decoded by every
+     * query; one of more than a 128th of the budget (a chunk's user ids) is decoded each time */
+    pq_pool_set_dict_cache(f->pool, dict_cache, dict_cache / 128);
     return f;
 }
 

@@ -244,7 +244,7 @@ bool exec_common_type(sql_type a, sql_type b, sql_type *out);
 /* ---- a statement being run ---- */
 /* ---- exec_files.c: Parquet readers a session keeps open between queries ---- */
 typedef struct exec_files exec_files;
-exec_files *exec_files_new(void);
+exec_files *exec_files_new(size_t dict_cache);
 void exec_files_free(exec_files *f); /* every reader released first; accepts NULL */
 /* A reader of the file at path, shared with the session's earlier and concurrent uses while the
  * file is unchanged on disk (device, inode, size, mtime); give it back with exec_files_release. */

@@ -219,6 +219,12 @@ typedef struct pq_reader pq_reader;
 typedef struct pq_pool pq_pool;
 pq_pool *pq_pool_new(void);
 void pq_pool_free(pq_pool *p); /* after every reader that used it is closed; accepts NULL */
+/* Keeps decoded dictionaries of the pool's readers, up to `budget` bytes in all and `entry_max`
+ * per dictionary, until each reader closes: the readers a session keeps open across queries then
+ * decompress a column chunk's dictionary page once. Set before opening readers; 0 turns it off
+ * (the default). */
+void pq_pool_set_dict_cache(pq_pool *p, size_t budget, size_t entry_max);
+size_t pq_pool_dict_bytes(pq_pool *p); /* held by the cache now */
 
 typedef struct pq_reader_options {
     const ev_allocator *alloc; /* NULL: the C library */

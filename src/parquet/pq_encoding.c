@@ -397,14 +397,40 @@ static void unpack_groups_u8(const uint8_t *g, uint8_t *out, size_t groups, int 
 RLE_DECODE(pq_rle_dec_u32, uint32_t, unpack_groups_u32)
 RLE_DECODE(pq_rle_dec_u8, uint8_t, unpack_groups_u8)
 
-/* 1-bit levels of a whole page into 0/1 bytes, for a fresh decoder whose output has 8 bytes of
- * slack: runs are filled and groups spread 8 bytes at a time, each store free to spill into the
- * slack or into what the next run overwrites. Writers start an RLE run at 8 equal levels, so a
- * column with a NULL every ten rows alternates short runs and single groups: the general decoder's
- * per-run work (a call, a byte loop, a bounds-checked read at each end) cost more than the levels. */
-bool pq_rle_dec_levels1(pq_rle_dec *d, uint8_t *out, size_t n) {
-    if (d->bw != 1 || d->run_left) return pq_rle_dec_u8(d, out, n);
+/* Sets bits [at, at + count) of the zeroed bitmap bm. */
+static void set_bit_range(uint8_t *bm, size_t at, size_t count) {
+    size_t end = at + count;
+    for (; at < end && (at & 7); at++)
+        bm[at >> 3] |= (uint8_t)(1u << (at & 7));
+    size_t bytes = (end - at) / 8;
+    memset(bm + (at >> 3), 0xFF, bytes);
+    for (at += bytes * 8; at < end; at++)
+        bm[at >> 3] |= (uint8_t)(1u << (at & 7));
+}
+
+/* ORs the `bytes` bytes of packed bits g in at bit `at` of the zeroed bitmap bm (the bitmap has a
+ * byte of slack past the run). */
+static void put_packed(uint8_t *bm, size_t at, const uint8_t *g, size_t bytes) {
+    uint8_t *o = bm + (at >> 3);
+    unsigned s = at & 7;
+    if (s == 0) {
+        memcpy(o, g, bytes);
+        return;
+    }
+    for (size_t q = 0; q < bytes; q++) {
+        o[q] |= (uint8_t)(g[q] << s);
+        o[q + 1] = (uint8_t)(g[q] >> (8 - s));
+    }
+}
+
+/* 1-bit levels of a whole page as a bitmap (bit i of byte i/8 is row i's level), for a fresh
+ * decoder: a bit-packed run already is one, copied (shifted when it starts inside a byte), and an
+ * RLE run is a memset. An eighth of the stores of 0/1 bytes, and the reader counts and ranks rows
+ * with popcounts. bm needs (n + 7) / 8 + 8 bytes; bits past n are zero. */
+bool pq_rle_dec_bits1(pq_rle_dec *d, uint8_t *bm, size_t n) {
+    if (d->bw != 1 || d->run_left) return false;
     const uint8_t *p = d->p, *end = d->end;
+    memset(bm, 0, (n + 7) / 8 + 8);
     size_t i = 0;
     while (i < n) {
         uint64_t h;
@@ -416,38 +442,22 @@ bool pq_rle_dec_levels1(pq_rle_dec *d, uint8_t *out, size_t n) {
                 if (h >> 1) return false;
                 continue;
             }
-            size_t count = groups * 8, take = count < n - i ? count : n - i;
-            for (size_t q = 0; q * 8 < take; q++) {
-                uint64_t lo = ((uint64_t)(p[q] & 0x0F) * 0x00204081u) & 0x01010101u;
-                uint64_t hi = ((uint64_t)(p[q] >> 4) * 0x00204081u) & 0x01010101u;
-                uint64_t w = lo | hi << 32;
-                memcpy(out + i + q * 8, &w, 8);
-            }
-            if (take < count) { /* the page ends inside the run: leave the decoder on it */
-                d->packed = true;
-                d->pack_p = p;
-                d->pack_idx = (uint32_t)take;
-                d->pack_total = (uint32_t)count;
-                d->run_left = (uint32_t)(count - take);
-            }
+            size_t take = groups * 8 < n - i ? groups * 8 : n - i;
+            put_packed(bm, i, p, (take + 7) / 8);
             p += groups;
             i += take;
         } else {
             uint64_t count = h >> 1;
             if (count == 0) continue;
             if (p >= end || (*p >> 1)) return false;
-            uint64_t w = *p++ * 0x0101010101010101ULL;
             size_t take = count < n - i ? (size_t)count : n - i;
-            for (size_t q = 0; q < take; q += 8)
-                memcpy(out + i + q, &w, 8);
-            if (take < count) {
-                d->packed = false;
-                d->rle_value = (uint32_t)(w & 1);
-                d->run_left = (uint32_t)(count - take);
-            }
+            if (*p++) set_bit_range(bm, i, take);
             i += take;
         }
     }
+    /* a packed run's last byte may hold levels of rows past n */
+    if (n & 7) bm[n >> 3] &= (uint8_t)((1u << (n & 7)) - 1);
+    memset(bm + (n + 7) / 8, 0, 8);
     d->p = p;
     return true;
 }

@@ -154,8 +154,9 @@ void pq_rle_dec_init(pq_rle_dec *d, const uint8_t *p, size_t len, int bw);
 /* Decodes exactly n values; returns false when the stream ends early or is malformed. */
 bool pq_rle_dec_u32(pq_rle_dec *d, uint32_t *out, size_t n);
 bool pq_rle_dec_u8(pq_rle_dec *d, uint8_t *out, size_t n);
-/* pq_rle_dec_u8 for 1-bit levels from a fresh decoder; out needs 8 bytes of slack past n. */
-bool pq_rle_dec_levels1(pq_rle_dec *d, uint8_t *out, size_t n);
+/* 1-bit levels of n rows from a fresh decoder as a bitmap, bit i of bm[i / 8] for row i; bm
+ * needs (n + 7) / 8 + 8 bytes, and bits past n are zero. */
+bool pq_rle_dec_bits1(pq_rle_dec *d, uint8_t *bm, size_t n);
 /* Consumes `total` values, keeping the ones at ascending offsets idx[0..m) (< total) in out[0..m). */
 bool pq_rle_dec_gather_u32(pq_rle_dec *d, size_t total, const uint32_t *idx, size_t m, uint32_t *out);
 

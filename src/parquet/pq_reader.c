@@ -60,7 +60,18 @@ struct pq_reader {
     pthread_mutex_t stash_mu;
     struct pq_column_reader *stash[PQ_STASH];
     size_t nstash;
+    /* Decoded dictionaries kept per (row group, column) when the pool has a dictionary cache:
+     * NULL slots until a column reader decodes one; an entry is immutable once published and
+     * lives until the reader closes. NULL when there is no cache. */
+    _Atomic(struct dict_entry *) *dicts;
 };
+
+typedef struct dict_entry {
+    void *mem;   /* the page's bytes, then the decoded values (pq_str of BYTE_ARRAY point into it) */
+    size_t bytes;
+    const void *vals;
+    uint32_t n;
+} dict_entry;
 
 static ev_status corrupt(ev_error *err, const char *name, uint64_t off, const char *fmt, ...) EV_PRINTF(4, 5);
 static ev_status corrupt(ev_error *err, const char *name, uint64_t off, const char *fmt, ...) {
@@ -71,6 +82,8 @@ static ev_status corrupt(ev_error *err, const char *name, uint64_t off, const ch
     va_end(ap);
     return ev_error_set(err, EV_ERR_CORRUPT, "%s: at byte %llu: %s", name, (unsigned long long)off, msg);
 }
+
+static void dicts_init(pq_reader *r);
 
 static ev_status open_common(pq_reader *r, ev_error *err) {
     const char *name = r->name;
@@ -105,6 +118,7 @@ static ev_status open_common(pq_reader *r, ev_error *err) {
     r->meta.file_size = r->size;
     r->meta.footer_length = flen;
     atomic_store(&r->bytes_read, (uint64_t)flen + 8);
+    dicts_init(r);
     return EV_OK;
 }
 
@@ -201,6 +215,8 @@ struct pq_pool {
     pthread_mutex_t mu;
     struct pq_column_reader *items[PQ_POOL_MAX];
     size_t n;
+    size_t dict_budget, dict_entry_max; /* 0: no dictionary cache */
+    _Atomic size_t dict_held;
 };
 
 pq_pool *pq_pool_new(void) {
@@ -221,8 +237,43 @@ static pq_pool *reader_pool(const pq_reader *r) {
     return r->opts.alloc ? NULL : r->opts.pool;
 }
 
+void pq_pool_set_dict_cache(pq_pool *p, size_t budget, size_t entry_max) {
+    p->dict_budget = budget;
+    p->dict_entry_max = entry_max;
+}
+
+size_t pq_pool_dict_bytes(pq_pool *p) {
+    return atomic_load(&p->dict_held);
+}
+
+/* The dictionary cache's slots, when the reader's pool keeps one (an allocation failure only
+ * means no cache). */
+static void dicts_init(pq_reader *r) {
+    pq_pool *p = reader_pool(r);
+    size_t slots = r->meta.num_row_groups * r->meta.num_columns;
+    if (!p || !p->dict_budget || !slots) return;
+    r->dicts = calloc(slots, sizeof *r->dicts);
+    if (r->dicts)
+        for (size_t i = 0; i < slots; i++)
+            atomic_init(&r->dicts[i], NULL);
+}
+
+static void dicts_free(pq_reader *r) {
+    if (!r->dicts) return;
+    pq_pool *p = reader_pool(r);
+    for (size_t i = 0, slots = r->meta.num_row_groups * r->meta.num_columns; i < slots; i++) {
+        dict_entry *e = atomic_load(&r->dicts[i]);
+        if (!e) continue;
+        atomic_fetch_sub(&p->dict_held, e->bytes);
+        free(e->mem);
+        free(e);
+    }
+    free(r->dicts);
+}
+
 void pq_reader_close(pq_reader *r) {
     if (!r) return;
+    dicts_free(r);
     for (size_t i = 0; i < r->nstash; i++)
         column_free(r->stash[i]);
     pthread_mutex_destroy(&r->stash_mu);
@@ -298,21 +349,23 @@ struct pq_column_reader {
     const void *dict;
     uint32_t dict_n;
     ev_buf dict_raw, dict_vals; /* the dictionary page decompressed, its values decoded */
-    /* current page: levels are decoded whole at load (page_valid, NULL when none is null); values
+    /* current page: levels are decoded whole at load (page_bits, a bitmap of the non-null rows,
+     * NULL when none is null; page_rank[q], the non-null rows before its 64-bit word q); values
      * a vector at a time from the page's bytes (dictionary codes, PLAIN), or for the other
      * encodings from values decoded whole at load (page_dense, non-null values only) */
     ev_arena page_arena;
     ev_buf decomp;
     uint64_t page_off;
     size_t page_n, page_pos;
-    const uint8_t *page_valid;
+    const uint8_t *page_bits;
+    const uint32_t *page_rank;
     enum { VAL_DENSE, VAL_DICT, VAL_PLAIN } page_mode;
     pq_rle_dec code_dec;  /* VAL_DICT */
     const uint8_t *plain; /* VAL_PLAIN: the values' bytes */
     size_t plain_len, plain_pos;
     const uint8_t *page_dense; /* VAL_DENSE */
     size_t dense_pos;
-    ev_buf valid_buf, dense_buf; /* page_valid, page_dense */
+    ev_buf valid_buf, rank_buf, dense_buf; /* page_bits, page_rank, page_dense */
     /* one vector's scratch: codes, values of non-null rows, values per row, codes per row; for a
      * selective read the chosen rows' validity and their offsets among the non-null values */
     uint32_t *vcodes, *vrc, *vidx;
@@ -404,6 +457,7 @@ ev_status pq_column_open(pq_reader *r, size_t rg, size_t col, unsigned flags, pq
         c->dict_raw = keep.dict_raw;
         c->dict_vals = keep.dict_vals;
         c->valid_buf = keep.valid_buf;
+        c->rank_buf = keep.rank_buf;
         c->dense_buf = keep.dense_buf;
         c->vcodes = keep.vcodes;
         c->vbytes = keep.vbytes;
@@ -412,6 +466,7 @@ ev_status pq_column_open(pq_reader *r, size_t rg, size_t col, unsigned flags, pq
         ev_buf_reset(&c->dict_raw);
         ev_buf_reset(&c->dict_vals);
         ev_buf_reset(&c->valid_buf);
+        ev_buf_reset(&c->rank_buf);
         ev_buf_reset(&c->dense_buf);
     } else {
         c = ev_calloc(r->alloc, 1, sizeof *c);
@@ -422,6 +477,7 @@ ev_status pq_column_open(pq_reader *r, size_t rg, size_t col, unsigned flags, pq
         ev_buf_init(&c->dict_raw, r->alloc);
         ev_buf_init(&c->dict_vals, r->alloc);
         ev_buf_init(&c->valid_buf, r->alloc);
+        ev_buf_init(&c->rank_buf, r->alloc);
         ev_buf_init(&c->dense_buf, r->alloc);
         /* one vector's scratch, sized for the widest kind (pq_str) */
         c->vbytes = (PQ_VECTOR_SIZE + 8) * 4 * 3 + (PQ_VECTOR_SIZE + 1) * sizeof(pq_str) * 2 + PQ_VECTOR_SIZE + 8;
@@ -465,6 +521,7 @@ static void column_free_alloc(pq_column_reader *c, const ev_allocator *alloc) {
     ev_buf_free(&c->dict_raw);
     ev_buf_free(&c->dict_vals);
     ev_buf_free(&c->valid_buf);
+    ev_buf_free(&c->rank_buf);
     ev_buf_free(&c->dense_buf);
     ev_free(alloc, c->vcodes, c->vbytes);
     ev_free(alloc, c, sizeof *c);
@@ -473,7 +530,7 @@ static void column_free_alloc(pq_column_reader *c, const ev_allocator *alloc) {
 void pq_column_close(pq_column_reader *c) {
     if (!c) return;
     pq_reader *r = c->r;
-    size_t held = c->decomp.cap + c->dict_raw.cap + c->dict_vals.cap + c->valid_buf.cap + c->dense_buf.cap +
+    size_t held = c->decomp.cap + c->dict_raw.cap + c->dict_vals.cap + c->valid_buf.cap + c->rank_buf.cap + c->dense_buf.cap +
                   c->page_arena.total_reserved;
     bool kept = false;
     pq_pool *pool = reader_pool(r);
@@ -678,6 +735,40 @@ static size_t phys_width(const pq_column_desc *cd) {
     }
 }
 
+/* Publishes the column reader's freshly decoded dictionary (page of ulen bytes) in the reader's
+ * cache, if the pool's budget has room: a session's queries over the same files then decompress
+ * each dictionary page once, not once per query (Q2's price dictionaries, 232 KB each, were 9% of
+ * it). A copy of exact size, so the column reader keeps its buffers for the next chunk. */
+static void keep_dict(pq_column_reader *c, _Atomic(dict_entry *) *slot, size_t ulen) {
+    pq_pool *p = reader_pool(c->r);
+    size_t ks = c->kind_size, n = c->dict_n, vbytes = (n + 1) * ks, raw = (ulen + 15) & ~(size_t)15;
+    size_t bytes = raw + vbytes + sizeof(dict_entry);
+    if (bytes > p->dict_entry_max) return;
+    if (atomic_fetch_add(&p->dict_held, bytes) + bytes > p->dict_budget) {
+        atomic_fetch_sub(&p->dict_held, bytes);
+        return;
+    }
+    dict_entry *e = malloc(sizeof *e);
+    uint8_t *mem = malloc(raw + vbytes);
+    if (!e || !mem) goto undo;
+    memcpy(mem, c->dict_raw.data, ulen);
+    memcpy(mem + raw, c->dict_vals.data, vbytes);
+    if (c->col->vec_kind == PQ_VEC_BYTES) {
+        /* the strings point into the page's bytes: into the copy's now (entry n is the static "") */
+        pq_str *v = (pq_str *)(mem + raw);
+        for (size_t i = 0; i < n; i++)
+            v[i].ptr = (const char *)mem + (v[i].ptr - (const char *)c->dict_raw.data);
+    }
+    *e = (dict_entry){.mem = mem, .bytes = bytes, .vals = mem + raw, .n = (uint32_t)n};
+    dict_entry *none = NULL;
+    if (atomic_compare_exchange_strong_explicit(slot, &none, e, memory_order_acq_rel, memory_order_acquire))
+        return;
+undo: /* no memory, or another thread published the same dictionary first */
+    free(mem);
+    free(e);
+    atomic_fetch_sub(&p->dict_held, bytes);
+}
+
 static ev_status decode_dict_page(pq_column_reader *c, const pq_page_header *h, const uint8_t *body,
                                   uint64_t off, ev_error *err) {
     if (c->have_dict) return page_fail(c, err, off, "a second dictionary page");
@@ -694,6 +785,15 @@ static ev_status decode_dict_page(pq_column_reader *c, const pq_page_header *h, 
         return page_fail(c, err, off, "dictionary claims %zu entries in %zu bytes", n, ulen);
     if (n > ulen * 8 + 8)
         return page_fail(c, err, off, "dictionary claims %zu entries in %zu bytes", n, ulen);
+    _Atomic(dict_entry *) *slot = c->r->dicts ? &c->r->dicts[c->rg_index * c->r->meta.num_columns + c->col_index]
+                                              : NULL;
+    const dict_entry *e = slot ? atomic_load_explicit(slot, memory_order_acquire) : NULL;
+    if (e) {
+        c->dict = e->vals;
+        c->dict_n = e->n;
+        c->have_dict = true;
+        return EV_OK;
+    }
     ev_buf_reset(&c->dict_raw);
     ev_buf_reset(&c->dict_vals);
     if (ev_buf_reserve(&c->dict_raw, ulen + 1) != EV_OK ||
@@ -712,6 +812,7 @@ static ev_status decode_dict_page(pq_column_reader *c, const pq_page_header *h, 
     c->dict = vals;
     c->dict_n = (uint32_t)n;
     c->have_dict = true;
+    if (slot) keep_dict(c, slot, ulen);
     return EV_OK;
 }
 
@@ -850,15 +951,6 @@ static ev_status decode_values(pq_column_reader *c, int enc, const uint8_t *p, s
 }
 
 /* The number of 1 bytes in v[0..n), every byte 0 or 1: eight at a time. */
-static size_t count_ones(const uint8_t *v, size_t n) {
-    size_t cnt = 0, i = 0;
-    for (; i + 8 <= n; i += 8)
-        cnt += (size_t)((pq_load64(v + i) * 0x0101010101010101ULL) >> 56);
-    for (; i < n; i++)
-        cnt += v[i];
-    return cnt;
-}
-
 /* Whether a page's definition levels open with one RLE run of max_def covering its nv rows: the
  * levels of a column that has no NULLs, which then need no decoding (max_def < 128: its value
  * fits the run's first byte). */
@@ -873,6 +965,54 @@ static bool all_defined(const uint8_t *lv, size_t len, int max_def, size_t nv) {
     }
     if (k >= len || (count & 1) || (count >> 1) < nv || max_def >= 128) return false;
     return lv[k] == max_def;
+}
+
+/* Non-null rows of rows [0, a) of the page (page_bits set). */
+static inline size_t rank_at(const pq_column_reader *c, size_t a) {
+    uint64_t w = pq_load64(c->page_bits + (a >> 6) * 8) & ((1ULL << (a & 63)) - 1);
+    return c->page_rank[a >> 6] + (size_t)__builtin_popcountll(w);
+}
+
+/* The page's definition levels lv[0..len) for nv rows as page_bits and page_rank; *nn = the
+ * non-null rows (page_bits stays NULL when that is all of them). Flat schemas (max_def 1) decode
+ * straight into the bitmap; deeper levels go through bytes compared with max_def. */
+static ev_status decode_validity(pq_column_reader *c, const uint8_t *lv, size_t len, size_t nv, uint64_t off,
+                                 size_t *nn, ev_error *err) {
+    const pq_column_desc *cd = c->col;
+    size_t words = nv / 64 + 1;
+    ev_buf_reset(&c->valid_buf);
+    ev_buf_reset(&c->rank_buf);
+    if (ev_buf_reserve(&c->valid_buf, words * 8 + 8) != EV_OK ||
+        ev_buf_reserve(&c->rank_buf, (words + 1) * sizeof(uint32_t)) != EV_OK)
+        return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", c->r->name);
+    uint8_t *bm = c->valid_buf.data;
+    pq_rle_dec d;
+    pq_rle_dec_init(&d, lv, len, pq_bit_width((uint64_t)cd->max_def));
+    if (cd->max_def == 1) {
+        if (!pq_rle_dec_bits1(&d, bm, nv))
+            return page_fail(c, err, off, "definition levels end early or are malformed");
+    } else {
+        uint8_t *lev = ev_arena_alloc(&c->page_arena, nv + 8);
+        if (!lev) return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", c->r->name);
+        if (!pq_rle_dec_u8(&d, lev, nv))
+            return page_fail(c, err, off, "definition levels end early or are malformed");
+        memset(bm, 0, words * 8 + 8);
+        for (size_t i = 0; i < nv; i++)
+            bm[i >> 3] |= (uint8_t)((lev[i] == cd->max_def) << (i & 7));
+    }
+    memset(bm + (nv + 7) / 8, 0, words * 8 + 8 - (nv + 7) / 8);
+    uint32_t *rank = (uint32_t *)(void *)c->rank_buf.data;
+    size_t cnt = 0;
+    for (size_t q = 0; q <= words; q++) {
+        rank[q] = (uint32_t)cnt;
+        if (q < words) cnt += (size_t)__builtin_popcountll(pq_load64(bm + q * 8));
+    }
+    *nn = cnt;
+    if (cnt < nv) {
+        c->page_bits = bm;
+        c->page_rank = rank;
+    }
+    return EV_OK;
 }
 
 /* Reads pages until a data page is decoded (returns with page_n > 0), or the chunk ends (page_n = 0). */
@@ -961,27 +1101,11 @@ static ev_status load_page(pq_column_reader *c, ev_error *err) {
             }
         }
         /* levels */
-        uint8_t *valid = NULL;
         size_t nn = nv;
+        c->page_bits = NULL;
         /* an OPTIONAL column without NULLs has levels that need no decoding */
-        if (cd->max_def > 0 && !all_defined(lv, lv_len, cd->max_def, nv)) {
-            ev_buf_reset(&c->valid_buf);
-            if (ev_buf_reserve(&c->valid_buf, nv + 8) != EV_OK)
-                return ev_error_set(err, EV_ERR_NOMEM, "%s: out of memory", r->name);
-            valid = c->valid_buf.data;
-            pq_rle_dec d;
-            pq_rle_dec_init(&d, lv, lv_len, pq_bit_width((uint64_t)cd->max_def));
-            if (!pq_rle_dec_levels1(&d, valid, nv)) /* valid_buf has 8 bytes of slack */
-                return page_fail(c, err, off, "definition levels end early or are malformed");
-            /* a 1-bit stream (max_def 1, flat schemas) already holds 0/1 */
-            if (cd->max_def != 1) {
-                uint8_t md = (uint8_t)cd->max_def;
-                for (size_t i = 0; i < nv; i++)
-                    valid[i] = valid[i] == md;
-            }
-            nn = count_ones(valid, nv);
-            if (nn == nv) valid = NULL;
-        }
+        if (cd->max_def > 0 && !all_defined(lv, lv_len, cd->max_def, nv))
+            EV_TRY(decode_validity(c, lv, lv_len, nv, off, &nn, err));
         /* values */
         c->page_off = off;
         if (h.encoding == PQ_PLAIN_DICTIONARY || h.encoding == PQ_RLE_DICTIONARY) {
@@ -1008,7 +1132,6 @@ static ev_status load_page(pq_column_reader *c, ev_error *err) {
             c->dense_pos = 0;
             c->page_mode = VAL_DENSE;
         }
-        c->page_valid = valid;
         c->page_n = nv;
         c->values_left -= (int64_t)nv;
         return EV_OK;
@@ -1205,43 +1328,50 @@ ev_status pq_column_next(pq_column_reader *c, pq_vector *out, ev_error *err) {
 
 /* The chosen rows sel[0..ns) of the next n of the page: their validity into vvalid, the offsets
  * (from the page's current non-null value) of the valid ones into vidx. Returns how many of the n
- * rows are valid; *m = valid chosen rows, *nulls = null chosen rows. */
+ * rows are valid; *m = valid chosen rows, *nulls = null chosen rows. A chosen row's offset is its
+ * rank in the page's bitmap (the non-null rows before its word, plus a popcount within it) less
+ * the current row's: no branch depends on the gaps between chosen rows, and no pass over the
+ * rows that were not chosen. */
 static size_t choose_rows(pq_column_reader *c, size_t n, const uint32_t *sel, size_t ns, size_t *m,
                           size_t *nulls) {
-    const uint8_t *valid = c->page_valid ? c->page_valid + c->page_pos : NULL;
-    size_t j = 0, k = 0;
-    if (!valid) {
+    if (!c->page_bits) {
         memcpy(c->vidx, sel, ns * sizeof *sel);
         *m = ns;
         *nulls = 0;
         return n;
     }
-    /* a chosen row's offset among the valid ones = the valid rows of the 8-byte words before its
-     * word (a prefix over n/8 words) + those before it in its word (a masked word summed by one
-     * multiplication): no branch depends on the gaps between chosen rows, and no pass over every
-     * row. Flag bytes are 0/1, so a word's byte sum fits its top byte. valid has 8 bytes of slack
-     * past the page; bytes past n are masked off. */
-    uint32_t *restrict pre = c->vrc, *restrict idx = c->vidx;
+    const uint8_t *bm = c->page_bits;
+    const uint32_t *rank = c->page_rank;
+    uint32_t *restrict idx = c->vidx;
     uint8_t *restrict vv = c->vvalid;
-    size_t words = n / 8;
-    for (size_t q = 0; q < words; q++) {
-        pre[q] = (uint32_t)j;
-        j += (size_t)((pq_load64(valid + 8 * q) * 0x0101010101010101ULL) >> 56);
-    }
-    pre[words] = (uint32_t)j;
-    j += count_ones(valid + 8 * words, n - 8 * words);
+    size_t base = c->page_pos, r0 = rank_at(c, base), k = 0;
     for (size_t i = 0; i < ns; i++) {
-        uint32_t r = sel[i];
-        uint64_t w = pq_load64(valid + (r & ~7u));
-        uint64_t before = w & ((1ULL << (8 * (r & 7))) - 1);
-        uint8_t v = valid[r];
-        vv[i] = v;
-        idx[k] = pre[r >> 3] + (uint32_t)((before * 0x0101010101010101ULL) >> 56);
+        size_t a = base + sel[i];
+        uint64_t w = pq_load64(bm + (a >> 6) * 8);
+        uint64_t v = (w >> (a & 63)) & 1;
+        vv[i] = (uint8_t)v;
+        idx[k] = (uint32_t)(rank[a >> 6] + (size_t)__builtin_popcountll(w & ((1ULL << (a & 63)) - 1)) - r0);
         k += v;
     }
     *m = k;
     *nulls = ns - k;
-    return j;
+    return rank_at(c, base + n) - r0;
+}
+
+/* The validity of the page's next n rows as 0/1 bytes in vvalid (whole bytes of 8 rows: vvalid has
+ * room for PQ_VECTOR_SIZE + 8). Returns how many are valid. */
+static size_t valid_bytes(pq_column_reader *c, size_t n) {
+    const uint8_t *bm = c->page_bits;
+    size_t a = c->page_pos;
+    for (size_t q = 0; q < n; q += 8) {
+        size_t b = a + q;
+        unsigned bits = (unsigned)((bm[b >> 3] | (unsigned)bm[(b >> 3) + 1] << 8) >> (b & 7)) & 0xFF;
+        uint64_t lo = ((uint64_t)(bits & 0x0F) * 0x00204081u) & 0x01010101u;
+        uint64_t hi = ((uint64_t)(bits >> 4) * 0x00204081u) & 0x01010101u;
+        uint64_t w = lo | hi << 32;
+        memcpy(c->vvalid + q, &w, 8);
+    }
+    return rank_at(c, a + n) - rank_at(c, a);
 }
 
 /* dst[k] = src[idx[k]] for k < m, in ks-byte slots. dst may be src: idx ascends with idx[k] >= k,
@@ -1291,15 +1421,14 @@ ev_status pq_column_read(pq_column_reader *c, size_t n, const uint32_t *sel, siz
         nn = choose_rows(c, n, sel, nsel, &m, &nulls);
         if (nulls) valid = c->vvalid;
     } else {
-        if (c->page_valid) {
-            valid = c->page_valid + c->page_pos;
-            nulls = n - count_ones(valid, n);
-            if (nulls == 0) valid = NULL;
+        if (c->page_bits) {
+            nulls = n - valid_bytes(c, n);
+            if (nulls) valid = c->vvalid;
         }
         nn = m = n - nulls;
     }
     out->n = k;
-    if (valid || (sel && c->page_valid)) {
+    if (valid || (sel && c->page_bits)) {
         out->valid = sel ? c->vvalid : valid;
         out->null_count = nulls;
     }

@@ -754,6 +754,51 @@ static void test_pool_across_files(void **state) {
     mtable_free(&b);
 }
 
+/* A pool with a dictionary cache: readers of the same files decode a chunk's dictionary once and
+ * every later column reader takes it from the cache; values (strings pointing into the kept copy
+ * included) read back exactly, whether the selective or the whole path reads them. The budget
+ * holds: none kept when it is too small, all given back when the readers close. */
+static void test_dict_cache(void **state) {
+    (void)state;
+    mtable a;
+    events_table(&a, 6000, 51, false);
+    ev_buf fa;
+    ev_buf_init(&fa, NULL);
+    pq_writer_options o;
+    pq_writer_options_init(&o);
+    o.row_group_rows = 2000;
+    pq_reader_close(write_mem(&a, &o, &fa, 3, 800));
+    ev_error err = {0};
+    for (int tiny = 0; tiny < 2; tiny++) {
+        pq_pool *pool = pq_pool_new();
+        assert_non_null(pool);
+        pq_pool_set_dict_cache(pool, tiny ? 64 : 64u << 20, tiny ? 64 : 1u << 20);
+        pq_reader_options ro = {.pool = pool};
+        pq_reader *r1, *r2;
+        assert_int_equal(pq_reader_open_mem(fa.data, fa.len, "a.parquet", &ro, &r1, &err), EV_OK);
+        assert_int_equal(pq_pool_dict_bytes(pool), 0);
+        mtable_check(&a, r1, "first reading");
+        size_t held = pq_pool_dict_bytes(pool);
+        /* 3 row groups of 8 dictionary columns, each at least its values (user ids: 12-byte strings) */
+        if (tiny) assert_int_equal(held, 0);
+        else assert_true(held > 3 * 2000 * 8);
+        mtable_check(&a, r1, "from the cache");
+        check_selective(r1, "selective from the cache", 7);
+        assert_int_equal(pq_pool_dict_bytes(pool), held); /* nothing added twice */
+        assert_int_equal(pq_reader_open_mem(fa.data, fa.len, "again.parquet", &ro, &r2, &err), EV_OK);
+        mtable_check(&a, r2, "a second reader of its own");
+        assert_int_equal(pq_pool_dict_bytes(pool), 2 * held);
+        pq_reader_close(r1);
+        assert_int_equal(pq_pool_dict_bytes(pool), held);
+        mtable_check(&a, r2, "the second after the first closed");
+        pq_reader_close(r2);
+        assert_int_equal(pq_pool_dict_bytes(pool), 0);
+        pq_pool_free(pool);
+    }
+    ev_buf_free(&fa);
+    mtable_free(&a);
+}
+
 static void test_corrupt_files(void **state) {
     (void)state;
     mtable t;
@@ -913,6 +958,49 @@ static void test_encodings(void **state) {
         assert_memory_equal(v, o, n * 4);
         free(v);
         free(o);
+    }
+    /* 1-bit levels as a bitmap: RLE runs of any length put bit-packed runs at any bit offset; the
+     * bitmap equals the values decoded one by one, bits past n are zero, a cut stream fails */
+    {
+        const size_t sizes[] = {1, 7, 8, 9, 63, 64, 65, 1000, 4099, 100003};
+        for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+            for (int pattern = 0; pattern < 4; pattern++) {
+                size_t n = sizes[si];
+                uint32_t *v = malloc(n * 4), *o = malloc(n * 4);
+                size_t run = 0;
+                uint32_t cur = 1;
+                for (size_t i = 0; i < n; i++) {
+                    if (pattern == 0) v[i] = tr_next(&rng) % 10 != 0; /* a NULL in ten: short runs */
+                    if (pattern == 1) v[i] = tr_next(&rng) % 2;       /* packed throughout */
+                    if (pattern == 2) v[i] = 1;                       /* one RLE run */
+                    if (pattern == 3) {                               /* runs of 1..40 */
+                        if (run == 0) run = 1 + tr_next(&rng) % 40, cur ^= 1;
+                        v[i] = cur;
+                        run--;
+                    }
+                }
+                ev_buf_reset(&b);
+                assert_int_equal(pq_rle_encode_u32(&b, v, n, 1), EV_OK);
+                pq_rle_dec d;
+                pq_rle_dec_init(&d, b.data, b.len, 1);
+                assert_true(pq_rle_dec_u32(&d, o, n));
+                assert_memory_equal(v, o, n * 4);
+                uint8_t *bm = malloc((n + 7) / 8 + 8);
+                pq_rle_dec_init(&d, b.data, b.len, 1);
+                assert_true(pq_rle_dec_bits1(&d, bm, n));
+                for (size_t i = 0; i < n; i++)
+                    if (((bm[i / 8] >> (i % 8)) & 1) != v[i]) fail_msg("n %zu pattern %d: bit %zu differs", n, pattern, i);
+                for (size_t i = n; i < ((n + 7) / 8 + 8) * 8; i++)
+                    assert_int_equal((bm[i / 8] >> (i % 8)) & 1, 0);
+                for (size_t cut = 0; cut + 1 < b.len; cut += 1 + b.len / 16) {
+                    pq_rle_dec_init(&d, b.data, cut, 1);
+                    assert_false(pq_rle_dec_bits1(&d, bm, n));
+                }
+                free(bm);
+                free(v);
+                free(o);
+            }
+        }
     }
     /* page compression: levels and values in separate zstd blocks, literals-only blocks, sorted
      * dictionaries; every result decompresses to the input, whatever the split */
@@ -1378,6 +1466,7 @@ int main(void) {
         cmocka_unit_test(test_corrupt_files),
         cmocka_unit_test(test_dict_codes_form),
         cmocka_unit_test(test_pool_across_files),
+        cmocka_unit_test(test_dict_cache),
         cmocka_unit_test(test_handmade_encodings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -397,36 +397,50 @@ static void unpack_groups_u8(const uint8_t *g, uint8_t *out, size_t groups, int 
 RLE_DECODE(pq_rle_dec_u32, uint32_t, unpack_groups_u32)
 RLE_DECODE(pq_rle_dec_u8, uint8_t, unpack_groups_u8)
 
-/* Sets bits [at, at + count) of the zeroed bitmap bm. */
+/* Sets bits [at, at + count) of the bitmap bm, 64 at a time (a run of NULLs or of values is
+ * usually a few dozen rows: one or two read-modify-writes of a word). */
 static void set_bit_range(uint8_t *bm, size_t at, size_t count) {
     size_t end = at + count;
-    for (; at < end && (at & 7); at++)
-        bm[at >> 3] |= (uint8_t)(1u << (at & 7));
-    size_t bytes = (end - at) / 8;
-    memset(bm + (at >> 3), 0xFF, bytes);
-    for (at += bytes * 8; at < end; at++)
-        bm[at >> 3] |= (uint8_t)(1u << (at & 7));
+    while (at < end) {
+        size_t w = at >> 6;
+        unsigned s = at & 63;
+        size_t k = end - at < 64 - s ? end - at : 64 - s;
+        uint64_t mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << s, cur;
+        memcpy(&cur, bm + w * 8, 8);
+        cur |= mask;
+        memcpy(bm + w * 8, &cur, 8);
+        at += k;
+    }
 }
 
-/* ORs the `bytes` bytes of packed bits g in at bit `at` of the zeroed bitmap bm (the bitmap has a
- * byte of slack past the run). */
-static void put_packed(uint8_t *bm, size_t at, const uint8_t *g, size_t bytes) {
-    uint8_t *o = bm + (at >> 3);
-    unsigned s = at & 7;
-    if (s == 0) {
-        memcpy(o, g, bytes);
-        return;
-    }
-    for (size_t q = 0; q < bytes; q++) {
-        o[q] |= (uint8_t)(g[q] << s);
-        o[q + 1] = (uint8_t)(g[q] >> (8 - s));
+/* ORs `bits` bits of the packed bytes g (readable for `avail` bytes) in at bit `at` of the zeroed
+ * bitmap bm (8 bytes of slack), 56 bits a step where 8 source bytes are readable. */
+static void put_packed(uint8_t *bm, size_t at, const uint8_t *g, size_t avail, size_t bits) {
+    size_t done = 0;
+    while (done < bits) {
+        size_t q = done >> 3, k = bits - done < 56 ? bits - done : 56;
+        uint64_t x;
+        if (avail >= q + 8) {
+            memcpy(&x, g + q, 8);
+        } else {
+            x = 0;
+            memcpy(&x, g + q, avail - q < 8 ? avail - q : 8);
+        }
+        x &= (1ULL << k) - 1;
+        size_t o = (at + done) >> 3;
+        uint64_t cur;
+        memcpy(&cur, bm + o, 8);
+        cur |= x << ((at + done) & 7);
+        memcpy(bm + o, &cur, 8);
+        done += k;
     }
 }
 
 /* 1-bit levels of a whole page as a bitmap (bit i of byte i/8 is row i's level), for a fresh
- * decoder: a bit-packed run already is one, copied (shifted when it starts inside a byte), and an
- * RLE run is a memset. An eighth of the stores of 0/1 bytes, and the reader counts and ranks rows
- * with popcounts. bm needs (n + 7) / 8 + 8 bytes; bits past n are zero. */
+ * decoder: a bit-packed run already is one, copied 56 bits a step (shifted when it starts inside
+ * a byte), and an RLE run sets a range of bits. An eighth of the stores of 0/1 bytes, and the
+ * reader counts and ranks rows with popcounts. bm needs (n + 7) / 8 + 8 bytes; bits past n are
+ * zero. */
 bool pq_rle_dec_bits1(pq_rle_dec *d, uint8_t *bm, size_t n) {
     if (d->bw != 1 || d->run_left) return false;
     const uint8_t *p = d->p, *end = d->end;
@@ -443,7 +457,7 @@ bool pq_rle_dec_bits1(pq_rle_dec *d, uint8_t *bm, size_t n) {
                 continue;
             }
             size_t take = groups * 8 < n - i ? groups * 8 : n - i;
-            put_packed(bm, i, p, (take + 7) / 8);
+            put_packed(bm, i, p, (size_t)(end - p), take);
             p += groups;
             i += take;
         } else {
@@ -455,9 +469,6 @@ bool pq_rle_dec_bits1(pq_rle_dec *d, uint8_t *bm, size_t n) {
             i += take;
         }
     }
-    /* a packed run's last byte may hold levels of rows past n */
-    if (n & 7) bm[n >> 3] &= (uint8_t)((1u << (n & 7)) - 1);
-    memset(bm + (n + 7) / 8, 0, 8);
     d->p = p;
     return true;
 }

@@ -1284,7 +1284,15 @@ static uint32_t max_code(const uint32_t *v, size_t n) {
     size_t i = 0;
     uint32_t top = 0;
 #ifdef __SSE4_1__
-    __m128i m = _mm_setzero_si128();
+    /* four chains of maxima: one waits on the previous step every load (a tenth of Q3's time) */
+    __m128i m = _mm_setzero_si128(), m1 = m, m2 = m, m3 = m;
+    for (; i + 16 <= n; i += 16) {
+        m = _mm_max_epu32(m, _mm_loadu_si128((const __m128i *)(v + i)));
+        m1 = _mm_max_epu32(m1, _mm_loadu_si128((const __m128i *)(v + i + 4)));
+        m2 = _mm_max_epu32(m2, _mm_loadu_si128((const __m128i *)(v + i + 8)));
+        m3 = _mm_max_epu32(m3, _mm_loadu_si128((const __m128i *)(v + i + 12)));
+    }
+    m = _mm_max_epu32(_mm_max_epu32(m, m1), _mm_max_epu32(m2, m3));
     for (; i + 4 <= n; i += 4)
         m = _mm_max_epu32(m, _mm_loadu_si128((const __m128i *)(v + i)));
     uint32_t lanes[4];

@@ -755,27 +755,37 @@ static size_t coded_total(const exec_agg *a, const exec_vec *kv, size_t max) {
     return total;
 }
 
-/* Combined codes of rows[0..n) into idxs, a key at a time (vectorizable); keys of one value for
- * the whole batch (partition columns) add a constant, returned in *base. Returns the number of
- * keys that vary. */
+/* Combined codes of rows[0..n) into idxs; keys of one value for the whole batch (partition
+ * columns) add a constant, returned in *base. Up to two varying keys in one pass over the rows
+ * (Q4's category and event_type), more a key at a time. Returns the number of keys that vary. */
 static size_t combine_codes(const exec_agg *a, const exec_vec *kv, const uint32_t *rows, size_t n,
                             uint32_t *idxs, uint32_t *base_out) {
-    uint32_t base = 0;
+    uint32_t base = 0, strides[AGG_CODED_KEYS_MAX];
+    const uint32_t *codes[AGG_CODED_KEYS_MAX];
     size_t stride = 1, varying = 0;
     for (size_t k = 0; k < a->nkeys; k++) {
-        const uint32_t *codes = kv[k].codes;
         if (kv[k].uniform) {
-            base += codes[0] * (uint32_t)stride;
-        } else if (varying++ == 0) {
-            for (size_t j = 0; j < n; j++)
-                idxs[j] = codes[rows[j]] * (uint32_t)stride;
+            base += kv[k].codes[0] * (uint32_t)stride;
         } else {
-            for (size_t j = 0; j < n; j++)
-                idxs[j] += codes[rows[j]] * (uint32_t)stride;
+            codes[varying] = kv[k].codes;
+            strides[varying++] = (uint32_t)stride;
         }
         stride *= (size_t)kv[k].dict_n + 1;
     }
     *base_out = base;
+    if (varying == 0) return 0;
+    const uint32_t *c0 = codes[0], *c1 = varying > 1 ? codes[1] : NULL;
+    uint32_t s0 = strides[0], s1 = varying > 1 ? strides[1] : 0;
+    if (c1) {
+        for (size_t j = 0; j < n; j++)
+            idxs[j] = c0[rows[j]] * s0 + c1[rows[j]] * s1;
+    } else {
+        for (size_t j = 0; j < n; j++)
+            idxs[j] = c0[rows[j]] * s0;
+    }
+    for (size_t v = 2; v < varying; v++)
+        for (size_t j = 0; j < n; j++)
+            idxs[j] += codes[v][rows[j]] * strides[v];
     return varying;
 }
 

@@ -748,7 +748,8 @@ ev_status exec_eval_expr(exec_eval *ev, const exec_expr *e, const exec_batch *b,
  * comparison's 8-bit mask and widened to row numbers with two stores. `col = 'purchase'` keeps a
  * tenth of the events; a truth-table load and a dependent store a row cost twice as much. Returns
  * the count. */
-static size_t select_codes(const uint32_t *codes, size_t n, const uint32_t *want, int nwant, uint32_t *sel) {
+static size_t select_codes(const uint32_t *codes, size_t n, const uint32_t *want, int nwant, bool keep,
+                           uint32_t *sel) {
     /* pos[mask] = the set bits' positions, ascending (the rest 0: stored past the count, overwritten) */
     static const uint8_t pos[256][8] = {
         {0, 0, 0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 0, 0}, {1, 0, 0, 0, 0, 0, 0, 0},
@@ -852,6 +853,7 @@ static size_t select_codes(const uint32_t *codes, size_t n, const uint32_t *want
         }
         unsigned bits = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(m0)) |
                         (unsigned)_mm_movemask_ps(_mm_castsi128_ps(m1)) << 4;
+        if (!keep) bits ^= 0xFF;
         __m128i p8 = _mm_loadl_epi64((const __m128i *)(const void *)pos[bits]);
         __m128i base = _mm_set1_epi32((int)r), zero = _mm_setzero_si128();
         __m128i p16 = _mm_unpacklo_epi8(p8, zero);
@@ -865,7 +867,7 @@ static size_t select_codes(const uint32_t *codes, size_t n, const uint32_t *want
         bool hit = false;
         for (int j = 0; j < nwant; j++)
             hit |= codes[r] == want[j];
-        k += hit;
+        k += hit == keep;
     }
     return k;
 }
@@ -882,19 +884,30 @@ ev_status exec_eval_filter(exec_eval *ev, const exec_expr *e, const exec_batch *
     if (v.codes) {
         const uint8_t *t = exec_dict_truth(ev, &v);
         if (!t) return ev_error_set(ev->err, EV_ERR_NOMEM, "out of memory evaluating a filter");
-        uint32_t want[4];
-        int nwant = 0;
-        for (uint32_t c = 0; c <= v.dict_n && nwant <= 4; c++)
-            if (t[c]) {
-                if (nwant < 4) want[nwant] = c;
-                nwant++;
-            }
+        /* few codes pass (event_type = 'purchase'), or few fail (category IS NOT NULL: the
+         * NULL code): compared eight rows a step */
+        uint32_t want[4], drop[4];
+        int nwant = 0, ndrop = 0;
+        for (uint32_t c = 0; c <= v.dict_n && (nwant <= 4 || ndrop <= 4); c++) {
+            if (t[c] && nwant++ < 4) want[nwant - 1] = c;
+            if (!t[c] && ndrop++ < 4) drop[ndrop - 1] = c;
+        }
         if (nwant == 0) {
             *nsel = 0;
             return EV_OK;
         }
         if (nwant <= 4 && !v.uniform) {
-            *nsel = select_codes(v.codes, b->n, want, nwant, sel);
+            *nsel = select_codes(v.codes, b->n, want, nwant, true, sel);
+            return EV_OK;
+        }
+        if (ndrop == 0) { /* every row passes */
+            for (size_t r = 0; r < b->n; r++)
+                sel[r] = (uint32_t)r;
+            *nsel = b->n;
+            return EV_OK;
+        }
+        if (ndrop <= 4 && !v.uniform) {
+            *nsel = select_codes(v.codes, b->n, drop, ndrop, false, sel);
             return EV_OK;
         }
         for (size_t r = 0; r < b->n; r++) {

@@ -49,8 +49,8 @@ exec_files *exec_files_new(size_t dict_cache) {
         return NULL;
     }
     /* small dictionaries (categories, prices, products) are cheap to keep and decoded by every
-     * query; one of more than a 128th of the budget (a chunk's user ids) is decoded each time */
-    pq_pool_set_dict_cache(f->pool, dict_cache, dict_cache / 128);
+     * query; one of more than a 256th of the budget (a chunk's user ids) is decoded each time */
+    pq_pool_set_dict_cache(f->pool, dict_cache, dict_cache / 256);
     return f;
 }
 

@@ -35,8 +35,8 @@ ev_status exec_session_open(const exec_options *o, exec_session **out, ev_error 
     s->memory_limit = o->memory_limit ? o->memory_limit : (size_t)4 << 30;
     s->scan_limit = o->scan_limit;
     /* NULL (no memory): scans open their files themselves. The decoded dictionaries kept between
-     * queries get a 32nd of the memory limit (128 MiB of the default 4 GiB). */
-    s->files = exec_files_new(s->memory_limit / 32);
+     * queries get a 16th of the memory limit (256 MiB of the default 4 GiB). */
+    s->files = exec_files_new(s->memory_limit / 16);
     char path[4096];
     snprintf(path, sizeof path, "%s/catalog.db", o->home);
     ev_status st = (s->home && s->database && s->workgroup && s->results)

@@ -67,7 +67,7 @@ struct pq_reader {
 };
 
 typedef struct dict_entry {
-    void *mem;   /* the page's bytes, then the decoded values (pq_str of BYTE_ARRAY point into it) */
+    void *mem; /* the decoded values, after the page's bytes when they are strings that point into them */
     size_t bytes;
     const void *vals;
     uint32_t n;
@@ -741,7 +741,10 @@ static size_t phys_width(const pq_column_desc *cd) {
  * it). A copy of exact size, so the column reader keeps its buffers for the next chunk. */
 static void keep_dict(pq_column_reader *c, _Atomic(dict_entry *) *slot, size_t ulen) {
     pq_pool *p = reader_pool(c->r);
-    size_t ks = c->kind_size, n = c->dict_n, vbytes = (n + 1) * ks, raw = (ulen + 15) & ~(size_t)15;
+    /* only strings point into the page's bytes: other kinds keep just their values */
+    bool strings = c->col->vec_kind == PQ_VEC_BYTES;
+    size_t ks = c->kind_size, n = c->dict_n, vbytes = (n + 1) * ks;
+    size_t raw = strings ? (ulen + 15) & ~(size_t)15 : 0;
     size_t bytes = raw + vbytes + sizeof(dict_entry);
     if (bytes > p->dict_entry_max) return;
     if (atomic_fetch_add(&p->dict_held, bytes) + bytes > p->dict_budget) {
@@ -751,9 +754,9 @@ static void keep_dict(pq_column_reader *c, _Atomic(dict_entry *) *slot, size_t u
     dict_entry *e = malloc(sizeof *e);
     uint8_t *mem = malloc(raw + vbytes);
     if (!e || !mem) goto undo;
-    memcpy(mem, c->dict_raw.data, ulen);
+    if (strings) memcpy(mem, c->dict_raw.data, ulen);
     memcpy(mem + raw, c->dict_vals.data, vbytes);
-    if (c->col->vec_kind == PQ_VEC_BYTES) {
+    if (strings) {
         /* the strings point into the page's bytes: into the copy's now (entry n is the static "") */
         pq_str *v = (pq_str *)(mem + raw);
         for (size_t i = 0; i < n; i++)

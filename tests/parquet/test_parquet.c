@@ -772,7 +772,7 @@ static void test_dict_cache(void **state) {
     for (int tiny = 0; tiny < 2; tiny++) {
         pq_pool *pool = pq_pool_new();
         assert_non_null(pool);
-        pq_pool_set_dict_cache(pool, tiny ? 64 : 64u << 20, tiny ? 64 : 1u << 20);
+        pq_pool_set_dict_cache(pool, tiny ? 16 : 64u << 20, tiny ? 16 : 1u << 20);
         pq_reader_options ro = {.pool = pool};
         pq_reader *r1, *r2;
         assert_int_equal(pq_reader_open_mem(fa.data, fa.len, "a.parquet", &ro, &r1, &err), EV_OK);

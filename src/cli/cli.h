@@ -48,6 +48,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) EV_PRINTF(2, 3);
  * table name, which points into arg. */
 const char *cli_split_table(const char *arg, char *db, size_t cap);
 
+/* Option `opt`'s value v as a whole number in [lo, hi] into *out; returns 0, or prints a usage
+ * error naming the option and the value and returns 1. */
+int cli_int_arg(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out);
+
 /* 1 if argv holds -h or --help (before a "--"). */
 int cli_wants_help(int argc, char **argv);
 

@@ -68,9 +68,8 @@ int cli_cmd_compact(const cli_ctx *ctx, int argc, char **argv) {
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'm': {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || n < 2) return cli_usage_error("compact", "--min-files must be a number of at least 2");
+            long n;
+            if (cli_int_arg("compact", "--min-files", optarg, 2, 1000000, &n)) return 1;
             opt.min_files = (size_t)n;
             break;
         }

@@ -123,9 +123,8 @@ int cli_cmd_crawl(const cli_ctx *ctx, int argc, char **argv) {
         case 'd': c.opt.db = optarg; break;
         case 'n': c.opt.name = optarg; break;
         case 's': {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || n < 1) return cli_usage_error("crawl", "--sample must be a number of lines, at least 1");
+            long n;
+            if (cli_int_arg("crawl", "--sample", optarg, 1, 100000000, &n)) return 1;
             c.opt.sample_lines = (size_t)n;
             break;
         }

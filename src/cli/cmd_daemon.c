@@ -86,8 +86,9 @@ int cli_cmd_daemon(const cli_ctx *ctx, int argc, char **argv) {
             if (ev_duration_parse(v, &duration) != EV_OK || duration <= 0)
                 return cli_usage_error("daemon", "--for: '%s' is not a duration (e.g. 3h)", v);
         } else if (!strcmp(a, "--threads")) {
-            o.threads = atoi(v);
-            if (o.threads < 1 || o.threads > 64) return cli_usage_error("daemon", "--threads must be 1-64");
+            long n;
+            if (cli_int_arg("daemon", "--threads", v, 1, 64, &n)) return 1;
+            o.threads = (int)n;
         } else if (!strcmp(a, "--inject-failure")) {
             o.inject_failure = v;
         } else {

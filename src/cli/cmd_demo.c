@@ -139,7 +139,11 @@ int cli_cmd_demo(const cli_ctx *ctx, int argc, char **argv) {
     int hours = 3;
     double speed = 360;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--hours") && i + 1 < argc) hours = atoi(argv[++i]);
+        long n;
+        if (!strcmp(argv[i], "--hours") && i + 1 < argc) {
+            if (cli_int_arg("demo", "--hours", argv[++i], 1, 48, &n)) return 1;
+            hours = (int)n;
+        }
         else if (!strcmp(argv[i], "--clock-speed") && i + 1 < argc) speed = atof(argv[++i]);
         else return cli_usage_error("demo", "unexpected argument '%s'", argv[i]);
     }

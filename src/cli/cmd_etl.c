@@ -96,8 +96,9 @@ static int cmd_run(const cli_ctx *ctx, int argc, char **argv) {
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 't':
-            opt.threads = atoi(optarg);
-            if (opt.threads < 1 || opt.threads > 64) return cli_usage_error("etl", "--threads must be 1-64");
+            long n;
+            if (cli_int_arg("etl", "--threads", optarg, 1, 64, &n)) return 1;
+            opt.threads = (int)n;
             break;
         case 'b':
             opt.batch_objects = (size_t)atol(optarg);
@@ -327,7 +328,11 @@ static int parse_flags(int argc, char **argv, int *json, int *limit, const char 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) *json = 1;
         else if (!strcmp(argv[i], "--all") && all) *all = 1;
-        else if (!strcmp(argv[i], "--limit") && i + 1 < argc && limit) *limit = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--limit") && i + 1 < argc && limit) {
+            long n;
+            if (cli_int_arg("etl", "--limit", argv[++i], 1, 1000000, &n)) return 1;
+            *limit = (int)n;
+        }
         else if (!strcmp(argv[i], "--to") && i + 1 < argc && to) *to = argv[++i];
         else return cli_usage_error("etl", "unexpected argument '%s'", argv[i]);
     }

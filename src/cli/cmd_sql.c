@@ -363,6 +363,7 @@ int cli_cmd_sql(const cli_ctx *ctx, int argc, char **argv) {
     optind = 1;
     opterr = 0;
     int c;
+    long n;
     while ((c = getopt_long(argc, argv, "c:f:", longs, NULL)) != -1) {
         switch (c) {
         case 'c':
@@ -379,10 +380,12 @@ int cli_cmd_sql(const cli_ctx *ctx, int argc, char **argv) {
             eo.database = optarg;
             break;
         case 't':
-            eo.threads = atoi(optarg);
+            if (cli_int_arg("sql", "--threads", optarg, 1, 64, &n)) return 1;
+            eo.threads = (int)n;
             break;
         case 'm':
-            eo.memory_limit = (size_t)strtoull(optarg, NULL, 10) << 20;
+            if (cli_int_arg("sql", "--memory-limit", optarg, 16, 1L << 30, &n)) return 1;
+            eo.memory_limit = (size_t)n << 20;
             break;
         case 's':
             scan_limit = optarg;
@@ -399,11 +402,8 @@ int cli_cmd_sql(const cli_ctx *ctx, int argc, char **argv) {
     }
     int limit = 20;
     if (history && optind < argc) {
-        char *end;
-        long n = strtol(argv[optind], &end, 10);
-        if (*end || n < 1)
-            return cli_usage_error("sql", "--history takes a number of queries, not '%s'", argv[optind]);
-        limit = n > 1000000 ? 1000000 : (int)n;
+        if (cli_int_arg("sql", "--history", argv[optind], 1, 1000000, &n)) return 1;
+        limit = (int)n;
         optind++;
     }
     if (optind < argc) return cli_usage_error("sql", "unexpected argument '%s'", argv[optind]);

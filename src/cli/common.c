@@ -1,6 +1,9 @@
-/* common.c: what every subcommand shares: error printing and help detection (see cli.h). */
+/* common.c: what every subcommand shares: error printing, number options and help detection (see
+ * cli.h). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -19,6 +22,16 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
     fprintf(stderr, " (see evlake %s --help)\n", cmd);
     va_end(ap);
     return 1;
+}
+
+int cli_int_arg(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out) {
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (end == v || *end || errno || n < lo || n > hi)
+        return cli_usage_error(cmd, "%s takes a whole number from %ld to %ld, not '%s'", opt, lo, hi, v);
+    *out = n;
+    return 0;
 }
 
 int cli_wants_help(int argc, char **argv) {

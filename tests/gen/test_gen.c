@@ -482,7 +482,14 @@ static void test_cli_usage_and_exit_codes(void **state) {
     expect_cli(1, "unknown or incomplete option '--colour'", "gen --objects 1 --colour");
     expect_cli(1, "--threads must be at least 1", "gen --objects 1 --threads 0");
     expect_cli(0, "usage: evlake compact [DB.TABLE]", "compact --help");
-    expect_cli(1, "--min-files must be a number of at least 2", "compact --min-files 1");
+    expect_cli(1, "--min-files takes a whole number from 2 to 1000000, not '1'", "compact --min-files 1");
+    /* numbers given to options are whole numbers in range, never read as far as they go */
+    expect_cli(1, "evlake sql: --threads takes a whole number from 1 to 64, not '4x'", "sql --threads 4x -c 'SELECT 1'");
+    expect_cli(1, "--memory-limit takes a whole number from 16 to 1073741824, not 'lots'",
+               "sql --memory-limit lots -c 'SELECT 1'");
+    expect_cli(1, "evlake etl: --threads takes a whole number from 1 to 64, not '0'", "etl run --threads 0");
+    expect_cli(1, "evlake demo: --hours takes a whole number from 1 to 48, not '99'", "demo --hours 99");
+    expect_cli(1, "--sample takes a whole number from 1 to 100000000, not ''", "crawl --sample=");
     expect_cli(1, "evlake compact: no lake at '/nonexistent/x'", "compact --home /nonexistent/x");
 }
 

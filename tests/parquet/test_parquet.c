@@ -38,6 +38,15 @@ static void events_table(mtable *t, size_t n, uint64_t seed, bool precode) {
     }
 }
 
+/* n rows of the events schema (seed), writer options with row groups of rg_rows, an empty file. */
+static void events_setup(mtable *t, size_t n, uint64_t seed, size_t rg_rows, pq_writer_options *o,
+                         ev_buf *file) {
+    events_table(t, n, seed, false);
+    ev_buf_init(file, NULL);
+    pq_writer_options_init(o);
+    o->row_group_rows = rg_rows;
+}
+
 static pq_reader *write_mem(const mtable *t, const pq_writer_options *o, ev_buf *file, uint64_t seed,
                             size_t max_batch) {
     ev_error err = {0};
@@ -761,12 +770,9 @@ static void test_pool_across_files(void **state) {
 static void test_dict_cache(void **state) {
     (void)state;
     mtable a;
-    events_table(&a, 6000, 51, false);
     ev_buf fa;
-    ev_buf_init(&fa, NULL);
     pq_writer_options o;
-    pq_writer_options_init(&o);
-    o.row_group_rows = 2000;
+    events_setup(&a, 6000, 51, 2000, &o, &fa);
     pq_reader_close(write_mem(&a, &o, &fa, 3, 800));
     ev_error err = {0};
     for (int tiny = 0; tiny < 2; tiny++) {
@@ -802,12 +808,9 @@ static void test_dict_cache(void **state) {
 static void test_corrupt_files(void **state) {
     (void)state;
     mtable t;
-    events_table(&t, 3000, 21, false);
     ev_buf file;
-    ev_buf_init(&file, NULL);
     pq_writer_options o;
-    pq_writer_options_init(&o);
-    o.row_group_rows = 1000;
+    events_setup(&t, 3000, 21, 1000, &o, &file);
     o.page_rows = 500;
     o.page_index = true;
     pq_reader *r = write_mem(&t, &o, &file, 3, 1000);

@@ -39,10 +39,12 @@ struct cte_env {
 };
 
 /* exec_flatten.c: s with its FROM merged in when that is a derived table or WITH query over one
- * table that only picks, computes and filters columns (then *order may be rewritten too, and the
- * merged select is written to *out and returned); s itself otherwise. */
+ * table that only picks, computes and filters columns (then *order may be rewritten too, the
+ * merged select is written to *out and returned, and *inner is the inner select, whose items the
+ * caller still binds: one the outer query does not use must fail as it would unmerged); s itself
+ * otherwise (*inner NULL). */
 const sql_select *exec_flatten_from(exec_query *q, const sql_select *s, cte_env *ctes, const sql_order_item **order,
-                                    size_t norder, sql_select *out);
+                                    size_t norder, sql_select *out, const sql_select **inner);
 
 /* Placeholder references resolved once every aggregate and window of a SELECT is known. */
 enum { REF_PLAIN = 0, REF_AGG = 1, REF_WIN = 2 };

@@ -197,7 +197,8 @@ static bool is_output_name(const sql_select *s, const char *name) {
 }
 
 const sql_select *exec_flatten_from(exec_query *q, const sql_select *s, cte_env *ctes, const sql_order_item **order,
-                                    size_t norder, sql_select *out) {
+                                    size_t norder, sql_select *out, const sql_select **inner) {
+    *inner = NULL;
     const sql_from *f = s->from;
     if (!f) return s;
     const sql_query *iq = NULL;
@@ -273,5 +274,6 @@ const sql_select *exec_flatten_from(exec_query *q, const sql_select *s, cte_env 
     m.from = is->from;
     *out = m;
     if (norder) *order = o;
+    *inner = is;
     return out;
 }

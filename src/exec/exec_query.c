@@ -1238,7 +1238,8 @@ static const sql_select *distinct_as_grouping(exec_query *q, const sql_select *s
 static ev_status run_select(exec_query *q, const sql_select *s, cte_env *ctes, const sql_order_item *order,
                             size_t norder, int64_t limit, exec_table *out) {
     sql_select flat, grouped;
-    s = exec_flatten_from(q, s, ctes, &order, norder, &flat);
+    const sql_select *merged;
+    s = exec_flatten_from(q, s, ctes, &order, norder, &flat, &merged);
     s = distinct_as_grouping(q, s, &grouped);
     name_set ns = {0};
     names_of_select(q, s, &ns);
@@ -1255,8 +1256,17 @@ static ev_status run_select(exec_query *q, const sql_select *s, cte_env *ctes, c
     }
     binder b = {.q = q, .from = &src.sc, .ctes = ctes, .allow_agg = true, .allow_window = true};
     ev_status st = EV_OK;
+    /* the merged inner query's items, used or not, resolve as they would have unmerged (its FROM
+     * is now this one): `WITH s AS (SELECT prodct_id AS x, ...) SELECT y FROM s` fails on prodct_id */
+    for (size_t k = 0; merged && st == EV_OK && k < merged->nitems; k++) {
+        binder ib = b;
+        ib.allow_agg = false;
+        ib.allow_window = false;
+        exec_expr *unused;
+        if (merged->items[k].expr->kind != SQL_E_STAR) st = exec_bind_expr(&ib, merged->items[k].expr, &unused);
+    }
     exec_expr *where = NULL;
-    if (s->where) {
+    if (st == EV_OK && s->where) {
         binder wb = b;
         wb.allow_agg = false;
         wb.allow_window = false;

@@ -96,6 +96,15 @@ static void test_parse_errors(void **state) {
     expect_error("SELECT 9223372036854775807 * 2", "line 1:28: bigint multiplication overflow");
     expect_error("SELECT foo(1)", "line 1:8: Function 'foo' not registered");
     expect_error("SELECT 1 AS a UNION ALL SELECT nosuch, 3", "line 1:32: Column 'nosuch' cannot be resolved");
+    /* a WITH query or derived table merged into the query that reads it: the columns the outer
+     * query does not use must still resolve (found by the random differential test, seed 123) */
+    expect_error("WITH s AS (SELECT prodct_id AS x0, month AS x1 FROM events) SELECT x1 FROM s",
+                 "line 1:19: Column 'prodct_id' cannot be resolved");
+    expect_error("WITH s AS (SELECT prodct_id AS x0, month AS x1 FROM events WHERE price > 1) SELECT x1 FROM s "
+                 "WHERE x1 = '11'",
+                 "line 1:19: Column 'prodct_id' cannot be resolved");
+    expect_error("SELECT x1 FROM (SELECT month AS x1, 'a' + 1 AS x2 FROM events) d",
+                 "line 1:41: Cannot apply operator: varchar + integer");
     expect_error("SELECT product_id, COUNT(*) FROM events GROUP BY 7",
                  "line 1:50: GROUP BY position 7 is not in select list");
     expect_error("/* comment ü */ SELECT\n  CAST('x' AS BIGINT)", "line 2:3: Cannot cast 'x' to BIGINT");

@@ -943,10 +943,12 @@ function unionQuery(g) {
     const at = i === 0 ? r.pick(['int', 'double']) : parts[0].at;
     const aa = at === 'int' ? same('int', `${K('COUNT')}(*)`) : same('double', `${K('SUM')}(${r.pick(['price', 'price * quantity'])})`);
     const w = whereClause(g, 0.7);
+    // a bare number in GROUP BY is an ordinal: a constant key is grouped by its position, 1
+    const lit = /^\(?\s*-?\s*[0-9.]+\s*\)?$/.test(k.tr);
     parts.push({
       at: aa.t,
-      tr: `${K('SELECT')} ${k.tr} ${K('AS')} u0, ${aa.tr} ${K('AS')} u1, '${i}' ${K('AS')} u2 ${K('FROM')} ${from.tr}${w.tr} ${K('GROUP BY')} ${k.tr}`,
-      dk: `SELECT ${k.dk} AS u0, ${aa.dk} AS u1, '${i}' AS u2 FROM ${from.dk}${w.dk} GROUP BY ${k.dk}`,
+      tr: `${K('SELECT')} ${k.tr} ${K('AS')} u0, ${aa.tr} ${K('AS')} u1, '${i}' ${K('AS')} u2 ${K('FROM')} ${from.tr}${w.tr} ${K('GROUP BY')} ${lit ? '1' : k.tr}`,
+      dk: `SELECT ${k.dk} AS u0, ${aa.dk} AS u1, '${i}' AS u2 FROM ${from.dk}${w.dk} GROUP BY ${lit ? '1' : k.dk}`,
     });
   }
   let tr = parts.map((p) => p.tr).join(` ${K('UNION ALL')} `);

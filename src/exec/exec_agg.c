@@ -368,7 +368,10 @@ static inline bool inline_eq(const char *a, const char *b) {
 /* Inserts (gid, value) unless present. */
 static ev_status dset_add(exec_agg *a, dset *d, uint32_t gid, uint64_t h, sql_type t, int64_t iv, pq_str sv,
                           exec_budget *bud, ev_error *err) {
-    if ((d->n + 1) * 2 > d->cap) {
+    /* grown past 3/4 full, not 1/2: COUNT(DISTINCT) of ids per hour holds 2 M (hour, id) pairs per
+     * column and worker, and the doubling at half full cost 256 MiB of slots to zero and refill
+     * (per hour: 2.2 -> 1.2 s, peak RSS 2.1 -> 1.5 GB; Q5 unchanged within noise) */
+    if ((d->n + 1) * 4 > d->cap * 3) {
         size_t before = d->cap;
         EV_TRY(dset_grow(d, err));
         EV_TRY(exec_budget_take(bud, (d->cap - before) * sizeof(dent), err));

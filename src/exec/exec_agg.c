@@ -758,25 +758,30 @@ static size_t coded_total(const exec_agg *a, const exec_vec *kv, size_t max) {
     return total;
 }
 
-/* Combined codes of rows[0..n) into idxs; keys of one value for the whole batch (partition
- * columns) add a constant, returned in *base. Up to two varying keys in one pass over the rows
- * (Q4's category and event_type), more a key at a time. Returns the number of keys that vary. */
-static size_t combine_codes(const exec_agg *a, const exec_vec *kv, const uint32_t *rows, size_t n,
-                            uint32_t *idxs, uint32_t *base_out) {
-    uint32_t base = 0, strides[AGG_CODED_KEYS_MAX];
-    const uint32_t *codes[AGG_CODED_KEYS_MAX];
+/* The keys' codes as a combined code: keys of one value for the whole batch (partition columns)
+ * add a constant, *base; the others are listed in codes[] with their strides. Returns how many
+ * vary. */
+static size_t split_keys(const exec_agg *a, const exec_vec *kv, const uint32_t **codes, uint32_t *strides,
+                         uint32_t *base) {
     size_t stride = 1, varying = 0;
+    *base = 0;
     for (size_t k = 0; k < a->nkeys; k++) {
         if (kv[k].uniform) {
-            base += kv[k].codes[0] * (uint32_t)stride;
+            *base += kv[k].codes[0] * (uint32_t)stride;
         } else {
             codes[varying] = kv[k].codes;
             strides[varying++] = (uint32_t)stride;
         }
         stride *= (size_t)kv[k].dict_n + 1;
     }
-    *base_out = base;
-    if (varying == 0) return 0;
+    return varying;
+}
+
+/* Combined codes of rows[0..n) of the varying keys split_keys listed into idxs (without its
+ * base). Up to two keys in one pass over the rows (Q4's category and event_type), more a key at a
+ * time. */
+static void combine_codes(const uint32_t *const *codes, const uint32_t *strides, size_t varying,
+                          const uint32_t *rows, size_t n, uint32_t *idxs) {
     const uint32_t *c0 = codes[0], *c1 = varying > 1 ? codes[1] : NULL;
     uint32_t s0 = strides[0], s1 = varying > 1 ? strides[1] : 0;
     if (c1) {
@@ -789,27 +794,6 @@ static size_t combine_codes(const exec_agg *a, const exec_vec *kv, const uint32_
     for (size_t v = 2; v < varying; v++)
         for (size_t j = 0; j < n; j++)
             idxs[j] += codes[v][rows[j]] * strides[v];
-    return varying;
-}
-
-/* The codes of the one key that varies in the batch and its stride in the combined code (NULL when
- * none or several vary); *base = the uniform keys' part of the combined code. */
-static const uint32_t *one_varying_key(const exec_agg *a, const exec_vec *kv, uint32_t *base,
-                                       uint32_t *stride_out) {
-    const uint32_t *codes = NULL;
-    size_t varying = 0, stride = 1;
-    *base = 0;
-    for (size_t k = 0; k < a->nkeys; k++) {
-        if (kv[k].uniform) {
-            *base += kv[k].codes[0] * (uint32_t)stride;
-        } else {
-            codes = kv[k].codes;
-            *stride_out = (uint32_t)stride;
-            varying++;
-        }
-        stride *= (size_t)kv[k].dict_n + 1;
-    }
-    return varying == 1 ? codes : NULL;
 }
 
 /* COUNT(*) as the only aggregate over coded keys (Q3: product_id, Q4: category and event_type):
@@ -833,8 +817,10 @@ static ev_status star_codes_add(exec_agg *a, const exec_vec *kv, const uint32_t 
         m->star_cap = nc;
     }
     if (m->star_rows + n > UINT32_MAX) EV_TRY(star_fold(a, bud, err));
-    uint32_t base;
-    size_t varying = combine_codes(a, kv, rows, n, scratch, &base);
+    uint32_t base, strides[AGG_CODED_KEYS_MAX];
+    const uint32_t *codes[AGG_CODED_KEYS_MAX];
+    size_t varying = split_keys(a, kv, codes, strides, &base);
+    if (varying) combine_codes(codes, strides, varying, rows, n, scratch);
     uint32_t *restrict l = m->star;
     if (!varying) {
         /* one combination: its four lanes share the count (each stays below 2^32) */
@@ -859,11 +845,14 @@ static ev_status coded_groups(exec_agg *a, const exec_vec *kv, const uint32_t *r
     if (!total) return EV_OK;
     EV_TRY(code_map_prepare(a, kv, total, bud, err));
     uint32_t *idxs = gids; /* gids doubles as scratch: each slot is read before it is written */
-    uint32_t base, s0 = 1;
+    uint32_t base, strides[AGG_CODED_KEYS_MAX];
+    const uint32_t *codes[AGG_CODED_KEYS_MAX];
     /* one varying key (Q1's product_id): its codes are read in the loop below, not combined and
      * stored first (Q1 -6%) */
-    const uint32_t *c0 = one_varying_key(a, kv, &base, &s0);
-    size_t varying = c0 ? 1 : combine_codes(a, kv, rows, n, idxs, &base);
+    size_t varying = split_keys(a, kv, codes, strides, &base);
+    const uint32_t *c0 = varying == 1 ? codes[0] : NULL;
+    uint32_t s0 = c0 ? strides[0] : 0;
+    if (varying > 1) combine_codes(codes, strides, varying, rows, n, idxs);
     if (!varying) { /* one group for the whole batch */
         uint32_t g;
         EV_TRY(group_of_index(a, base, &g, bud, err));

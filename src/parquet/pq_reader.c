@@ -530,8 +530,8 @@ static void column_free_alloc(pq_column_reader *c, const ev_allocator *alloc) {
 void pq_column_close(pq_column_reader *c) {
     if (!c) return;
     pq_reader *r = c->r;
-    size_t held = c->decomp.cap + c->dict_raw.cap + c->dict_vals.cap + c->valid_buf.cap + c->rank_buf.cap + c->dense_buf.cap +
-                  c->page_arena.total_reserved;
+    size_t held = c->decomp.cap + c->dict_raw.cap + c->dict_vals.cap + c->valid_buf.cap + c->rank_buf.cap +
+                  c->dense_buf.cap + c->page_arena.total_reserved;
     bool kept = false;
     pq_pool *pool = reader_pool(r);
     if (held <= PQ_STASH_MAX_BYTES && pool) {
@@ -953,7 +953,6 @@ static ev_status decode_values(pq_column_reader *c, int enc, const uint8_t *p, s
     return EV_OK;
 }
 
-/* The number of 1 bytes in v[0..n), every byte 0 or 1: eight at a time. */
 /* Whether a page's definition levels open with one RLE run of max_def covering its nv rows: the
  * levels of a column that has no NULLs, which then need no decoding (max_def < 128: its value
  * fits the run's first byte). */
@@ -1003,7 +1002,8 @@ static ev_status decode_validity(pq_column_reader *c, const uint8_t *lv, size_t 
         for (size_t i = 0; i < nv; i++)
             bm[i >> 3] |= (uint8_t)((lev[i] == cd->max_def) << (i & 7));
     }
-    memset(bm + (nv + 7) / 8, 0, words * 8 + 8 - (nv + 7) / 8);
+    /* both ways leave the bits past nv zero through word `words` (pq_rle_dec_bits1 clears 8 bytes
+     * past them), so the counts below and rank_at need no masking */
     uint32_t *rank = (uint32_t *)(void *)c->rank_buf.data;
     size_t cnt = 0;
     for (size_t q = 0; q <= words; q++) {

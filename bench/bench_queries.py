@@ -35,6 +35,17 @@ def ensure_lake():
     return home
 
 
+def over_rounds(rounds):
+    """One engine's results per question: the first round's, with the rounds' medians and their median."""
+    out = {}
+    for q, first in rounds[0].items():
+        o = dict(first)
+        o["rounds_ms"] = [r[q]["median_ms"] for r in rounds]
+        o["median_ms"] = round(statistics.median(o["rounds_ms"]), 2)
+        out[q] = o
+    return out
+
+
 def main():
     subprocess.run(["sh", os.path.join(ROOT, "scripts/duckdb-setup.sh")], check=True, stdout=subprocess.DEVNULL)
     home = ensure_lake()
@@ -51,18 +62,7 @@ def main():
         run = subprocess.run(["node", os.path.join(DUCK, "bench-queries.mjs"), glob, str(REPS), "2"], check=True,
                              capture_output=True, text=True, cwd=DUCK).stdout
         duck_rounds.append({k.split("_")[0]: v for k, v in json.loads(run)["results"].items()})
-    ours = {}
-    for q in ours_rounds[0]:
-        o = dict(ours_rounds[0][q])
-        o["rounds_ms"] = [r[q]["median_ms"] for r in ours_rounds]
-        o["median_ms"] = round(statistics.median(o["rounds_ms"]), 2)
-        ours[q] = o
-    duck = {}
-    for q in duck_rounds[0]:
-        d = dict(duck_rounds[0][q])
-        d["rounds_ms"] = [r[q]["median_ms"] for r in duck_rounds]
-        d["median_ms"] = round(statistics.median(d["rounds_ms"]), 2)
-        duck[q] = d
+    ours, duck = over_rounds(ours_rounds), over_rounds(duck_rounds)
     for q, o in ours.items():
         d = duck.get(q)
         out = {"bench": "query_" + q, "lake": os.path.basename(home), "threads": 2,

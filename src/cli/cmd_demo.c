@@ -143,8 +143,7 @@ int cli_cmd_demo(const cli_ctx *ctx, int argc, char **argv) {
         if (!strcmp(argv[i], "--hours") && i + 1 < argc) {
             if (cli_int_arg("demo", "--hours", argv[++i], 1, 48, &n)) return 1;
             hours = (int)n;
-        }
-        else if (!strcmp(argv[i], "--clock-speed") && i + 1 < argc) speed = atof(argv[++i]);
+        } else if (!strcmp(argv[i], "--clock-speed") && i + 1 < argc) speed = atof(argv[++i]);
         else return cli_usage_error("demo", "unexpected argument '%s'", argv[i]);
     }
     if (hours < 1 || hours > 48) return cli_usage_error("demo", "--hours must be 1-48");

@@ -95,11 +95,12 @@ static int cmd_run(const cli_ctx *ctx, int argc, char **argv) {
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 't':
+        case 't': {
             long n;
             if (cli_int_arg("etl", "--threads", optarg, 1, 64, &n)) return 1;
             opt.threads = (int)n;
             break;
+        }
         case 'b':
             opt.batch_objects = (size_t)atol(optarg);
             if (opt.batch_objects < 1) return cli_usage_error("etl", "--batch must be at least 1");
@@ -332,8 +333,7 @@ static int parse_flags(int argc, char **argv, int *json, int *limit, const char 
             long n;
             if (cli_int_arg("etl", "--limit", argv[++i], 1, 1000000, &n)) return 1;
             *limit = (int)n;
-        }
-        else if (!strcmp(argv[i], "--to") && i + 1 < argc && to) *to = argv[++i];
+        } else if (!strcmp(argv[i], "--to") && i + 1 < argc && to) *to = argv[++i];
         else return cli_usage_error("etl", "unexpected argument '%s'", argv[i]);
     }
     return 0;
